@@ -1,0 +1,65 @@
+"""dedup: find duplicate articles and the repeated passages inside and between them.
+
+Quick start::
+
+    import dedup
+
+    result = dedup.scan("articles/")
+    for pair in result.pairs:
+        print(pair.a, pair.b, pair.kind, pair.similarity)
+    for passage in result.passages:
+        print(result.text(passage.a))
+
+For control, build a :class:`Config`, add documents to a :class:`Detector`
+and call :meth:`Detector.run`.
+"""
+
+from .cluster import choose_canonical, clusters_from_pairs
+from .config import Config
+from .detector import Detector, scan
+from .errors import (
+    ConfigError,
+    DedupError,
+    EmptyInputError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexStoreError,
+    InputError,
+)
+from .io.readers import read_document, read_paths
+from .models import Cluster, Document, InputProblem, Match, Pair, Passage, ScanResult, Span
+from .normalize import normalize, tokens
+from .report.formatters import format_result
+from .segment import segment
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Cluster",
+    "Config",
+    "ConfigError",
+    "DedupError",
+    "Detector",
+    "Document",
+    "EmptyInputError",
+    "IndexCorruptError",
+    "IndexMismatchError",
+    "IndexStoreError",
+    "InputError",
+    "InputProblem",
+    "Match",
+    "Pair",
+    "Passage",
+    "ScanResult",
+    "Span",
+    "__version__",
+    "choose_canonical",
+    "clusters_from_pairs",
+    "format_result",
+    "normalize",
+    "read_document",
+    "read_paths",
+    "scan",
+    "segment",
+    "tokens",
+]

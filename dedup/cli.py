@@ -1,0 +1,164 @@
+"""The ``dedup`` command line: parses arguments, calls the library, prints results.
+
+Exit codes:
+    0  the run finished (files that could not be read are listed in ``errors``)
+    2  usage error: bad option, missing path, invalid setting
+    130 interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from . import __version__
+from .config import Config
+from .detector import Detector
+from .errors import DedupError
+from .io.atomic import write_atomic
+from .io.readers import DEFAULT_EXTENSIONS
+from .models import ScanResult
+from .report.formatters import FORMATS, format_result
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0    finished (unreadable files are listed under "errors")
+  2    usage error: bad option, missing path, invalid setting
+  130  interrupted (Ctrl-C)
+"""
+
+
+class UsageError(click.ClickException):
+    """A ClickException that exits with the usage code 2."""
+
+    exit_code = EXIT_USAGE
+
+
+def _settings_options(func: Any) -> Any:
+    options = [
+        click.option("--threshold", type=float, default=None, help="Paragraph Jaccard threshold (default 0.5)."),
+        click.option("--num-perm", type=int, default=None, help="MinHash permutations (default 128)."),
+        click.option(
+            "--shingle",
+            type=click.Choice(["word", "char"]),
+            default=None,
+            help="Shingle kind: word n-grams (default) or char n-grams.",
+        ),
+        click.option("--shingle-size", type=int, default=None, help="n of the n-grams (default 3 words / 5 chars)."),
+        click.option("--min-tokens", type=int, default=None, help="Skip paragraphs with fewer words (default 3)."),
+        click.option(
+            "--coverage-threshold",
+            type=float,
+            default=None,
+            help="Share of a document in shared passages for near_duplicate/containment (default 0.8).",
+        ),
+        click.option(
+            "--canonical",
+            type=click.Choice(["first", "longest", "earliest"]),
+            default=None,
+            help="Which cluster member to keep (default first).",
+        ),
+        click.option("--seed", type=int, default=None, help="MinHash seed (default 1)."),
+    ]
+    for opt in reversed(options):
+        func = opt(func)
+    return func
+
+
+def _config(**kwargs: Any) -> Config:
+    settings = {k: v for k, v in kwargs.items() if v is not None}
+    try:
+        return Config(**settings)
+    except DedupError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        try:
+            write_atomic(output, text)
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    else:
+        click.echo(text, nl=False)
+
+
+def _report_problems(result: ScanResult, quiet: bool) -> None:
+    if quiet:
+        return
+    for e in result.errors:
+        click.echo(f"dedup: error: {e.path}: {e.message}", err=True)
+    for w in result.warnings:
+        click.echo(f"dedup: warning: {w.path}: {w.message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dedup")
+def cli() -> None:
+    """Find duplicate and near-duplicate articles and the passages they share."""
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATS)),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write to FILE (atomically).")
+@click.option(
+    "--ext",
+    "extensions",
+    multiple=True,
+    default=DEFAULT_EXTENSIONS,
+    show_default=True,
+    help="File endings read from folders (repeatable).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Do not print per-file errors on stderr.")
+@_settings_options
+def scan(
+    paths: Sequence[str],
+    fmt: str,
+    output: str | None,
+    extensions: Sequence[str],
+    quiet: bool,
+    **settings: Any,
+) -> None:
+    """Scan files and folders for duplicate documents and repeated passages.
+
+    PATHS are files or folders; folders are read recursively (.txt and .md).
+    Document ids are paths relative to the scanned folder.
+    """
+    det = Detector(_config(**settings))
+    try:
+        det.add_paths(paths, extensions)
+    except DedupError as exc:
+        raise UsageError(str(exc)) from None
+    result = det.run()
+    _report_problems(result, quiet)
+    _emit(format_result(result, fmt), output)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``dedup`` command (exits with a documented code)."""
+    try:
+        rv = cli.main(args=list(argv) if argv is not None else None, prog_name="dedup", standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("dedup: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(rv if isinstance(rv, int) else EXIT_OK)

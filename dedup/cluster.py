@@ -1,0 +1,103 @@
+"""Clusters of duplicate documents and the choice of a canonical member."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from .errors import ConfigError
+from .models import Cluster, Document, Pair
+
+__all__ = ["CLUSTER_KINDS", "UnionFind", "choose_canonical", "clusters_from_pairs"]
+
+#: Pair kinds that join two documents into one cluster.
+CLUSTER_KINDS = frozenset({"duplicate", "near_duplicate"})
+
+
+class UnionFind:
+    """Disjoint sets over hashable items (path halving, union by size)."""
+
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}
+        self._size: dict[str, int] = {}
+
+    def find(self, x: str) -> str:
+        """The representative of ``x``'s set (adds ``x`` if new)."""
+        parent = self._parent
+        if x not in parent:
+            parent[x] = x
+            self._size[x] = 1
+            return x
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        """Merge the sets of ``a`` and ``b``."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if self._size[ra] < self._size[rb]:
+            ra, rb = rb, ra
+        self._parent[rb] = ra
+        self._size[ra] += self._size[rb]
+
+    def groups(self) -> list[list[str]]:
+        """All sets with two or more members, each sorted, sorted by first member."""
+        out: dict[str, list[str]] = {}
+        for x in self._parent:
+            out.setdefault(self.find(x), []).append(x)
+        return sorted(sorted(g) for g in out.values() if len(g) > 1)
+
+
+def _date_key(doc: Document) -> tuple[int, str]:
+    if doc.date:
+        return (0, doc.date)
+    if doc.mtime is not None:
+        return (1, f"{doc.mtime:020.6f}")
+    return (2, "")
+
+
+def choose_canonical(members: Sequence[str], documents: Mapping[str, Document], policy: str) -> str:
+    """Pick the member to keep.
+
+    Policies: ``first`` is the first id in sort order; ``longest`` the one
+    with the most characters; ``earliest`` the one with the oldest metadata
+    ``date``, else oldest file modification time (documents with a date come
+    before those with only a time). Ties go to the first id.
+
+    Args:
+        members: Sorted member ids.
+        documents: Documents by id.
+        policy: ``"first"``, ``"longest"`` or ``"earliest"``.
+
+    Raises:
+        ConfigError: On an unknown policy.
+    """
+    if policy == "first":
+        return members[0]
+    if policy == "longest":
+        return min(members, key=lambda m: (-len(documents[m].text), m))
+    if policy == "earliest":
+        return min(members, key=lambda m: (_date_key(documents[m]), m))
+    raise ConfigError(f"unknown canonical policy {policy!r}")
+
+
+def clusters_from_pairs(
+    pairs: Iterable[Pair], documents: Mapping[str, Document], policy: str = "first"
+) -> list[Cluster]:
+    """Connected components of the duplicate and near-duplicate pairs.
+
+    Args:
+        pairs: Document pairs (other kinds are ignored).
+        documents: Documents by id.
+        policy: Canonical member policy.
+
+    Returns:
+        Clusters with two or more members, sorted.
+    """
+    uf = UnionFind()
+    for p in pairs:
+        if p.kind in CLUSTER_KINDS:
+            uf.union(p.a, p.b)
+    return [Cluster(tuple(g), choose_canonical(g, documents, policy)) for g in uf.groups()]

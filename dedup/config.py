@@ -1,0 +1,155 @@
+"""Settings: one validated, frozen object.
+
+A :class:`Config` is passed to every stage and stored with any persisted
+index. The subset of fields that changes fingerprints (see
+:meth:`Config.fingerprint_settings`) must match for an index to be reused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+from .errors import ConfigError
+from .normalize import NORMALIZATION_VERSION
+
+__all__ = ["DEFAULT_SHINGLE_SIZE", "Config"]
+
+ShingleKind = Literal["word", "char"]
+CanonicalPolicy = Literal["first", "longest", "earliest"]
+
+#: Default shingle size per shingle kind (words or characters).
+DEFAULT_SHINGLE_SIZE = {"word": 3, "char": 5}
+
+#: MinHash permutation scheme (datasketch >= 2.0 ``"affine32"``).
+MINHASH_SCHEME = "affine32"
+#: Version of the shingle hash (see :mod:`dedup.shingle`).
+HASH_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Config:
+    """All settings of a dedup run.
+
+    Args:
+        threshold: Jaccard similarity of two paragraphs' shingle sets at or
+            above which they match (LSH is tuned for it and every candidate is
+            verified exactly against it).
+        num_perm: MinHash permutations per paragraph signature.
+        shingle: ``"word"`` n-grams (default) or ``"char"`` n-grams (for short
+            or non-space-delimited text).
+        shingle_size: n of the n-grams; ``None`` picks 3 for words, 5 for chars.
+        seed: Seed of the MinHash permutations (datasketch's ``seed``).
+        min_tokens: Paragraphs with fewer word tokens are not fingerprinted
+            (headings like "Trending", dates, separators).
+        coverage_threshold: Fraction of a document's fingerprinted text that
+            must lie in passages shared with the other document: both ways for
+            ``near_duplicate``, the smaller way for ``containment``.
+        canonical: How a cluster's canonical member is chosen: ``"first"``
+            (first document id in sort order), ``"longest"`` (most
+            characters), ``"earliest"`` (oldest date from metadata, else file
+            modification time).
+    """
+
+    threshold: float = 0.5
+    num_perm: int = 128
+    shingle: ShingleKind = "word"
+    shingle_size: int | None = None
+    seed: int = 1
+    min_tokens: int = 3
+    coverage_threshold: float = 0.8
+    canonical: CanonicalPolicy = "first"
+    normalization_version: int = field(default=NORMALIZATION_VERSION, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.shingle not in DEFAULT_SHINGLE_SIZE:
+            raise ConfigError(f"shingle must be 'word' or 'char', got {self.shingle!r}")
+        if self.shingle_size is None:
+            object.__setattr__(self, "shingle_size", DEFAULT_SHINGLE_SIZE[self.shingle])
+        _check_int("shingle_size", self.shingle_size, 1, 64)
+        _check_int("num_perm", self.num_perm, 2, 4096)
+        _check_int("seed", self.seed, 0, 2**32 - 1)
+        _check_int("min_tokens", self.min_tokens, 1, 10_000)
+        _check_float("threshold", self.threshold, 0.0, 1.0, low_open=True)
+        _check_float("coverage_threshold", self.coverage_threshold, 0.0, 1.0, low_open=True)
+        if self.canonical not in ("first", "longest", "earliest"):
+            raise ConfigError(f"canonical must be 'first', 'longest' or 'earliest', got {self.canonical!r}")
+        if self.normalization_version != NORMALIZATION_VERSION:
+            raise ConfigError(
+                f"normalization_version {self.normalization_version} is not supported "
+                f"(this dedup has version {NORMALIZATION_VERSION})"
+            )
+
+    @property
+    def size(self) -> int:
+        """The resolved shingle size (never ``None``)."""
+        assert self.shingle_size is not None
+        return self.shingle_size
+
+    def replace(self, **changes: Any) -> Config:
+        """Return a copy with some fields changed (validated again).
+
+        Raises:
+            ConfigError: On an unknown field or an invalid value.
+        """
+        _check_names(changes)
+        if "shingle" in changes and "shingle_size" not in changes:
+            changes["shingle_size"] = None
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as a JSON-ready dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Config:
+        """Build a config from a dict such as :meth:`to_dict` output.
+
+        Raises:
+            ConfigError: On an unknown field or an invalid value.
+        """
+        _check_names(data)
+        return cls(**data)
+
+    def fingerprint_settings(self) -> dict[str, Any]:
+        """The settings that determine stored fingerprints.
+
+        Two configs with equal fingerprint settings produce identical
+        paragraph signatures and LSH bands, so an index built with one can be
+        queried with the other.
+        """
+        return {
+            "num_perm": self.num_perm,
+            "shingle": self.shingle,
+            "shingle_size": self.size,
+            "seed": self.seed,
+            "min_tokens": self.min_tokens,
+            "threshold": self.threshold,
+            "normalization_version": self.normalization_version,
+            "hash_version": HASH_VERSION,
+            "minhash_scheme": MINHASH_SCHEME,
+        }
+
+
+def _check_names(data: dict[str, Any]) -> None:
+    known = {f.name for f in fields(Config)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+
+
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be an integer, got {value!r}")
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+
+
+def _check_float(name: str, value: Any, low: float, high: float, low_open: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise ConfigError(f"{name} must be a number, got {value!r}")
+    if value > high or value < low or (low_open and value == low):
+        bound = f"({low}, {high}]" if low_open else f"[{low}, {high}]"
+        raise ConfigError(f"{name} must be in {bound}, got {value}")

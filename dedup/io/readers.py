@@ -1,0 +1,192 @@
+"""Plain-text readers: find files, decode them, keep the original text.
+
+Decoding keeps every character as it is in the file (no newline translation),
+so offsets into :attr:`Document.text` address the file's text exactly:
+
+1. a UTF-8 BOM is dropped and the rest decoded as UTF-8; a UTF-16/UTF-32 BOM
+   selects that encoding;
+2. otherwise a file with NUL bytes is refused as binary;
+3. otherwise strict UTF-8;
+4. failing that, cp1252 (or latin-1 where cp1252 has holes), with a warning
+   naming the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ..errors import EmptyInputError, InputError
+from ..models import Document, InputProblem
+
+__all__ = [
+    "DEFAULT_EXTENSIONS",
+    "ReadOutcome",
+    "collect_files",
+    "decode_bytes",
+    "read_document",
+    "read_paths",
+]
+
+#: File name endings read when a folder is scanned.
+DEFAULT_EXTENSIONS = (".txt", ".md")
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode_bytes(data: bytes, path: str = "<bytes>") -> tuple[str, str | None]:
+    """Decode file content to text.
+
+    Args:
+        data: The raw bytes.
+        path: Name used in errors and warnings.
+
+    Returns:
+        ``(text, warning)``; ``warning`` is ``None`` unless a legacy encoding
+        was assumed.
+
+    Raises:
+        InputError: For binary content or a BOM whose encoding does not decode.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding), None
+            except UnicodeDecodeError as exc:
+                raise InputError(path, f"invalid {encoding} after its byte-order mark: {exc.reason}") from None
+    if b"\x00" in data:
+        raise InputError(path, "binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "not valid UTF-8; decoded as cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "not valid UTF-8; decoded as latin-1"
+
+
+def read_document(path: str, doc_id: str | None = None) -> tuple[Document, str | None]:
+    """Read one text file.
+
+    Args:
+        path: File to read.
+        doc_id: Id to give the document (default: ``path``).
+
+    Returns:
+        ``(document, warning)``.
+
+    Raises:
+        InputError: The file cannot be read or is binary.
+        EmptyInputError: The file holds no text.
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        mtime = os.stat(path).st_mtime
+    except OSError as exc:
+        raise InputError(path, exc.strerror or str(exc)) from None
+    if not data:
+        raise EmptyInputError(path, "empty file")
+    text, warning = decode_bytes(data, path)
+    if not text.strip():
+        raise EmptyInputError(path, "no text (only whitespace)")
+    return Document(id=doc_id or path, text=text, path=path, mtime=mtime), warning
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def collect_files(paths: Sequence[str], extensions: Sequence[str] = DEFAULT_EXTENSIONS) -> list[tuple[str, str]]:
+    """List the files to read and the id each gets.
+
+    Folders are walked recursively (hidden entries and symlinked folders are
+    skipped, files are matched by ``extensions``); files named directly are
+    always taken. Ids are paths relative to the common base folder of the
+    arguments, with ``/`` separators: scanning one folder gives ids relative
+    to it.
+
+    Args:
+        paths: Files and folders.
+        extensions: Endings of files to take from folders (case-insensitive).
+
+    Returns:
+        ``(path, id)`` pairs sorted by id, without duplicates.
+
+    Raises:
+        InputError: A path does not exist.
+    """
+    exts = tuple(e.lower() for e in extensions)
+    found: list[str] = []
+    bases: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            bases.append(os.path.abspath(p))
+            for root, dirs, files in os.walk(p, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
+                for f in sorted(files):
+                    if not _is_hidden(f) and f.lower().endswith(exts):
+                        found.append(os.path.join(root, f))
+        elif os.path.exists(p) or os.path.islink(p):
+            bases.append(os.path.dirname(os.path.abspath(p)))
+            found.append(p)
+        else:
+            raise InputError(p, "no such file or folder")
+    if not found:
+        return []
+    base = os.path.commonpath(bases) if bases else os.getcwd()
+    seen: dict[str, str] = {}
+    for f in found:
+        rel = os.path.relpath(os.path.abspath(f), base)
+        doc_id = rel.replace(os.sep, "/")
+        seen.setdefault(doc_id, f)
+    return sorted(((f, i) for i, f in seen.items()), key=lambda t: t[1])
+
+
+@dataclass(frozen=True)
+class ReadOutcome:
+    """Documents read from paths, with the problems met."""
+
+    documents: tuple[Document, ...]
+    errors: tuple[InputProblem, ...]
+    warnings: tuple[InputProblem, ...]
+
+
+def read_paths(paths: Iterable[str], extensions: Sequence[str] = DEFAULT_EXTENSIONS) -> ReadOutcome:
+    """Read every text file under the given paths.
+
+    A file that cannot be used is reported in ``errors`` and the others are
+    still read.
+
+    Args:
+        paths: Files and folders.
+        extensions: Endings of files to take from folders.
+
+    Returns:
+        The documents (sorted by id), errors and warnings.
+
+    Raises:
+        InputError: A named path does not exist.
+    """
+    docs: list[Document] = []
+    errors: list[InputProblem] = []
+    warnings: list[InputProblem] = []
+    for path, doc_id in collect_files(list(paths), extensions):
+        try:
+            doc, warning = read_document(path, doc_id)
+        except InputError as exc:
+            errors.append(InputProblem(doc_id, exc.reason))
+            continue
+        if warning:
+            warnings.append(InputProblem(doc_id, warning))
+        docs.append(doc)
+    return ReadOutcome(tuple(docs), tuple(errors), tuple(warnings))

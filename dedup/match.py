@@ -1,0 +1,306 @@
+"""From LSH candidates to verified paragraph matches, passages and pairs.
+
+* :func:`verify` keeps the candidate pairs whose exact Jaccard similarity (on
+  the 64-bit shingle-hash sets) reaches the threshold.
+* :func:`paragraph_matches` expands matches between distinct paragraph texts
+  to every occurrence, and adds identical occurrences (similarity 1).
+* :func:`build_passages` chains matches along diagonals into maximal runs of
+  consecutive paragraphs.
+* :func:`classify_pairs` turns passages into document pairs with coverage
+  figures and a kind.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import Config
+from .lsh import candidate_pairs
+from .models import Pair, Passage, Span
+from .paragraphs import ParagraphTable
+from .shingle import ShingleBatch
+
+__all__ = [
+    "ParagraphMatches",
+    "build_passages",
+    "classify_pairs",
+    "jaccard",
+    "paragraph_matches",
+    "verify",
+]
+
+
+def jaccard(x: np.ndarray, y: np.ndarray) -> float:
+    """Exact Jaccard similarity of two sorted arrays of distinct values."""
+    if len(x) == 0 and len(y) == 0:
+        return 1.0
+    if len(x) > len(y):
+        x, y = y, x
+    if len(x) == 0:
+        return 0.0
+    pos = np.searchsorted(y, x)
+    pos[pos == len(y)] = 0
+    inter = int(np.count_nonzero(y[pos] == x))
+    return inter / (len(x) + len(y) - inter)
+
+
+def verify(batch: ShingleBatch, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the candidate pairs whose exact Jaccard reaches the threshold.
+
+    Args:
+        batch: Shingle sets indexed by the pair entries.
+        pairs: ``(m, 2)`` candidate index pairs.
+        threshold: Minimum Jaccard similarity.
+
+    Returns:
+        ``(kept_pairs, similarities)``.
+    """
+    if len(pairs) == 0:
+        return pairs, np.empty(0, dtype=np.float64)
+    sizes = batch.sizes()
+    # A pair can only reach the threshold if min/max size does.
+    sa, sb = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
+    possible = np.minimum(sa, sb) >= threshold * np.maximum(sa, sb)
+    pairs = pairs[possible]
+    sims = np.fromiter(
+        (jaccard(batch.get(i), batch.get(j)) for i, j in pairs.tolist()), dtype=np.float64, count=len(pairs)
+    )
+    keep = sims >= threshold
+    return pairs[keep], sims[keep]
+
+
+@dataclass
+class ParagraphMatches:
+    """Matches between paragraph occurrences (rows of a ParagraphTable).
+
+    Attributes:
+        p: First occurrence (row index), the earlier one.
+        q: Second occurrence.
+        sim: Exact Jaccard similarity.
+        exact: Whether both are identical after normalization.
+    """
+
+    p: np.ndarray
+    q: np.ndarray
+    sim: np.ndarray
+    exact: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.p)
+
+
+def _group_members(group: np.ndarray, n_groups: int) -> list[np.ndarray]:
+    order = np.argsort(group, kind="stable")
+    counts = np.bincount(group, minlength=n_groups)
+    return np.split(order, np.cumsum(counts)[:-1])
+
+
+def paragraph_matches(table: ParagraphTable, config: Config) -> ParagraphMatches:
+    """All verified matches between fingerprinted paragraph occurrences.
+
+    Args:
+        table: The prepared paragraphs.
+        config: Settings (threshold).
+
+    Returns:
+        Matches with ``p < q`` (row order: document, then position).
+    """
+    n_groups = len(table.group_keys)
+    members = _group_members(table.group, n_groups)
+    ps: list[np.ndarray] = []
+    qs: list[np.ndarray] = []
+    sims: list[np.ndarray] = []
+    exact: list[np.ndarray] = []
+    # Identical occurrences.
+    for m in members:
+        if len(m) > 1:
+            ii, jj = np.triu_indices(len(m), k=1)
+            ps.append(m[ii])
+            qs.append(m[jj])
+            sims.append(np.ones(len(ii)))
+            exact.append(np.ones(len(ii), dtype=bool))
+    # Similar distinct texts.
+    cands = candidate_pairs(table.signatures, config.threshold)
+    kept, ksims = verify(table.shingles, cands, config.threshold)
+    for (g1, g2), s in zip(kept.tolist(), ksims.tolist()):
+        m1, m2 = members[g1], members[g2]
+        a = np.repeat(m1, len(m2))
+        b = np.tile(m2, len(m1))
+        ps.append(np.minimum(a, b))
+        qs.append(np.maximum(a, b))
+        sims.append(np.full(len(a), s))
+        exact.append(np.zeros(len(a), dtype=bool))
+    if not ps:
+        e = np.empty(0, dtype=np.int64)
+        return ParagraphMatches(e, e.copy(), np.empty(0), np.empty(0, dtype=bool))
+    return ParagraphMatches(np.concatenate(ps), np.concatenate(qs), np.concatenate(sims), np.concatenate(exact))
+
+
+def _union_set(batch: ShingleBatch, groups: Sequence[int]) -> np.ndarray:
+    if len(groups) == 1:
+        return batch.get(groups[0])
+    return np.unique(np.concatenate([batch.get(g) for g in groups]))
+
+
+def build_passages(
+    table: ParagraphTable, matches: ParagraphMatches, doc_ids: Sequence[str]
+) -> tuple[list[Passage], list[tuple[int, int, np.ndarray, np.ndarray]]]:
+    """Chain paragraph matches into maximal runs of consecutive paragraphs.
+
+    Two matches ``(i, j)`` and ``(i + 1, j + 1)`` (positions among each
+    document's fingerprinted paragraphs) in the same two documents extend one
+    run. Inside one document a run stops before its first span would reach
+    its second.
+
+    Args:
+        table: The prepared paragraphs.
+        matches: Paragraph matches.
+        doc_ids: Document id of each document index.
+
+    Returns:
+        ``(passages, runs)`` where ``runs`` holds, per passage,
+        ``(doc_a, doc_b, rows_a, rows_b)`` (table rows of each side).
+    """
+    if len(matches) == 0:
+        return [], []
+    da, db = table.doc[matches.p], table.doc[matches.q]
+    oa, ob = table.ordinal[matches.p], table.ordinal[matches.q]
+    diag = ob - oa
+    order = np.lexsort((oa, diag, db, da))
+    p, q = matches.p[order], matches.q[order]
+    da, db, oa, diag = da[order], db[order], oa[order], diag[order]
+    exact = matches.exact[order]
+    sims = matches.sim[order]
+    ob = ob[order]
+
+    # Index of a document's fingerprinted paragraph by (doc, ordinal).
+    passages: list[Passage] = []
+    runs: list[tuple[int, int, np.ndarray, np.ndarray]] = []
+    n = len(p)
+    da_l, db_l, oa_l, ob_l, diag_l = da.tolist(), db.tolist(), oa.tolist(), ob.tolist(), diag.tolist()
+    i = 0
+    while i < n:
+        j = i + 1
+        same_doc = da_l[i] == db_l[i]
+        while (
+            j < n
+            and da_l[j] == da_l[i]
+            and db_l[j] == db_l[i]
+            and diag_l[j] == diag_l[i]
+            and oa_l[j] == oa_l[j - 1] + 1
+            and (not same_doc or oa_l[j] < ob_l[i])
+        ):
+            j += 1
+        rows_a, rows_b = p[i:j], q[i:j]
+        a_doc, b_doc = int(da_l[i]), int(db_l[i])
+        if j - i == 1:
+            sim = float(sims[i])
+        else:
+            sim = jaccard(
+                _union_set(table.shingles, table.group[rows_a].tolist()),
+                _union_set(table.shingles, table.group[rows_b].tolist()),
+            )
+        passages.append(
+            Passage(
+                a=Span(doc_ids[a_doc], int(table.start[rows_a[0]]), int(table.end[rows_a[-1]])),
+                b=Span(doc_ids[b_doc], int(table.start[rows_b[0]]), int(table.end[rows_b[-1]])),
+                similarity=sim,
+                kind="exact" if bool(exact[i:j].all()) else "near",
+                paragraphs=j - i,
+            )
+        )
+        runs.append((a_doc, b_doc, rows_a, rows_b))
+        i = j
+    return passages, runs
+
+
+def classify_pairs(
+    table: ParagraphTable,
+    runs: Sequence[tuple[int, int, np.ndarray, np.ndarray]],
+    doc_ids: Sequence[str],
+    config: Config,
+    excluded_rows: np.ndarray | None = None,
+) -> list[Pair]:
+    """Score document pairs that share passages or have identical text.
+
+    Coverage of ``a`` by ``b`` is the token-weighted fraction of ``a``'s
+    fingerprinted paragraphs that lie in a passage shared with ``b``.
+
+    Args:
+        table: The prepared paragraphs.
+        runs: Per passage, ``(doc_a, doc_b, rows_a, rows_b)``.
+        doc_ids: Document id of each document index.
+        config: Settings (coverage_threshold).
+        excluded_rows: Boolean mask of paragraph rows left out of pair scores
+            (boilerplate); ``None`` keeps all.
+
+    Returns:
+        Pairs of kind ``duplicate``, ``near_duplicate`` or ``containment``.
+    """
+    n_docs = len(doc_ids)
+    weight = table.ntokens.astype(np.float64)
+    if excluded_rows is not None:
+        weight = np.where(excluded_rows, 0.0, weight)
+    doc_total = np.bincount(table.doc, weights=weight, minlength=n_docs)
+    covered: dict[tuple[int, int], list[set[int]]] = defaultdict(lambda: [set(), set()])
+    n_passages: dict[tuple[int, int], int] = defaultdict(int)
+    for a, b, rows_a, rows_b in runs:
+        if a == b:
+            continue
+        c = covered[(a, b)]
+        c[0].update(rows_a.tolist())
+        c[1].update(rows_b.tolist())
+        n_passages[(a, b)] += 1
+    by_key: dict[bytes, list[int]] = defaultdict(list)
+    for i, k in enumerate(table.doc_keys):
+        by_key[k].append(i)
+    identical: set[tuple[int, int]] = set()
+    for docs in by_key.values():
+        for x in range(len(docs)):
+            for y in range(x + 1, len(docs)):
+                identical.add((docs[x], docs[y]))
+
+    doc_sets: dict[int, np.ndarray] = {}
+
+    def doc_set(d: int) -> np.ndarray:
+        s = doc_sets.get(d)
+        if s is None:
+            rows = np.nonzero(table.doc == d)[0]
+            if excluded_rows is not None:
+                rows = rows[~excluded_rows[rows]]
+            groups = sorted(set(table.group[rows].tolist()))
+            s = _union_set(table.shingles, groups) if groups else np.empty(0, dtype=np.uint64)
+            doc_sets[d] = s
+        return s
+
+    pairs: list[Pair] = []
+    t = config.coverage_threshold
+    for key in sorted(set(covered) | identical):
+        a, b = key
+        rows_a, rows_b = covered.get(key, (set(), set()))
+        cov_a = _coverage(weight, rows_a, doc_total[a])
+        cov_b = _coverage(weight, rows_b, doc_total[b])
+        if key in identical:
+            kind = "duplicate"
+            cov_a = cov_b = 1.0
+            sim = 1.0
+        else:
+            if min(cov_a, cov_b) >= t:
+                kind = "near_duplicate"
+            elif max(cov_a, cov_b) >= t:
+                kind = "containment"
+            else:
+                continue
+            sim = jaccard(doc_set(a), doc_set(b))
+        pairs.append(Pair(doc_ids[a], doc_ids[b], kind, sim, cov_a, cov_b, n_passages.get(key, 0)))
+    return pairs
+
+
+def _coverage(weight: np.ndarray, rows: set[int], total: float) -> float:
+    if total <= 0 or not rows:
+        return 0.0
+    return min(1.0, float(weight[list(rows)].sum()) / total)

@@ -1,0 +1,258 @@
+"""Result types: small frozen dataclasses.
+
+Every offset is a character offset into the document's original text, so
+``document.text[span.start:span.end]`` is the passage exactly as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "Cluster",
+    "Document",
+    "InputProblem",
+    "Match",
+    "Pair",
+    "Passage",
+    "ScanResult",
+    "Span",
+]
+
+PairKind = Literal["duplicate", "near_duplicate", "containment", "same_story"]
+PassageKind = Literal["exact", "near"]
+
+#: Version of the JSON output contract.
+SCHEMA_VERSION = 1
+
+
+def _r(x: float) -> float:
+    return round(float(x), 4)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document to scan.
+
+    Args:
+        id: Unique identifier (for files: the path relative to the scanned
+            folder, with ``/`` separators).
+        text: The original decoded text.
+        path: The file it came from, if any.
+        date: An ISO-8601 date or datetime from metadata, if known.
+        mtime: File modification time (seconds since the epoch), if known.
+        meta: Free-form metadata (title, source, ...), JSON-serialisable.
+    """
+
+    id: str
+    text: str
+    path: str | None = None
+    date: str | None = None
+    mtime: float | None = None
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A character range ``[start, end)`` of one document."""
+
+    doc: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: ``{"doc", "start", "end"}``."""
+        return {"doc": self.doc, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, order=True)
+class Match:
+    """Two paragraphs whose shingle sets are similar (verified exactly).
+
+    Attributes:
+        a: The first paragraph's span.
+        b: The second paragraph's span.
+        similarity: Exact Jaccard similarity of their shingle sets.
+        exact: True when both are identical after normalization.
+    """
+
+    a: Span
+    b: Span
+    similarity: float
+    exact: bool
+
+
+@dataclass(frozen=True, order=True)
+class Passage:
+    """A maximal run of consecutive matching paragraphs shared by two places.
+
+    ``a`` and ``b`` may be in the same document (a block repeated inside one
+    article); then ``a`` comes first.
+
+    Attributes:
+        a: Span covering the run in the first document.
+        b: Span covering the run in the second document.
+        similarity: Exact Jaccard similarity of the two spans' shingle sets.
+        kind: ``"exact"`` when every paragraph pair is identical after
+            normalization, else ``"near"``.
+        paragraphs: Number of paragraphs in the run.
+    """
+
+    a: Span
+    b: Span
+    similarity: float
+    kind: PassageKind
+    paragraphs: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form of the passage (see the README's JSON contract)."""
+        return {
+            "a": self.a.to_dict(),
+            "b": self.b.to_dict(),
+            "similarity": _r(self.similarity),
+            "kind": self.kind,
+            "paragraphs": self.paragraphs,
+        }
+
+
+@dataclass(frozen=True, order=True)
+class Pair:
+    """Two documents related as a whole.
+
+    Attributes:
+        a: The first document id (sort order).
+        b: The second document id.
+        kind: ``duplicate`` (same text after normalization),
+            ``near_duplicate`` (most of both lie in shared passages),
+            ``containment`` (most of the smaller one lies in the other), or
+            ``same_story`` (the same story rewritten; never a copy).
+        similarity: Exact Jaccard similarity of the two documents' shingle
+            sets (for ``same_story``: the story score).
+        a_in_b: Fraction of ``a``'s fingerprinted text covered by passages
+            shared with ``b``.
+        b_in_a: Fraction of ``b``'s fingerprinted text covered by passages
+            shared with ``a``.
+        passages: Number of passages between the two.
+    """
+
+    a: str
+    b: str
+    kind: PairKind
+    similarity: float
+    a_in_b: float
+    b_in_a: float
+    passages: int = 0
+
+    @property
+    def containment(self) -> float:
+        """The larger of the two coverage figures."""
+        return max(self.a_in_b, self.b_in_a)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form of the pair."""
+        return {
+            "a": self.a,
+            "b": self.b,
+            "kind": self.kind,
+            "similarity": _r(self.similarity),
+            "containment": _r(self.containment),
+            "a_in_b": _r(self.a_in_b),
+            "b_in_a": _r(self.b_in_a),
+            "passages": self.passages,
+        }
+
+
+@dataclass(frozen=True, order=True)
+class Cluster:
+    """Documents connected by duplicate or near-duplicate pairs.
+
+    Attributes:
+        members: Sorted document ids.
+        canonical: The member chosen to keep (see ``Config.canonical``).
+    """
+
+    members: tuple[str, ...]
+    canonical: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form of the cluster."""
+        return {"members": list(self.members), "canonical": self.canonical}
+
+
+@dataclass(frozen=True, order=True)
+class InputProblem:
+    """A file that could not be used, or was used with a caveat.
+
+    Attributes:
+        path: The file path as found.
+        message: Why.
+    """
+
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything a scan found.
+
+    Attributes:
+        documents: The documents scanned, sorted by id.
+        passages: Shared passages, sorted.
+        pairs: Related document pairs, sorted.
+        clusters: Duplicate clusters, sorted.
+        errors: Inputs that could not be read.
+        warnings: Inputs read with a caveat (e.g. legacy encoding).
+        settings: The settings used (``Config.to_dict()``).
+        paragraph_counts: Number of paragraphs per document id.
+    """
+
+    documents: tuple[Document, ...]
+    passages: tuple[Passage, ...]
+    pairs: tuple[Pair, ...]
+    clusters: tuple[Cluster, ...]
+    errors: tuple[InputProblem, ...] = ()
+    warnings: tuple[InputProblem, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
+    paragraph_counts: dict[str, int] = field(default_factory=dict)
+
+    def document(self, doc_id: str) -> Document:
+        """Look a document up by id.
+
+        Raises:
+            KeyError: If no document has that id.
+        """
+        for d in self.documents:
+            if d.id == doc_id:
+                return d
+        raise KeyError(doc_id)
+
+    def text(self, span: Span) -> str:
+        """The original text of a span."""
+        return self.document(span.doc).text[span.start : span.end]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract (schema 1), identical to ``dedup scan --format json``."""
+        docs = []
+        for d in self.documents:
+            entry: dict[str, Any] = {
+                "id": d.id,
+                "chars": len(d.text),
+                "paragraphs": self.paragraph_counts.get(d.id, 0),
+            }
+            if d.date:
+                entry["date"] = d.date
+            if d.meta:
+                entry["meta"] = d.meta
+            docs.append(entry)
+        return {
+            "schema": SCHEMA_VERSION,
+            "settings": self.settings,
+            "documents": docs,
+            "pairs": [p.to_dict() for p in self.pairs],
+            "passages": [p.to_dict() for p in self.passages],
+            "clusters": [c.to_dict() for c in self.clusters],
+            "errors": [{"path": e.path, "error": e.message} for e in self.errors],
+            "warnings": [{"path": w.path, "warning": w.message} for w in self.warnings],
+        }

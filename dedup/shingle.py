@@ -1,0 +1,255 @@
+"""Shingles and their hashes, computed in bulk with numpy.
+
+A paragraph's shingles are its word n-grams (``shingle="word"``) or the
+character n-grams of its normalized text with punctuation removed
+(``shingle="char"``). A paragraph shorter than n yields one shingle: all of it.
+
+Shingle hash (version 1), 64 bits, defined on the shingle's text:
+
+* word shingles: each token gets ``blake2b(token, digest_size=8)`` read
+  little-endian (computed once per distinct token); the n token hashes are
+  folded as ``h = (h * P + t) mod 2**64`` starting from ``h = 0`` and the result
+  is passed through the 64-bit MurmurHash3 finalizer;
+* char shingles: the same fold over the characters' code points.
+
+The fold runs over whole arrays with numpy, so no Python loop touches a
+shingle. :func:`shingle_hash32` computes the same value (low 32 bits) for one
+shingle given as UTF-8 bytes (tokens joined by one space), which makes it a
+``hashfunc`` for ``datasketch.MinHash``: signatures computed by
+:mod:`dedup.signatures` are bit-identical to datasketch's.
+
+The 64-bit hashes are kept to verify candidates exactly (Jaccard of the
+paragraphs' shingle-hash sets); the low 32 bits feed MinHash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "ShingleBatch",
+    "TokenHasher",
+    "shingle_hash32",
+    "shingle_hash64",
+    "shingle_texts",
+    "shingles_for_batch",
+]
+
+_P = np.uint64(0x100000001B3)  # FNV-1a 64-bit prime: odd, good spread
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+_MASK64 = (1 << 64) - 1
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> _S33)
+    h = h * _M1
+    h = h ^ (h >> _S33)
+    h = h * _M2
+    return h ^ (h >> _S33)
+
+
+def _token_hash(token: str) -> int:
+    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _fmix64_int(h: int) -> int:
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & _MASK64
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & _MASK64
+    return h ^ (h >> 33)
+
+
+def shingle_hash64(shingle: bytes, kind: str = "word") -> int:
+    """Hash one shingle the way the vectorised path does (reference version).
+
+    Args:
+        shingle: The shingle as UTF-8 bytes; word shingles are tokens joined by
+            a single space.
+        kind: ``"word"`` or ``"char"``.
+
+    Returns:
+        The 64-bit shingle hash.
+    """
+    text = shingle.decode("utf-8")
+    units = [_token_hash(t) for t in text.split(" ")] if kind == "word" else [ord(c) for c in text]
+    h = 0
+    for u in units:
+        h = (h * 0x100000001B3 + u) & _MASK64
+    return _fmix64_int(h)
+
+
+def shingle_hash32(shingle: bytes) -> int:
+    """A ``hashfunc`` for ``datasketch.MinHash`` matching dedup's word shingles.
+
+    Args:
+        shingle: A word shingle as UTF-8 bytes (tokens joined by one space).
+
+    Returns:
+        The low 32 bits of :func:`shingle_hash64`.
+    """
+    return shingle_hash64(shingle, "word") & 0xFFFFFFFF
+
+
+def char_shingle_hash32(shingle: bytes) -> int:
+    """Like :func:`shingle_hash32` for character shingles."""
+    return shingle_hash64(shingle, "char") & 0xFFFFFFFF
+
+
+class TokenHasher:
+    """Maps tokens to 64-bit hashes, computing each distinct token once.
+
+    The cache is bounded: it is cleared when it exceeds ``max_size`` entries.
+    """
+
+    def __init__(self, max_size: int = 2_000_000) -> None:
+        self._cache: dict[str, int] = {}
+        self._max_size = max_size
+
+    def hashes(self, toks: Sequence[str]) -> list[int]:
+        """Return the hash of each token, in order."""
+        cache = self._cache
+        if len(cache) > self._max_size:
+            cache.clear()
+        out = []
+        get = cache.get
+        for t in toks:
+            h = get(t)
+            if h is None:
+                h = cache[t] = _token_hash(t)
+            out.append(h)
+        return out
+
+
+class ShingleBatch:
+    """Shingle hashes of many paragraphs in CSR layout.
+
+    Attributes:
+        hashes: uint64 array of all paragraphs' distinct shingle hashes, each
+            paragraph's run sorted ascending.
+        offsets: int64 array of length ``n + 1``; paragraph ``i`` owns
+            ``hashes[offsets[i]:offsets[i + 1]]``. Every paragraph owns at
+            least one hash.
+    """
+
+    __slots__ = ("hashes", "offsets")
+
+    def __init__(self, hashes: np.ndarray, offsets: np.ndarray) -> None:
+        self.hashes = hashes
+        self.offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def get(self, i: int) -> np.ndarray:
+        """The sorted distinct shingle hashes of paragraph ``i``."""
+        return self.hashes[self.offsets[i] : self.offsets[i + 1]]
+
+    def sizes(self) -> np.ndarray:
+        """Number of distinct shingles per paragraph."""
+        return np.diff(self.offsets)
+
+
+def _fold_windows(units: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fold every length-n window of each segment; short segments fold whole.
+
+    Returns (hashes, owner) where owner is the segment index of each hash.
+    """
+    lengths = lengths.astype(np.int64)
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    if len(lengths) > 1:
+        np.cumsum(lengths[:-1], out=starts[1:])
+    total = int(lengths.sum())
+    seg_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    pos_in_seg = np.arange(total, dtype=np.int64) - starts[seg_of]
+    # Windows starting at positions with at least n units left in the segment.
+    full_mask = pos_in_seg <= (lengths[seg_of] - n)
+    win_starts = np.nonzero(full_mask)[0]
+    h = np.zeros(len(win_starts), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            h = h * _P + units[win_starts + k]
+    owners = seg_of[win_starts]
+
+    short = np.nonzero((lengths < n) & (lengths > 0))[0]
+    if len(short):
+        hs = np.zeros(len(short), dtype=np.uint64)
+        max_len = int(lengths[short].max())
+        with np.errstate(over="ignore"):
+            for k in range(max_len):
+                active = lengths[short] > k
+                idx = starts[short[active]] + k
+                hs[active] = hs[active] * _P + units[idx]
+        h = np.concatenate([h, hs])
+        owners = np.concatenate([owners, short])
+    with np.errstate(over="ignore"):
+        h = _fmix64(h)
+    return h, owners
+
+
+def _to_csr(h: np.ndarray, owners: np.ndarray, n_segments: int) -> ShingleBatch:
+    order = np.lexsort((h, owners))
+    h = h[order]
+    owners = owners[order]
+    keep = np.ones(len(h), dtype=bool)
+    if len(h) > 1:
+        keep[1:] = (h[1:] != h[:-1]) | (owners[1:] != owners[:-1])
+    h = h[keep]
+    owners = owners[keep]
+    counts = np.bincount(owners, minlength=n_segments)
+    offsets = np.zeros(n_segments + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return ShingleBatch(h, offsets)
+
+
+def shingles_for_batch(
+    token_lists: Sequence[Sequence[str]],
+    kind: str,
+    n: int,
+    hasher: TokenHasher | None = None,
+) -> ShingleBatch:
+    """Hash the shingles of many paragraphs at once.
+
+    Args:
+        token_lists: Each paragraph's word tokens (from
+            :func:`dedup.normalize.tokens`); every list must be non-empty.
+        kind: ``"word"`` or ``"char"``.
+        n: Shingle size.
+        hasher: Token hash cache to reuse across batches.
+
+    Returns:
+        The paragraphs' distinct shingle hashes in CSR layout.
+    """
+    if kind == "word":
+        hasher = hasher or TokenHasher()
+        flat: list[str] = [t for toks in token_lists for t in toks]
+        units = np.array(hasher.hashes(flat), dtype=np.uint64)
+        lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
+    else:
+        texts = [" ".join(toks) for toks in token_lists]
+        joined = "".join(texts)
+        units = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    h, owners = _fold_windows(units, lengths, n)
+    return _to_csr(h, owners, len(token_lists))
+
+
+def shingle_texts(toks: Sequence[str], kind: str, n: int) -> list[bytes]:
+    """The shingles of one paragraph as UTF-8 bytes (reference, slow path).
+
+    This is what a plain datasketch user would feed to ``MinHash.update``; it
+    is used in tests and benchmarks to prove equivalence.
+    """
+    if kind == "word":
+        if len(toks) < n:
+            return [" ".join(toks).encode("utf-8")]
+        return [" ".join(toks[i : i + n]).encode("utf-8") for i in range(len(toks) - n + 1)]
+    text = " ".join(toks)
+    if len(text) < n:
+        return [text.encode("utf-8")]
+    return [text[i : i + n].encode("utf-8") for i in range(len(text) - n + 1)]

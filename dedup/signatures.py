@@ -1,0 +1,96 @@
+"""MinHash signatures for many paragraphs at once, bit-identical to datasketch.
+
+datasketch (>= 2.0) ``MinHash`` with its default ``"affine32"`` scheme hashes
+each value to 32 bits, pre-mixes it with the 32-bit MurmurHash3 finalizer and
+applies ``num_perm`` permutations ``a_k * h + b_k mod 2**32``, keeping the
+minimum per permutation. This module does the same for a whole batch: all
+shingle hashes are mixed in one pass, permuted as a ``(shingles, num_perm)``
+uint32 matrix in bounded chunks, and reduced per paragraph with
+``np.minimum.reduceat``. The permutation parameters are drawn exactly as
+datasketch draws them from ``np.random.RandomState(seed)``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from .shingle import ShingleBatch
+
+__all__ = ["EMPTY_HASH", "minhash_signatures", "permutations"]
+
+#: The value of an empty MinHash slot (datasketch's affine32 max hash).
+EMPTY_HASH = np.uint32(0xFFFFFFFF)
+
+# Elements of the (shingles x num_perm) matrix processed at once (~32 MiB).
+_CHUNK_ELEMENTS = 8 * 1024 * 1024
+
+
+@lru_cache(maxsize=16)
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The permutation parameters ``(a, b)`` datasketch uses for affine32.
+
+    Args:
+        num_perm: Number of permutations.
+        seed: datasketch's ``seed``.
+
+    Returns:
+        Two read-only uint32 arrays of length ``num_perm``; every ``a`` is odd.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    a.setflags(write=False)
+    b.setflags(write=False)
+    return a, b
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def minhash_signatures(batch: ShingleBatch, num_perm: int = 128, seed: int = 1) -> np.ndarray:
+    """Compute the MinHash signature of every paragraph in a batch.
+
+    Args:
+        batch: Paragraph shingle hashes (low 32 bits are the MinHash input).
+        num_perm: Number of permutations.
+        seed: Permutation seed.
+
+    Returns:
+        A ``(len(batch), num_perm)`` uint32 array; row ``i`` equals
+        ``datasketch.MinHash(num_perm, seed, hashfunc=shingle_hash32)``'s
+        ``hashvalues`` after ``update_batch`` with paragraph ``i``'s shingles.
+    """
+    a, b = permutations(num_perm, seed)
+    n = len(batch)
+    out = np.full((n, num_perm), EMPTY_HASH, dtype=np.uint32)
+    if n == 0:
+        return out
+    h32 = _fmix32((batch.hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    offsets = batch.offsets
+    rows_per_chunk = max(1, _CHUNK_ELEMENTS // num_perm)
+    first = 0
+    while first < n:
+        # Take as many paragraphs as fit in one chunk (at least one).
+        limit = offsets[first] + rows_per_chunk
+        last = int(np.searchsorted(offsets, limit, side="right")) - 1
+        last = min(max(last, first + 1), n)
+        lo, hi = int(offsets[first]), int(offsets[last])
+        seg = h32[lo:hi]
+        with np.errstate(over="ignore"):
+            phv = seg[:, None] * a[None, :] + b[None, :]
+        starts = offsets[first:last] - lo
+        sizes = np.diff(offsets[first : last + 1])
+        nonempty = sizes > 0
+        if nonempty.all():
+            out[first:last] = np.minimum.reduceat(phv, starts, axis=0)
+        elif nonempty.any():
+            out[first:last][nonempty] = np.minimum.reduceat(phv, starts[nonempty], axis=0)
+        first = last
+    return out
