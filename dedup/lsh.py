@@ -48,13 +48,34 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
         A ``(n, bands)`` uint64 array of band keys.
     """
     n = signatures.shape[0]
-    sig = signatures[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
-    h = np.full((n, bands), np.uint64(0xCBF29CE484222325), dtype=np.uint64)
+    out = np.empty((n, bands), dtype=np.uint64)
+    for band in range(bands):
+        out[:, band] = _band_key(signatures, band, rows)
+    return out
+
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_S29 = np.uint64(29)
+
+
+def _band_key(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """The uint64 key of one band of every signature (a column of :func:`band_keys`).
+
+    Computed one band at a time so no ``(n, num_perm)`` uint64 copy of the
+    signatures is ever made.
+    """
+    n = signatures.shape[0]
+    h = np.full(n, _FNV_OFFSET, dtype=np.uint64)
+    col = np.empty(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for k in range(rows):
-            h = (h ^ sig[:, :, k]) * np.uint64(0x100000001B3)
-            h ^= h >> np.uint64(29)
-        h = h + np.arange(bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+            col[:] = signatures[:, band * rows + k]
+            h ^= col
+            h *= _FNV_PRIME
+            h ^= h >> _S29
+        h += np.uint64(band) * _GOLDEN
     return h
 
 
@@ -98,10 +119,9 @@ def candidate_pairs(signatures: np.ndarray, threshold: float) -> np.ndarray:
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
     bands, rows = lsh_params(threshold, num_perm)
-    keys = band_keys(signatures, bands, rows)
     found = []
     for band in range(bands):
-        k = keys[:, band]
+        k = _band_key(signatures, band, rows)
         order = np.argsort(k, kind="stable")
         pairs = _pairs_from_groups(order, k[order])
         if len(pairs):

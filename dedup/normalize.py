@@ -23,13 +23,19 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["NORMALIZATION_VERSION", "fold_diacritics", "normalize", "tokens"]
+__all__ = ["NORMALIZATION_VERSION", "fold_diacritics", "normalize", "normalized_tokens", "tokens"]
 
 NORMALIZATION_VERSION = 1
 
 _CITATION_RE = re.compile(r"\[\d{1,4}\]")
 _WS_RE = re.compile(r"\s+")
 _TOKEN_RE = re.compile(r"\w+")
+
+# ASCII fast path of ``\w+`` tokenization: every ASCII character that is not
+# a letter, digit or underscore becomes a space, then ``str.split``.
+_ASCII_NONWORD = str.maketrans(
+    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
+)
 
 _PUNCT_TABLE = str.maketrans(
     {
@@ -105,10 +111,12 @@ def normalize(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
         text = text.translate(_PUNCT_TABLE)
-    text = _CITATION_RE.sub("", text)
+    if "[" in text:
+        text = _CITATION_RE.sub("", text)
     text = text.casefold()
     text = fold_diacritics(text)
-    return _WS_RE.sub(" ", text).strip()
+    # Same as _WS_RE.sub(" ", text).strip(): both split on str.isspace().
+    return " ".join(text.split())
 
 
 def tokens(normalized: str) -> list[str]:
@@ -120,4 +128,24 @@ def tokens(normalized: str) -> list[str]:
     Returns:
         The runs of letters, digits and underscores, in order.
     """
+    if normalized.isascii():
+        return normalized.translate(_ASCII_NONWORD).split()
     return _TOKEN_RE.findall(normalized)
+
+
+def normalized_tokens(text: str) -> list[str]:
+    """``tokens(normalize(text))``, with a fast path for ASCII text.
+
+    Args:
+        text: Any text (e.g. one paragraph as written).
+
+    Returns:
+        The word tokens of the normalized text.
+    """
+    if text.isascii():
+        if "[" in text:
+            text = _CITATION_RE.sub("", text)
+        # For ASCII, casefold is lower, diacritic folding is a no-op and
+        # whitespace collapsing cannot change the runs of word characters.
+        return text.lower().translate(_ASCII_NONWORD).split()
+    return tokens(normalize(text))

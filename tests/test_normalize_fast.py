@@ -1,0 +1,46 @@
+"""The fast normalization/tokenization paths give exactly the reference output."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from dedup.normalize import _CITATION_RE, _PUNCT_TABLE, fold_diacritics, normalize, normalized_tokens, tokens
+
+
+def _reference_normalize(text: str) -> str:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+        text = text.translate(_PUNCT_TABLE)
+    text = _CITATION_RE.sub("", text)
+    text = text.casefold()
+    text = fold_diacritics(text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _reference_tokens(text: str) -> list[str]:
+    return re.findall(r"\w+", text)
+
+
+ascii_text = st.text(alphabet=st.characters(max_codepoint=127), max_size=200)
+any_text = st.text(max_size=200)
+mixed = st.one_of(
+    ascii_text,
+    any_text,
+    st.lists(st.sampled_from(["Tô", "Lâm", "[1]", "[12]", "x\u00a0y", "\u2014", "\x1c", "\u3000", "ﬁ", " ", "\t\n", "a_b"]))
+    .map("".join),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(mixed)
+@example("  Tổng Bí thư  Tô Lâm[1] — “Hà Nội” ")
+@example("foo[12]bar baz[x] [ 1 ]\x1c\x1d\x1e\x1f\x85end")
+def test_fast_paths_equal_reference(text):
+    ref = _reference_normalize(text)
+    assert normalize(text) == ref
+    assert tokens(ref) == _reference_tokens(ref)
+    assert normalized_tokens(text) == _reference_tokens(ref)
