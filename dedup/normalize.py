@@ -33,9 +33,7 @@ _TOKEN_RE = re.compile(r"\w+")
 
 # ASCII fast path of ``\w+`` tokenization: every ASCII character that is not
 # a letter, digit or underscore becomes a space, then ``str.split``.
-_ASCII_NONWORD = str.maketrans(
-    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
-)
+_ASCII_NONWORD = str.maketrans({chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")})
 
 _PUNCT_TABLE = str.maketrans(
     {

@@ -30,8 +30,9 @@ any_text = st.text(max_size=200)
 mixed = st.one_of(
     ascii_text,
     any_text,
-    st.lists(st.sampled_from(["Tô", "Lâm", "[1]", "[12]", "x\u00a0y", "\u2014", "\x1c", "\u3000", "ﬁ", " ", "\t\n", "a_b"]))
-    .map("".join),
+    st.lists(
+        st.sampled_from(["Tô", "Lâm", "[1]", "[12]", "x\u00a0y", "\u2014", "\x1c", "\u3000", "ﬁ", " ", "\t\n", "a_b"])
+    ).map("".join),
 )
 
 
