@@ -8,8 +8,9 @@ Exit codes:
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import click
@@ -99,6 +100,36 @@ def _report_problems(result: ScanResult, quiet: bool) -> None:
         click.echo(f"dedup: warning: {w.path}: {w.message}", err=True)
 
 
+@contextlib.contextmanager
+def _progress_bar(enabled: bool | None, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` callback drawing a click progress bar on stderr.
+
+    Yields ``None`` (no callback) when disabled; ``enabled=None`` means "when
+    stderr is a terminal". On a stream that is not a terminal click prints the
+    label once instead of redrawing a bar.
+    """
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield None
+        return
+    state: dict[str, Any] = {"bar": None, "done": 0}
+
+    def callback(done: int, total: int) -> None:
+        bar = state["bar"]
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=max(total, 1), label=label, file=sys.stderr, width=30)
+            bar.__enter__()
+        bar.update(done - state["done"])
+        state["done"] = done
+
+    try:
+        yield callback
+    finally:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dedup")
 def cli() -> None:
@@ -125,6 +156,19 @@ def cli() -> None:
     help="File endings read from folders (repeatable).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Do not print per-file errors on stderr.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Processes for fingerprinting; 0 = all cores. The output does not depend on it.",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr (default: on when stderr is a terminal).",
+)
 @_settings_options
 def scan(
     paths: Sequence[str],
@@ -132,6 +176,8 @@ def scan(
     output: str | None,
     extensions: Sequence[str],
     quiet: bool,
+    jobs: int,
+    progress: bool | None,
     **settings: Any,
 ) -> None:
     """Scan files and folders for duplicate documents and repeated passages.
@@ -139,12 +185,13 @@ def scan(
     PATHS are files or folders; folders are read recursively (.txt and .md).
     Document ids are paths relative to the scanned folder.
     """
-    det = Detector(_config(**settings))
+    det = Detector(_config(jobs=jobs, **settings))
     try:
         det.add_paths(paths, extensions)
     except DedupError as exc:
         raise UsageError(str(exc)) from None
-    result = det.run()
+    with _progress_bar(progress, "Fingerprinting") as callback:
+        result = det.run(progress=callback)
     _report_problems(result, quiet)
     _emit(format_result(result, fmt), output)
 

@@ -27,6 +27,8 @@ DEFAULT_SHINGLE_SIZE = {"word": 3, "char": 5}
 MINHASH_SCHEME = "affine32"
 #: Version of the shingle hash (see :mod:`dedup.shingle`).
 HASH_VERSION = 1
+#: Settings that change how a run executes but never its results.
+RUNTIME_SETTINGS = frozenset({"jobs"})
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,13 @@ class Config:
             (first document id in sort order), ``"longest"`` (most
             characters), ``"earliest"`` (oldest date from metadata, else file
             modification time).
+        jobs: Processes used to normalize, shingle and sign paragraphs
+            (``0``: all cores). Default 1 in the library, because worker
+            processes are started with ``spawn``, which needs the calling
+            script to guard its entry point with
+            ``if __name__ == "__main__":``; the CLI defaults to all cores. A
+            runtime setting: results do not depend on it, and it is left out
+            of :meth:`to_dict` (and so of the JSON output).
     """
 
     threshold: float = 0.5
@@ -62,6 +71,7 @@ class Config:
     coverage_threshold: float = 0.8
     canonical: CanonicalPolicy = "first"
     normalization_version: int = field(default=NORMALIZATION_VERSION, repr=False)
+    jobs: int = 1
 
     def __post_init__(self) -> None:
         if self.shingle not in DEFAULT_SHINGLE_SIZE:
@@ -72,6 +82,7 @@ class Config:
         _check_int("num_perm", self.num_perm, 2, 4096)
         _check_int("seed", self.seed, 0, 2**32 - 1)
         _check_int("min_tokens", self.min_tokens, 1, 10_000)
+        _check_int("jobs", self.jobs, 0, 1024)
         _check_float("threshold", self.threshold, 0.0, 1.0, low_open=True)
         _check_float("coverage_threshold", self.coverage_threshold, 0.0, 1.0, low_open=True)
         if self.canonical not in ("first", "longest", "earliest"):
@@ -100,8 +111,12 @@ class Config:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """All fields as a JSON-ready dict."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """All fields that affect results, as a JSON-ready dict.
+
+        Runtime settings (:data:`RUNTIME_SETTINGS`, e.g. ``jobs``) are left
+        out: they never change a result.
+        """
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in RUNTIME_SETTINGS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Config:

@@ -17,7 +17,7 @@ from .errors import InputError
 from .io.readers import DEFAULT_EXTENSIONS, read_paths
 from .match import build_passages, classify_pairs, paragraph_matches
 from .models import Document, InputProblem, ScanResult
-from .paragraphs import prepare
+from .paragraphs import ProgressCallback, prepare
 
 __all__ = ["Detector", "scan"]
 
@@ -106,8 +106,12 @@ class Detector:
             self.add_document(doc)
         return len(outcome.documents)
 
-    def run(self) -> ScanResult:
+    def run(self, progress: ProgressCallback | None = None) -> ScanResult:
         """Run the pipeline over everything added so far.
+
+        Args:
+            progress: Called as ``progress(documents_done, documents_total)``
+                while documents are fingerprinted (the bulk of the time).
 
         Returns:
             The passages, pairs and clusters found.
@@ -115,7 +119,7 @@ class Detector:
         cfg = self.config
         docs = [self._documents[k] for k in sorted(self._documents)]
         ids = [d.id for d in docs]
-        table = prepare(docs, cfg)
+        table = prepare(docs, cfg, progress=progress)
         matches = paragraph_matches(table, cfg)
         passages, runs = build_passages(table, matches, ids)
         pairs = classify_pairs(table, runs, ids, cfg)

@@ -4,24 +4,42 @@
 computes shingle hashes for the paragraphs with at least ``min_tokens``
 tokens. Identical paragraphs (same normalized tokens) share one shingle set
 and one signature: only distinct paragraph texts are hashed and indexed.
+
+Documents are processed in chunks of bounded size (:func:`process_chunk`, a
+top-level function so it can run in worker processes): a chunk's tokens are
+turned into shingle hashes and signatures and then dropped, and only numpy
+arrays leave it. With ``jobs > 1`` chunks run in a pool of ``spawn``-ed
+processes, a bounded number in flight, and are merged in input order, so the
+result is identical to ``jobs=1``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .config import Config
 from .models import Document
-from .normalize import normalize, tokens
+from .normalize import normalized_tokens
 from .segment import segment
-from .shingle import ShingleBatch, TokenHasher, shingles_for_batch
+from .shingle import ShingleBatch, TokenHasher, shingles_for_batch, shingles_for_flat_tokens
 from .signatures import minhash_signatures
 
-__all__ = ["ParagraphTable", "content_key", "prepare"]
+__all__ = ["ParagraphTable", "ProgressCallback", "content_key", "prepare", "process_chunk", "resolve_jobs"]
+
+#: ``progress(done, total)``: called with the number of documents processed.
+ProgressCallback = Callable[[int, int], None]
+
+# A chunk holds at most this many characters of text / documents.
+_CHUNK_CHARS = 1_000_000
+_CHUNK_DOCS = 2_000
 
 
 def content_key(toks: Sequence[str]) -> bytes:
@@ -64,64 +82,242 @@ class ParagraphTable:
         return len(self.doc)
 
 
-def prepare(documents: Sequence[Document], config: Config, hasher: TokenHasher | None = None) -> ParagraphTable:
+def resolve_jobs(jobs: int) -> int:
+    """The number of processes for ``jobs`` (``0`` means all usable cores)."""
+    if jobs > 0:
+        return jobs
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# Token hash cache of this process (workers keep theirs across chunks).
+_PROCESS_HASHER: TokenHasher | None = None
+
+
+def _process_hasher() -> TokenHasher:
+    global _PROCESS_HASHER
+    if _PROCESS_HASHER is None:
+        _PROCESS_HASHER = TokenHasher()
+    return _PROCESS_HASHER
+
+
+#: What :func:`process_chunk` returns: only bytes and numpy arrays.
+ChunkResult = tuple[
+    np.ndarray,  # doc_paragraphs (n_docs,)
+    bytes,  # doc keys, 16 bytes each
+    np.ndarray,  # per fingerprinted paragraph: (6, m) int64 rows doc, ordinal, start, end, ntokens, local group
+    bytes,  # local group keys, 16 bytes each
+    np.ndarray,  # shingle hashes of the local groups (CSR values)
+    np.ndarray,  # CSR offsets
+    np.ndarray,  # signatures (groups, num_perm) uint32
+]
+
+
+def process_chunk(texts: Sequence[str], settings: tuple[str, int, int, int, int]) -> ChunkResult:
+    """Fingerprint the paragraphs of a chunk of documents.
+
+    A top-level function (picklable, safe under ``spawn``). Per-paragraph
+    tokens live only inside this call.
+
+    Args:
+        texts: The documents' texts.
+        settings: ``(shingle, shingle_size, min_tokens, num_perm, seed)``.
+
+    Returns:
+        A :data:`ChunkResult`; document indexes and groups are local to the
+        chunk.
+    """
+    shingle, size, min_tokens, num_perm, seed = settings
+    blake2b = hashlib.blake2b
+    doc_paragraphs = np.empty(len(texts), dtype=np.int64)
+    doc_keys: list[bytes] = []
+    cols: list[int] = []  # flat (doc, ordinal, start, end, ntokens, group) rows
+    local: dict[bytes, int] = {}
+    flat: list[str] = []
+    lengths: list[int] = []
+    token_lists: list[list[str]] = []
+    word = shingle == "word"
+    for di, text in enumerate(texts):
+        spans = segment(text)
+        doc_paragraphs[di] = len(spans)
+        doc_hash = blake2b(digest_size=16)
+        any_tokens = False
+        ordinal = 0
+        for s, e in spans:
+            toks = normalized_tokens(text[s:e])
+            if not toks:
+                continue
+            joined = " ".join(toks).encode("utf-8")
+            # The document key is content_key of all its tokens, fed piecewise.
+            if any_tokens:
+                doc_hash.update(b" ")
+            doc_hash.update(joined)
+            any_tokens = True
+            if len(toks) < min_tokens:
+                continue
+            key = blake2b(joined, digest_size=16).digest()
+            g = local.get(key)
+            if g is None:
+                g = local[key] = len(local)
+                if word:
+                    flat.extend(toks)
+                    lengths.append(len(toks))
+                else:
+                    token_lists.append(toks)
+            cols += (di, ordinal, s, e, len(toks), g)
+            ordinal += 1
+        doc_keys.append(doc_hash.digest())
+    if word:
+        batch = shingles_for_flat_tokens(flat, np.array(lengths, dtype=np.int64), size, _process_hasher())
+    else:
+        batch = shingles_for_batch(token_lists, shingle, size, _process_hasher())
+    del flat, token_lists
+    sigs = minhash_signatures(batch, num_perm, seed)
+    rows = np.array(cols, dtype=np.int64).reshape(-1, 6).T.copy()
+    return doc_paragraphs, b"".join(doc_keys), rows, b"".join(local), batch.hashes, batch.offsets, sigs
+
+
+def _chunks(documents: Sequence[Document]) -> Iterator[tuple[int, list[str]]]:
+    """Consecutive chunks of document texts, bounded in characters and count."""
+    start = 0
+    texts: list[str] = []
+    chars = 0
+    for i, doc in enumerate(documents):
+        texts.append(doc.text)
+        chars += len(doc.text)
+        if chars >= _CHUNK_CHARS or len(texts) >= _CHUNK_DOCS:
+            yield start, texts
+            start, texts, chars = i + 1, [], 0
+    if texts:
+        yield start, texts
+
+
+def _run_chunks(
+    documents: Sequence[Document], settings: tuple[str, int, int, int, int], jobs: int, hasher: TokenHasher | None
+) -> Iterator[tuple[int, ChunkResult]]:
+    """Process all chunks, in order, in this process or a pool of ``jobs``."""
+    global _PROCESS_HASHER
+    chunks = _chunks(documents)
+    if jobs <= 1 or sum(len(d.text) for d in documents) < _CHUNK_CHARS:
+        saved = _PROCESS_HASHER
+        if hasher is not None:
+            _PROCESS_HASHER = hasher
+        try:
+            for start, texts in chunks:
+                yield start, process_chunk(texts, settings)
+        finally:
+            _PROCESS_HASHER = saved
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(jobs) as pool:
+        pending: deque[tuple[int, Any]] = deque()
+        # At most 2 chunks per process in flight: bounded memory.
+        for start, texts in chunks:
+            pending.append((start, pool.apply_async(process_chunk, (texts, settings))))
+            while len(pending) >= 2 * jobs:
+                first, res = pending.popleft()
+                yield first, res.get()
+        while pending:
+            first, res = pending.popleft()
+            yield first, res.get()
+
+
+def _take_rows(hashes: np.ndarray, offsets: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR rows ``idx`` of ``(hashes, offsets)`` as new CSR arrays."""
+    sizes = np.diff(offsets)[idx]
+    new_offsets = np.zeros(len(idx) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=new_offsets[1:])
+    pos = np.arange(int(new_offsets[-1]), dtype=np.int64)
+    pos += np.repeat(offsets[idx] - new_offsets[:-1], sizes)
+    return hashes[pos], new_offsets
+
+
+def prepare(
+    documents: Sequence[Document],
+    config: Config,
+    hasher: TokenHasher | None = None,
+    *,
+    jobs: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> ParagraphTable:
     """Segment, normalize, shingle and sign the paragraphs of documents.
 
     Args:
         documents: The documents, in the order their indexes refer to.
-        config: Settings (shingle kind/size, min_tokens, num_perm, seed).
-        hasher: Token hash cache to reuse.
+        config: Settings (shingle kind/size, min_tokens, num_perm, seed, jobs).
+        hasher: Token hash cache to reuse (used when running in this process).
+        jobs: Worker processes; default ``config.jobs`` (``0``: all cores).
+            The result does not depend on it.
+        progress: Called as ``progress(documents_done, documents_total)``
+            after each chunk.
 
     Returns:
         The paragraph table.
     """
-    doc_col: list[int] = []
-    ord_col: list[int] = []
-    start_col: list[int] = []
-    end_col: list[int] = []
-    ntok_col: list[int] = []
-    group_col: list[int] = []
+    n_jobs = resolve_jobs(config.jobs if jobs is None else jobs)
+    settings = (config.shingle, config.size, config.min_tokens, config.num_perm, config.seed)
+    total = len(documents)
     groups: dict[bytes, int] = {}
-    group_tokens: list[list[str]] = []
+    row_parts: list[np.ndarray] = []
+    hash_parts: list[np.ndarray] = []
+    size_parts: list[np.ndarray] = []
+    sig_parts: list[np.ndarray] = []
     doc_keys: list[bytes] = []
     doc_paragraphs: list[int] = []
-    min_tokens = config.min_tokens
-    for di, doc in enumerate(documents):
-        text = doc.text
-        spans = segment(text)
-        doc_paragraphs.append(len(spans))
-        all_tokens: list[str] = []
-        ordinal = 0
-        for s, e in spans:
-            toks = tokens(normalize(text[s:e]))
-            all_tokens.extend(toks)
-            if len(toks) < min_tokens:
-                continue
-            key = content_key(toks)
+    if progress is not None:
+        progress(0, total)
+    for start, (doc_par, dkeys, rows, gkeys, hashes, offsets, sigs) in _run_chunks(documents, settings, n_jobs, hasher):
+        doc_paragraphs.extend(doc_par.tolist())
+        doc_keys.extend(dkeys[i : i + 16] for i in range(0, len(dkeys), 16))
+        n_local = len(gkeys) // 16
+        to_global = np.empty(n_local, dtype=np.int64)
+        new: list[int] = []
+        for j in range(n_local):
+            key = gkeys[16 * j : 16 * j + 16]
             g = groups.get(key)
             if g is None:
-                g = groups[key] = len(group_tokens)
-                group_tokens.append(toks)
-            doc_col.append(di)
-            ord_col.append(ordinal)
-            start_col.append(s)
-            end_col.append(e)
-            ntok_col.append(len(toks))
-            group_col.append(g)
-            ordinal += 1
-        doc_keys.append(content_key(all_tokens))
-    batch = shingles_for_batch(group_tokens, config.shingle, config.size, hasher)
-    sigs = minhash_signatures(batch, config.num_perm, config.seed)
+                g = groups[key] = len(groups)
+                new.append(j)
+            to_global[j] = g
+        rows[0] += start
+        rows[5] = to_global[rows[5]] if n_local else rows[5]
+        row_parts.append(rows)
+        if len(new) == n_local:
+            hash_parts.append(hashes)
+            size_parts.append(np.diff(offsets))
+            sig_parts.append(sigs)
+        elif new:
+            idx = np.array(new, dtype=np.int64)
+            h, o = _take_rows(hashes, offsets, idx)
+            hash_parts.append(h)
+            size_parts.append(np.diff(o))
+            sig_parts.append(sigs[idx])
+        if progress is not None:
+            progress(start + len(doc_par), total)
+    rows = np.concatenate(row_parts, axis=1) if row_parts else np.empty((6, 0), dtype=np.int64)
+    del row_parts
+    sizes = np.concatenate(size_parts) if size_parts else np.empty(0, dtype=np.int64)
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    batch = ShingleBatch(
+        np.concatenate(hash_parts) if hash_parts else np.empty(0, dtype=np.uint64),
+        offsets,
+    )
+    del hash_parts
+    signatures = np.concatenate(sig_parts) if sig_parts else np.empty((0, config.num_perm), dtype=np.uint32)
+    del sig_parts
     return ParagraphTable(
-        doc=np.array(doc_col, dtype=np.int64),
-        ordinal=np.array(ord_col, dtype=np.int64),
-        start=np.array(start_col, dtype=np.int64),
-        end=np.array(end_col, dtype=np.int64),
-        ntokens=np.array(ntok_col, dtype=np.int64),
-        group=np.array(group_col, dtype=np.int64),
+        doc=rows[0],
+        ordinal=rows[1],
+        start=rows[2],
+        end=rows[3],
+        ntokens=rows[4],
+        group=rows[5],
         group_keys=list(groups),
         shingles=batch,
-        signatures=sigs,
+        signatures=signatures,
         doc_keys=doc_keys,
         doc_paragraphs=doc_paragraphs,
     )
