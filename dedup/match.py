@@ -29,6 +29,7 @@ __all__ = [
     "build_passages",
     "classify_pairs",
     "jaccard",
+    "jaccard_pairs",
     "paragraph_matches",
     "verify",
 ]
@@ -46,6 +47,57 @@ def jaccard(x: np.ndarray, y: np.ndarray) -> float:
     pos[pos == len(y)] = 0
     inter = int(np.count_nonzero(y[pos] == x))
     return inter / (len(x) + len(y) - inter)
+
+
+def jaccard_pairs(batch: ShingleBatch, pairs: np.ndarray, max_elements: int = 1 << 22) -> np.ndarray:
+    """Exact Jaccard similarity of many pairs of sets at once.
+
+    The two sorted distinct sets of each pair are concatenated; after sorting
+    by ``(pair, value)`` every value present in both sets appears twice in a
+    row, so counting equal neighbours gives the intersection. Pairs are
+    processed in chunks of about ``max_elements`` values.
+
+    Args:
+        batch: The sets (CSR rows, each sorted and distinct).
+        pairs: ``(m, 2)`` row index pairs.
+        max_elements: Values handled per chunk (bounds memory).
+
+    Returns:
+        A float64 array of the ``m`` similarities.
+    """
+    m = len(pairs)
+    out = np.empty(m, dtype=np.float64)
+    if m == 0:
+        return out
+    sizes = batch.sizes()
+    offsets = batch.offsets
+    la = sizes[pairs[:, 0]]
+    lb = sizes[pairs[:, 1]]
+    per_pair = la + lb
+    ends = np.cumsum(per_pair)
+    first = 0
+    while first < m:
+        base = int(ends[first - 1]) if first else 0
+        last = int(np.searchsorted(ends, base + max_elements, side="right"))
+        last = min(max(last, first + 1), m)
+        idx_rows = pairs[first:last].reshape(-1)  # a0, b0, a1, b1, ...
+        lens = sizes[idx_rows]
+        total = int(lens.sum())
+        starts = np.zeros(len(lens), dtype=np.int64)
+        np.cumsum(lens[:-1], out=starts[1:])
+        pos = np.arange(total, dtype=np.int64) + np.repeat(offsets[idx_rows] - starts, lens)
+        vals = batch.hashes[pos]
+        owner = np.repeat(np.arange(last - first, dtype=np.int64), per_pair[first:last])
+        order = np.lexsort((vals, owner))
+        vals = vals[order]
+        owner = owner[order]
+        dup = (vals[1:] == vals[:-1]) & (owner[1:] == owner[:-1])
+        inter = np.bincount(owner[1:][dup], minlength=last - first)
+        union = per_pair[first:last] - inter
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[first:last] = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+        first = last
+    return out
 
 
 def verify(batch: ShingleBatch, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
@@ -66,9 +118,7 @@ def verify(batch: ShingleBatch, pairs: np.ndarray, threshold: float) -> tuple[np
     sa, sb = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
     possible = np.minimum(sa, sb) >= threshold * np.maximum(sa, sb)
     pairs = pairs[possible]
-    sims = np.fromiter(
-        (jaccard(batch.get(i), batch.get(j)) for i, j in pairs.tolist()), dtype=np.float64, count=len(pairs)
-    )
+    sims = jaccard_pairs(batch, pairs)
     keep = sims >= threshold
     return pairs[keep], sims[keep]
 
@@ -269,7 +319,9 @@ def classify_pairs(
     def doc_set(d: int) -> np.ndarray:
         s = doc_sets.get(d)
         if s is None:
-            rows = np.nonzero(table.doc == d)[0]
+            # Rows are in document order: the document's rows are one range.
+            lo, hi = np.searchsorted(table.doc, [d, d + 1])
+            rows = np.arange(lo, hi)
             if excluded_rows is not None:
                 rows = rows[~excluded_rows[rows]]
             groups = sorted(set(table.group[rows].tolist()))

@@ -164,23 +164,38 @@ class ShingleBatch:
 def _fold_windows(units: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Fold every length-n window of each segment; short segments fold whole.
 
+    Windows are folded over the whole flat array with contiguous shifted
+    slices (no gathers); windows that cross a segment boundary are then
+    dropped.
+
     Returns (hashes, owner) where owner is the segment index of each hash.
     """
     lengths = lengths.astype(np.int64)
-    starts = np.zeros(len(lengths), dtype=np.int64)
-    if len(lengths) > 1:
+    n_seg = len(lengths)
+    starts = np.zeros(n_seg, dtype=np.int64)
+    if n_seg > 1:
         np.cumsum(lengths[:-1], out=starts[1:])
     total = int(lengths.sum())
-    seg_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    pos_in_seg = np.arange(total, dtype=np.int64) - starts[seg_of]
-    # Windows starting at positions with at least n units left in the segment.
-    full_mask = pos_in_seg <= (lengths[seg_of] - n)
-    win_starts = np.nonzero(full_mask)[0]
-    h = np.zeros(len(win_starts), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(n):
-            h = h * _P + units[win_starts + k]
-    owners = seg_of[win_starts]
+    m = total - n + 1  # windows over the flat array
+    counts = np.maximum(lengths - n + 1, 0)
+    if m > 0 and counts.any():
+        with np.errstate(over="ignore"):
+            h = units[:m].copy()
+            for k in range(1, n):
+                h *= _P
+                h += units[k : k + m]
+        # Window i is valid when it starts at or after its segment's start and
+        # at most counts[s] - 1 positions later: mark with +1/-1 and cumsum.
+        marks = np.zeros(m + 1, dtype=np.int8)
+        has = counts > 0
+        np.add.at(marks, starts[has], 1)
+        np.add.at(marks, starts[has] + counts[has], -1)
+        valid = np.cumsum(marks[:m], dtype=np.int8).astype(bool)
+        h = h[valid]
+        owners = np.repeat(np.arange(n_seg, dtype=np.int64), counts)
+    else:
+        h = np.empty(0, dtype=np.uint64)
+        owners = np.empty(0, dtype=np.int64)
 
     short = np.nonzero((lengths < n) & (lengths > 0))[0]
     if len(short):
@@ -211,7 +226,7 @@ def _to_csr(h: np.ndarray, owners: np.ndarray, n_segments: int) -> ShingleBatch:
     if len(h) > 1 and owner_bits <= 32:
         shift = np.uint64(owner_bits)
         key = (owners.astype(np.uint64) << np.uint64(64 - owner_bits)) | (h >> shift)
-        order = np.argsort(key)
+        order = np.argsort(key, kind="stable")
         h_sorted = h[order]
         owners_sorted = owners[order]
         same_owner = owners_sorted[1:] == owners_sorted[:-1]

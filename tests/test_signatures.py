@@ -125,3 +125,33 @@ def test_different_text_different_signature():
     batch = shingles_for_batch([["a", "b", "c", "d"], ["w", "x", "y", "z"]], "word", 3)
     sigs = minhash_signatures(batch, 64, 1)
     assert not np.array_equal(sigs[0], sigs[1])
+
+
+def test_jaccard_pairs_equals_scalar_jaccard():
+    from dedup.match import jaccard, jaccard_pairs
+
+    rng = np.random.default_rng(4)
+    sets = [np.unique(rng.integers(0, 60, size=rng.integers(0, 40)).astype(np.uint64)) for _ in range(50)]
+    sizes = np.array([len(x) for x in sets])
+    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    from dedup.shingle import ShingleBatch
+
+    batch = ShingleBatch(np.concatenate(sets), offsets)
+    pairs = rng.integers(0, 50, size=(400, 2))
+    expected = [jaccard(sets[i], sets[j]) for i, j in pairs.tolist()]
+    for max_elements in (1, 37, 1 << 22):
+        np.testing.assert_allclose(jaccard_pairs(batch, pairs, max_elements), expected, rtol=0, atol=1e-12)
+
+
+def test_csr_sort_fallback_on_top_bit_ties():
+    from dedup.shingle import _to_csr
+
+    # Hashes equal in their top bits but not below: the one-key sort cannot
+    # order them, so the exact fallback must.
+    top = np.uint64(0xABCDEF0123456789) & ~np.uint64(0xFFFF)
+    h = (top | np.array([9, 3, 7, 3, 1, 8, 2], dtype=np.uint64)).astype(np.uint64)
+    owners = np.array([0, 0, 0, 0, 1, 1, 1], dtype=np.int64)
+    batch = _to_csr(h, owners, 2)
+    assert batch.get(0).tolist() == sorted({int(x) for x in h[:4]})
+    assert batch.get(1).tolist() == sorted(int(x) for x in h[4:])

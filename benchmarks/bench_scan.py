@@ -1,0 +1,513 @@
+"""Benchmark: dedup against what a datasketch user writes, side by side in one run.
+
+One command::
+
+    python benchmarks/bench_scan.py            # full run (see benchmarks/README.md)
+    python benchmarks/bench_scan.py --quick    # small smoke run
+
+It generates the corpus (``benchmarks/corpus.py``: Lee news sentences
+recombined into ~10-paragraph articles, with planted copies), then runs every
+contender in its own subprocess (so peak RSS is measured cleanly) on the same
+files:
+
+* ``reference``: per paragraph ``MinHash()`` + ``update`` per shingle (default
+  sha1 hash), ``MinHashLSH`` insert then query, exact Jaccard verification of
+  every candidate with Python sets;
+* ``datasketch-bulk``: the same with ``MinHash.bulk`` (``update_batch``) and an
+  LSH insertion session;
+* ``rensa``: ``RMinHash`` per paragraph (Rust) + ``RMinHashLSH``, same exact
+  verification;
+* ``dedup-jobs1`` / ``dedup-jobsN``: ``Detector(jobs=...).add_paths(...).run()``
+  (which also builds passages, pairs and clusters).
+
+Every contender reads the files, splits paragraphs, tokenizes, shingles (word
+3-grams), signs (128 permutations), runs LSH at threshold 0.5 and verifies
+candidates exactly. Also measured: signature throughput alone (token lists to
+signatures) for each MinHash implementation, the shingle hashing step against
+bare loops of candidate hash functions over the same bytes, and dedup's
+scaling from 10k to 1M paragraphs. Results: a table on stdout and JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+NUM_PERM = 128
+THRESHOLD = 0.5
+SHINGLE = 3
+_WORD_RE = re.compile(r"\w+")
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _files(corpus: str) -> list[str]:
+    return sorted(os.path.join(corpus, f) for f in os.listdir(corpus) if f.endswith(".txt"))
+
+
+def _read_paragraphs(corpus: str, limit: int | None) -> list[str]:
+    """What a user writes: read files, split at blank lines."""
+    paras: list[str] = []
+    for path in _files(corpus):
+        with open(path, encoding="utf-8") as fh:
+            for p in fh.read().split("\n\n"):
+                p = p.strip()
+                if p:
+                    paras.append(p)
+        if limit and len(paras) >= limit:
+            break
+    return paras
+
+
+def _tokens(p: str) -> list[str]:
+    return _WORD_RE.findall(p.lower())
+
+
+def _shingles(toks: list[str]) -> list[str]:
+    if len(toks) < SHINGLE:
+        return [" ".join(toks)]
+    return [" ".join(toks[i : i + SHINGLE]) for i in range(len(toks) - SHINGLE + 1)]
+
+
+def _verify(cands: set[tuple[int, int]], sets: list[set[str]]) -> int:
+    kept = 0
+    for i, j in cands:
+        a, b = sets[i], sets[j]
+        inter = len(a & b)
+        if inter / (len(a) + len(b) - inter) >= THRESHOLD:
+            kept += 1
+    return kept
+
+
+def _rss_mib() -> tuple[float, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return me, kids
+
+
+# ----------------------------------------------------------------------------- contenders (child side)
+
+
+def run_reference(corpus: str, limit: int | None) -> dict:
+    from datasketch import MinHash, MinHashLSH
+
+    t0 = time.perf_counter()
+    paras = _read_paragraphs(corpus, limit)
+    sets = []
+    mhs = []
+    t_sig = 0.0
+    for p in paras:
+        sh = _shingles(_tokens(p))
+        ts = time.perf_counter()
+        m = MinHash(num_perm=NUM_PERM)
+        for s in sh:
+            m.update(s.encode("utf-8"))
+        t_sig += time.perf_counter() - ts
+        mhs.append(m)
+        sets.append(set(sh))
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    for i, m in enumerate(mhs):
+        lsh.insert(i, m)
+    cands = set()
+    for i, m in enumerate(mhs):
+        for j in lsh.query(m):
+            if j != i:
+                cands.add((min(i, j), max(i, j)))
+    kept = _verify(cands, sets)
+    return {"paragraphs": len(paras), "seconds": time.perf_counter() - t0, "sig_seconds": t_sig, "matches": kept}
+
+
+def run_bulk(corpus: str, limit: int | None) -> dict:
+    from datasketch import MinHash, MinHashLSH
+
+    t0 = time.perf_counter()
+    paras = _read_paragraphs(corpus, limit)
+    sh_lists = [[s.encode("utf-8") for s in _shingles(_tokens(p))] for p in paras]
+    ts = time.perf_counter()
+    mhs = MinHash.bulk(sh_lists, num_perm=NUM_PERM)
+    t_sig = time.perf_counter() - ts
+    sets = [set(x) for x in sh_lists]
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    with lsh.insertion_session() as session:
+        for i, m in enumerate(mhs):
+            session.insert(i, m)
+    cands = set()
+    for i, m in enumerate(mhs):
+        for j in lsh.query(m):
+            if j != i:
+                cands.add((min(i, j), max(i, j)))
+    kept = _verify(cands, sets)
+    return {"paragraphs": len(paras), "seconds": time.perf_counter() - t0, "sig_seconds": t_sig, "matches": kept}
+
+
+def run_rensa(corpus: str, limit: int | None) -> dict:
+    from rensa import RMinHash, RMinHashLSH
+
+    from dedup.lsh import lsh_params
+
+    lsh_params(THRESHOLD, NUM_PERM)
+
+    t0 = time.perf_counter()
+    paras = _read_paragraphs(corpus, limit)
+    sh_lists = [_shingles(_tokens(p)) for p in paras]
+    ts = time.perf_counter()
+    mhs = []
+    for sh in sh_lists:
+        m = RMinHash(num_perm=NUM_PERM, seed=1)
+        m.update(sh)
+        mhs.append(m)
+    t_sig = time.perf_counter() - ts
+    # rensa's bulk API (one call, digest matrix) as the native-speed anchor.
+    ts = time.perf_counter()
+    RMinHash.digest_matrix_from_token_sets(sh_lists, NUM_PERM, 1)
+    t_sig_matrix = time.perf_counter() - ts
+    sets = [set(x) for x in sh_lists]
+    # rensa needs num_bands to divide num_perm: the divisor nearest datasketch's choice.
+    bands, _rows = lsh_params(THRESHOLD, NUM_PERM)
+    bands = min((b for b in range(1, NUM_PERM + 1) if NUM_PERM % b == 0), key=lambda b: abs(b - bands))
+    lsh = RMinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, num_bands=bands)
+    for i, m in enumerate(mhs):
+        lsh.insert(i, m)
+    cands = set()
+    for i, m in enumerate(mhs):
+        for j in lsh.query(m):
+            if j != i:
+                cands.add((min(i, j), max(i, j)))
+    kept = _verify(cands, sets)
+    return {
+        "paragraphs": len(paras),
+        "seconds": time.perf_counter() - t0 - t_sig_matrix,
+        "sig_seconds": t_sig,
+        "sig_matrix_seconds": t_sig_matrix,
+        "matches": kept,
+    }
+
+
+def run_dedup(corpus: str, limit: int | None, jobs: int) -> dict:
+    from dedup.detector import Detector
+    from dedup.lsh import lsh_params
+
+    lsh_params(THRESHOLD, NUM_PERM)  # datasketch import (~0.5 s) is start-up, as for the others
+    paths = _files(corpus)
+    if limit:
+        # The same documents the reference reads for its subsample.
+        n = 0
+        for k, path in enumerate(paths):
+            with open(path, encoding="utf-8") as fh:
+                n += sum(1 for p in fh.read().split("\n\n") if p.strip())
+            if n >= limit:
+                paths = paths[: k + 1]
+                break
+    t0 = time.perf_counter()
+    det = Detector(jobs=jobs)
+    det.add_paths(paths)
+    result = det.run()
+    seconds = time.perf_counter() - t0
+    n_par = sum(result.paragraph_counts.values())
+    return {
+        "paragraphs": n_par,
+        "seconds": seconds,
+        "matches": len(result.passages),
+        "pairs": len(result.pairs),
+    }
+
+
+def run_dedup_signatures(corpus: str, limit: int | None) -> dict:
+    """Signature throughput of dedup alone: token lists -> signatures."""
+    import numpy as np
+
+    from dedup.shingle import TokenHasher, shingles_for_flat_tokens
+    from dedup.signatures import minhash_signatures
+
+    paras = _read_paragraphs(corpus, limit)
+    toks = [_tokens(p) for p in paras]
+    toks = [t for t in toks if t]
+    flat = [t for ts in toks for t in ts]
+    lengths = np.array([len(t) for t in toks], dtype=np.int64)
+    best = float("inf")
+    for _ in range(2):
+        ts = time.perf_counter()
+        # Chunks as prepare() makes them (~1,600 paragraphs); fresh token cache.
+        hasher = TokenHasher()
+        pos = 0
+        for s in range(0, len(toks), 1600):
+            ln = lengths[s : s + 1600]
+            n = int(ln.sum())
+            batch = shingles_for_flat_tokens(flat[pos : pos + n], ln, SHINGLE, hasher)
+            minhash_signatures(batch, NUM_PERM, 1)
+            pos += n
+        best = min(best, time.perf_counter() - ts)
+    return {"paragraphs": len(toks), "sig_seconds": best}
+
+
+def run_hashing(corpus: str, limit: int | None) -> dict:
+    """The shingle hashing step against bare loops of hash functions over the same bytes."""
+    import numpy as np
+
+    from dedup.shingle import TokenHasher, shingles_for_flat_tokens
+
+    paras = _read_paragraphs(corpus, limit)
+    toks = [t for t in (_tokens(p) for p in paras) if t]
+    flat = [t for ts in toks for t in ts]
+    lengths = np.array([len(t) for t in toks], dtype=np.int64)
+    shingle_bytes = [s.encode("utf-8") for ts in toks for s in _shingles(ts)]
+    token_bytes = [t.encode("utf-8") for t in flat]
+    out: dict = {"paragraphs": len(toks), "shingles": len(shingle_bytes), "tokens": len(flat)}
+
+    def best(fn) -> float:
+        b = float("inf")
+        for _ in range(3):
+            gc.collect()
+            t = time.perf_counter()
+            fn()
+            b = min(b, time.perf_counter() - t)
+        return b
+
+    blake2b, sha1 = hashlib.blake2b, hashlib.sha1
+    out["bare_blake2b_shingles"] = best(lambda: [blake2b(s, digest_size=8).digest() for s in shingle_bytes])
+    out["bare_sha1_shingles"] = best(lambda: [sha1(s).digest() for s in shingle_bytes])
+    out["bare_blake2b_tokens"] = best(lambda: [blake2b(s, digest_size=8).digest() for s in token_bytes])
+    try:
+        import xxhash
+
+        xx = xxhash.xxh64_intdigest
+        out["bare_xxh64_shingles"] = best(lambda: [xx(s) for s in shingle_bytes])
+        out["bare_xxh64_tokens"] = best(lambda: [xx(s) for s in token_bytes])
+    except ImportError:
+        out["xxhash"] = "not installed"
+    try:
+        import mmh3
+
+        mm = mmh3.hash64
+        out["bare_mmh3_shingles"] = best(lambda: [mm(s) for s in shingle_bytes])
+    except ImportError:
+        out["mmh3"] = "not installed"
+    # dedup's step: tokens -> sorted distinct 64-bit shingle hashes per paragraph
+    # (blake2b once per distinct token, numpy fold), with a fresh cache each time.
+    out["dedup_shingle_hashing"] = best(lambda: shingles_for_flat_tokens(flat, lengths, SHINGLE, TokenHasher()))
+    return out
+
+
+CONTENDERS = {
+    "reference": run_reference,
+    "datasketch-bulk": run_bulk,
+    "rensa": run_rensa,
+    "dedup-signatures": run_dedup_signatures,
+    "hashing": run_hashing,
+}
+
+
+def child(name: str, corpus: str, limit: int | None, jobs: int) -> None:
+    if name == "dedup":
+        res = run_dedup(corpus, limit, jobs)
+    else:
+        res = CONTENDERS[name](corpus, limit)
+    me, kids = _rss_mib()
+    res["peak_rss_mib"] = round(me, 1)
+    res["peak_rss_workers_mib"] = round(kids, 1)
+    print(json.dumps(res))
+
+
+# ----------------------------------------------------------------------------- parent side
+
+
+def spawn(name: str, corpus: str, limit: int | None = None, jobs: int = 1) -> dict:
+    cmd = [sys.executable, __file__, "--child", name, "--corpus", corpus, "--jobs", str(jobs)]
+    if limit:
+        cmd += ["--limit", str(limit)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    res["process_wall_seconds"] = round(wall, 3)
+    print(f"  {name:<18} jobs={jobs} limit={limit}: {json.dumps(res)}", file=sys.stderr, flush=True)
+    return res
+
+
+def ensure_corpus(work: Path, docs: int, seed: int) -> str:
+    from corpus import generate
+
+    path = work / f"corpus-{docs}-{seed}"
+    marker = path / ".done"
+    if not marker.exists():
+        print(f"generating {docs} documents in {path} ...", file=sys.stderr, flush=True)
+        d, p = generate(path, docs, seed)
+        marker.write_text(json.dumps({"documents": d, "paragraphs": p}))
+    return str(path)
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover
+        return "?"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="dedup scan benchmark")
+    ap.add_argument("--docs", type=int, default=20000, help="documents in the main corpus (default 20000)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--reference-limit",
+        type=int,
+        default=40000,
+        help="paragraphs the per-shingle reference runs on (0 = all); its rate is extrapolated per paragraph",
+    )
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="N for the dedup --jobs N row")
+    ap.add_argument("--scaling", default="1000,10000,100000", help="document counts of the scaling table ('' = skip)")
+    ap.add_argument("--work-dir", default="/tmp/dedup-bench", help="where corpora are generated (reused)")
+    ap.add_argument("--out", default=str(HERE / "results" / "bench_scan.json"))
+    ap.add_argument("--quick", action="store_true", help="small smoke run: 2000 docs, no scaling")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", help=argparse.SUPPRESS)
+    ap.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.corpus, args.limit, args.jobs)
+        return
+    if args.quick:
+        args.docs, args.scaling, args.reference_limit = 2000, "", 5000
+    work = Path(args.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    corpus = ensure_corpus(work, args.docs, args.seed)
+    ref_limit = args.reference_limit or None
+    load_before = _load()
+    results: dict = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "corpus": {"documents": args.docs, "seed": args.seed, "path": corpus},
+        "load_before": load_before,
+        "runs": {},
+    }
+    runs = results["runs"]
+    print(f"load average before: {load_before}", file=sys.stderr)
+    runs["reference"] = spawn("reference", corpus, ref_limit)
+    runs["dedup-jobs1@reference-subsample"] = spawn("dedup", corpus, ref_limit, 1)
+    runs["datasketch-bulk"] = spawn("datasketch-bulk", corpus)
+    runs["rensa"] = spawn("rensa", corpus)
+    runs["dedup-signatures"] = spawn("dedup-signatures", corpus)
+    runs["dedup-jobs1"] = spawn("dedup", corpus, None, 1)
+    runs[f"dedup-jobs{args.jobs}"] = spawn("dedup", corpus, None, args.jobs)
+    runs["hashing"] = spawn("hashing", corpus, 50000)
+    scaling = []
+    for docs in [int(x) for x in args.scaling.split(",") if x.strip()]:
+        c = ensure_corpus(work, docs, args.seed)
+        r1 = spawn("dedup", c, None, 1)
+        scaling.append({"documents": docs, "jobs": 1, **r1})
+        rn = spawn("dedup", c, None, args.jobs)
+        scaling.append({"documents": docs, "jobs": args.jobs, **rn})
+    results["scaling"] = scaling
+    results["load_after"] = _load()
+    table = render(results, args.jobs)
+    results["table"] = table
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, out)
+    print(table)
+    print(f"\nJSON written to {out}")
+
+
+def _rate(r: dict, key: str = "seconds") -> float:
+    return r["paragraphs"] / r[key] if r.get(key) else float("nan")
+
+
+def render(results: dict, jobs: int) -> str:
+    runs = results["runs"]
+    ref = runs["reference"]
+    lines = []
+    if "error" in ref:
+        return f"reference failed: {ref['error']}"
+    ref_rate = _rate(ref)
+    lines.append(f"Corpus: {results['corpus']['documents']} documents; load before/after: "
+                 f"{results['load_before']} / {results['load_after']}")
+    lines.append("")
+    lines.append("| contender | paragraphs | seconds | paragraphs/s | x reference | peak RSS MiB (main / workers) |")
+    lines.append("|---|---:|---:|---:|---:|---|")
+    order = [
+        ("reference", "reference: MinHash.update per shingle (sha1), MinHashLSH, exact verify"),
+        ("dedup-jobs1@reference-subsample", "dedup --jobs 1 on the reference's subsample"),
+        ("datasketch-bulk", "datasketch MinHash.bulk + LSH insertion session, exact verify"),
+        ("rensa", "rensa RMinHash + RMinHashLSH, exact verify"),
+        ("dedup-jobs1", "dedup --jobs 1 (end to end, incl. passages/pairs/clusters)"),
+        (f"dedup-jobs{jobs}", f"dedup --jobs {jobs}"),
+    ]
+    for key, label in order:
+        r = runs.get(key, {})
+        if "error" in r or not r:
+            lines.append(f"| {label} | - | - | - | - | failed: {r.get('error', 'not run')} |")
+            continue
+        rate = _rate(r)
+        lines.append(
+            f"| {label} | {r['paragraphs']:,} | {r['seconds']:.2f} | {rate:,.0f} | {rate / ref_rate:.1f}x | "
+            f"{r['peak_rss_mib']:.0f} / {r['peak_rss_workers_mib']:.0f} |"
+        )
+    lines.append("")
+    lines.append("Signature throughput (token lists -> 128-permutation signatures):")
+    lines.append("")
+    lines.append("| implementation | paragraphs/s | x reference |")
+    lines.append("|---|---:|---:|")
+    sig_rows = [
+        ("datasketch MinHash.update per shingle", ref, "sig_seconds"),
+        ("datasketch MinHash.bulk", runs.get("datasketch-bulk", {}), "sig_seconds"),
+        ("rensa RMinHash per paragraph", runs.get("rensa", {}), "sig_seconds"),
+        ("rensa digest_matrix_from_token_sets (bulk)", runs.get("rensa", {}), "sig_matrix_seconds"),
+        ("dedup shingles_for_flat_tokens + minhash_signatures", runs.get("dedup-signatures", {}), "sig_seconds"),
+    ]
+    ref_sig = _rate(ref, "sig_seconds")
+    for label, r, key in sig_rows:
+        if r.get(key):
+            rate = _rate(r, key)
+            lines.append(f"| {label} | {rate:,.0f} | {rate / ref_sig:.1f}x |")
+    h = runs.get("hashing", {})
+    if "dedup_shingle_hashing" in h:
+        lines.append("")
+        lines.append(
+            f"Shingle hashing ({h['paragraphs']:,} paragraphs, {h['shingles']:,} shingles, {h['tokens']:,} tokens), "
+            "best of 3:"
+        )
+        lines.append("")
+        lines.append("| loop | seconds | dedup step / this |")
+        lines.append("|---|---:|---:|")
+        step = h["dedup_shingle_hashing"]
+        for key in sorted(k for k in h if k.startswith("bare_")):
+            lines.append(f"| {key} | {h[key]:.3f} | {step / h[key]:.2f} |")
+        lines.append(f"| dedup shingle hashing step (blake2b per distinct token + numpy fold, sort) | {step:.3f} | 1.00 |")
+    if results.get("scaling"):
+        lines.append("")
+        lines.append("Scaling (dedup, end to end):")
+        lines.append("")
+        lines.append("| documents | paragraphs | jobs | seconds | paragraphs/s | peak RSS MiB (main / workers) |")
+        lines.append("|---:|---:|---:|---:|---:|---|")
+        for r in results["scaling"]:
+            if "error" in r:
+                lines.append(f"| {r['documents']:,} | - | {r['jobs']} | failed: {r['error']} | | |")
+                continue
+            lines.append(
+                f"| {r['documents']:,} | {r['paragraphs']:,} | {r['jobs']} | {r['seconds']:.2f} | "
+                f"{_rate(r):,.0f} | {r['peak_rss_mib']:.0f} / {r['peak_rss_workers_mib']:.0f} |"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
