@@ -314,10 +314,7 @@ CONTENDERS = {
 
 
 def child(name: str, corpus: str, limit: int | None, jobs: int) -> None:
-    if name == "dedup":
-        res = run_dedup(corpus, limit, jobs)
-    else:
-        res = CONTENDERS[name](corpus, limit)
+    res = run_dedup(corpus, limit, jobs) if name == "dedup" else CONTENDERS[name](corpus, limit)
     me, kids = _rss_mib()
     res["peak_rss_mib"] = round(me, 1)
     res["peak_rss_workers_mib"] = round(kids, 1)
@@ -438,8 +435,10 @@ def render(results: dict, jobs: int) -> str:
     if "error" in ref:
         return f"reference failed: {ref['error']}"
     ref_rate = _rate(ref)
-    lines.append(f"Corpus: {results['corpus']['documents']} documents; load before/after: "
-                 f"{results['load_before']} / {results['load_after']}")
+    lines.append(
+        f"Corpus: {results['corpus']['documents']} documents; load before/after: "
+        f"{results['load_before']} / {results['load_after']}"
+    )
     lines.append("")
     lines.append("| contender | paragraphs | seconds | paragraphs/s | x reference | peak RSS MiB (main / workers) |")
     lines.append("|---|---:|---:|---:|---:|---|")
@@ -491,7 +490,9 @@ def render(results: dict, jobs: int) -> str:
         step = h["dedup_shingle_hashing"]
         for key in sorted(k for k in h if k.startswith("bare_")):
             lines.append(f"| {key} | {h[key]:.3f} | {step / h[key]:.2f} |")
-        lines.append(f"| dedup shingle hashing step (blake2b per distinct token + numpy fold, sort) | {step:.3f} | 1.00 |")
+        lines.append(
+            f"| dedup shingle hashing step (blake2b per distinct token + numpy fold, sort) | {step:.3f} | 1.00 |"
+        )
     if results.get("scaling"):
         lines.append("")
         lines.append("Scaling (dedup, end to end):")

@@ -37,6 +37,8 @@ _ITEM_RE = re.compile(r"(?:[-*•·+]|\d{1,3}[.)]|#{1,6})\s")
 
 def _lines(text: str) -> list[tuple[int, int]]:
     """Return (start, end) of each line's stripped content; blank lines give (s, s)."""
+    if "\r" not in text:
+        return _lines_lf(text)
     out: list[tuple[int, int]] = []
     for m in _LINE_RE.finditer(text):
         s, e = m.span()
@@ -49,6 +51,25 @@ def _lines(text: str) -> list[tuple[int, int]]:
             continue
         lead = len(line) - len(line.lstrip())
         out.append((s + lead, s + lead + len(stripped)))
+    return out
+
+
+def _lines_lf(text: str) -> list[tuple[int, int]]:
+    """:func:`_lines` for text whose only line break is ``\\n`` (the common case, faster)."""
+    pieces = text.split("\n")
+    if pieces[-1] == "":
+        pieces.pop()
+    out: list[tuple[int, int]] = []
+    append = out.append
+    pos = 0
+    for line in pieces:
+        stripped = line.strip()
+        if not stripped:
+            append((pos, pos))
+        else:
+            start = pos + len(line) - len(line.lstrip())
+            append((start, start + len(stripped)))
+        pos += len(line) + 1
     return out
 
 

@@ -45,3 +45,25 @@ def test_fast_paths_equal_reference(text):
     assert normalize(text) == ref
     assert tokens(ref) == _reference_tokens(ref)
     assert normalized_tokens(text) == _reference_tokens(ref)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", " ", "\n", "\r", "\r\n", "\t", "\x85", "\u2028", "b c", "|", "- x"])).map("".join)
+)
+def test_line_fast_path_equals_regex_path(text):
+    from dedup.segment import _LINE_RE, _lines
+
+    expected = []
+    for m in _LINE_RE.finditer(text):
+        s, e = m.span()
+        if s == e:
+            break
+        line = m.group().rstrip("\r\n")
+        stripped = line.strip()
+        if not stripped:
+            expected.append((s, s))
+            continue
+        lead = len(line) - len(line.lstrip())
+        expected.append((s + lead, s + lead + len(stripped)))
+    assert _lines(text) == expected
