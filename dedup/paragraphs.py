@@ -224,6 +224,34 @@ def _run_chunks(
             yield first, res.get()
 
 
+class _Growable:
+    """An append-only numpy array with amortised growth.
+
+    Chunks are copied into one large buffer as they arrive, so no second copy
+    is made at the end (a concatenation of parts would briefly hold both, and
+    the freed small parts would stay in the allocator's heap). Large buffers
+    are mmap-backed: the old one is returned to the system when the buffer
+    grows, and capacity never written costs no memory.
+    """
+
+    def __init__(self, dtype: Any, row_shape: tuple[int, ...] = ()) -> None:
+        self._buf = np.empty((1024, *row_shape), dtype=dtype)
+        self._n = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        need = self._n + len(values)
+        if need > len(self._buf):
+            new = np.empty((max(need, len(self._buf) * 3 // 2), *self._buf.shape[1:]), dtype=self._buf.dtype)
+            new[: self._n] = self._buf[: self._n]
+            self._buf = new
+        self._buf[self._n : need] = values
+        self._n = need
+
+    def array(self) -> np.ndarray:
+        """The values appended so far (a view)."""
+        return self._buf[: self._n]
+
+
 def _take_rows(hashes: np.ndarray, offsets: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The CSR rows ``idx`` of ``(hashes, offsets)`` as new CSR arrays."""
     sizes = np.diff(offsets)[idx]
@@ -261,9 +289,9 @@ def prepare(
     total = len(documents)
     groups: dict[bytes, int] = {}
     row_parts: list[np.ndarray] = []
-    hash_parts: list[np.ndarray] = []
-    size_parts: list[np.ndarray] = []
-    sig_parts: list[np.ndarray] = []
+    all_hashes = _Growable(np.uint64)
+    all_sizes = _Growable(np.int64)
+    all_sigs = _Growable(np.uint32, (config.num_perm,))
     doc_keys: list[bytes] = []
     doc_paragraphs: list[int] = []
     if progress is not None:
@@ -285,29 +313,24 @@ def prepare(
         rows[5] = to_global[rows[5]] if n_local else rows[5]
         row_parts.append(rows)
         if len(new) == n_local:
-            hash_parts.append(hashes)
-            size_parts.append(np.diff(offsets))
-            sig_parts.append(sigs)
+            all_hashes.extend(hashes)
+            all_sizes.extend(np.diff(offsets))
+            all_sigs.extend(sigs)
         elif new:
             idx = np.array(new, dtype=np.int64)
             h, o = _take_rows(hashes, offsets, idx)
-            hash_parts.append(h)
-            size_parts.append(np.diff(o))
-            sig_parts.append(sigs[idx])
+            all_hashes.extend(h)
+            all_sizes.extend(np.diff(o))
+            all_sigs.extend(sigs[idx])
         if progress is not None:
             progress(start + len(doc_par), total)
     rows = np.concatenate(row_parts, axis=1) if row_parts else np.empty((6, 0), dtype=np.int64)
     del row_parts
-    sizes = np.concatenate(size_parts) if size_parts else np.empty(0, dtype=np.int64)
+    sizes = all_sizes.array()
     offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
-    batch = ShingleBatch(
-        np.concatenate(hash_parts) if hash_parts else np.empty(0, dtype=np.uint64),
-        offsets,
-    )
-    del hash_parts
-    signatures = np.concatenate(sig_parts) if sig_parts else np.empty((0, config.num_perm), dtype=np.uint32)
-    del sig_parts
+    batch = ShingleBatch(all_hashes.array(), offsets)
+    signatures = all_sigs.array()
     return ParagraphTable(
         doc=rows[0],
         ordinal=rows[1],
