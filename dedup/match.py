@@ -143,10 +143,27 @@ class ParagraphMatches:
         return len(self.p)
 
 
-def _group_members(group: np.ndarray, n_groups: int) -> list[np.ndarray]:
-    order = np.argsort(group, kind="stable")
-    counts = np.bincount(group, minlength=n_groups)
-    return np.split(order, np.cumsum(counts)[:-1])
+class _GroupMembers:
+    """The rows of each group, sorted; ``members[g]`` is a slice (no per-group arrays are built)."""
+
+    def __init__(self, group: np.ndarray, n_groups: int) -> None:
+        self.order = np.argsort(group, kind="stable")
+        self.counts = np.bincount(group, minlength=n_groups)
+        self.starts = np.zeros(n_groups, dtype=np.int64)
+        if n_groups > 1:
+            np.cumsum(self.counts[:-1], out=self.starts[1:])
+
+    def __getitem__(self, g: int) -> np.ndarray:
+        s = int(self.starts[g])
+        return self.order[s : s + int(self.counts[g])]
+
+    def repeated(self) -> list[np.ndarray]:
+        """Members of the groups with more than one row, in group order."""
+        return [self[g] for g in np.nonzero(self.counts > 1)[0].tolist()]
+
+
+def _group_members(group: np.ndarray, n_groups: int) -> _GroupMembers:
+    return _GroupMembers(group, n_groups)
 
 
 def paragraph_matches(table: ParagraphTable, config: Config) -> ParagraphMatches:
@@ -166,7 +183,7 @@ def paragraph_matches(table: ParagraphTable, config: Config) -> ParagraphMatches
     sims: list[np.ndarray] = []
     exact: list[np.ndarray] = []
     # Identical occurrences.
-    for m in members:
+    for m in members.repeated():
         if len(m) > 1:
             ii, jj = np.triu_indices(len(m), k=1)
             ps.append(m[ii])
