@@ -102,6 +102,14 @@ def char_shingle_hash32(shingle: bytes) -> int:
     return shingle_hash64(shingle, "char") & 0xFFFFFFFF
 
 
+class _TokenCache(dict):  # type: ignore[type-arg]
+    """token -> hash; a miss computes the hash (``__missing__``), hits stay in C."""
+
+    def __missing__(self, token: str) -> int:
+        h = self[token] = _token_hash(token)
+        return h
+
+
 class TokenHasher:
     """Maps tokens to 64-bit hashes, computing each distinct token once.
 
@@ -109,7 +117,7 @@ class TokenHasher:
     """
 
     def __init__(self, max_size: int = 2_000_000) -> None:
-        self._cache: dict[str, int] = {}
+        self._cache: dict[str, int] = _TokenCache()
         self._max_size = max_size
 
     def hashes(self, toks: Sequence[str]) -> list[int]:
@@ -120,15 +128,11 @@ class TokenHasher:
         """Return the hash of each token, in order, as a uint64 array.
 
         Only tokens not seen before are hashed (one ``blake2b`` call each);
-        the lookups of the others run in C (``map`` over the cache).
+        the lookups run in C (``map`` over the cache's ``__getitem__``).
         """
         cache = self._cache
         if len(cache) > self._max_size:
             cache.clear()
-        missing = set(toks).difference(cache)
-        if missing:
-            for t in missing:
-                cache[t] = _token_hash(t)
         return np.fromiter(map(cache.__getitem__, toks), dtype=np.uint64, count=len(toks))
 
 
