@@ -99,25 +99,52 @@ def _group_members(group: np.ndarray, n_groups: int) -> list[np.ndarray]:
     return np.split(order, np.cumsum(counts)[:-1])
 
 
-def paragraph_matches(table: ParagraphTable, config: Config) -> ParagraphMatches:
+#: Occurrences of one paragraph text above which its occurrences are linked
+#: as a star (each to the first) instead of all pairs, bounding the matches.
+MAX_CLIQUE = 100
+
+
+def _link(m1: np.ndarray, m2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Occurrence pairs linking two member lists (all pairs, or stars when large)."""
+    if len(m1) * len(m2) <= MAX_CLIQUE * MAX_CLIQUE:
+        return np.repeat(m1, len(m2)), np.tile(m2, len(m1))
+    return np.concatenate([np.full(len(m2), m1[0]), m1[1:]]), np.concatenate([m2, np.full(len(m1) - 1, m2[0])])
+
+
+def paragraph_matches(
+    table: ParagraphTable, config: Config, excluded_rows: np.ndarray | None = None
+) -> ParagraphMatches:
     """All verified matches between fingerprinted paragraph occurrences.
+
+    A paragraph text with more than :data:`MAX_CLIQUE` occurrences links each
+    occurrence to its first one only (a star, not every pair), so matches stay
+    linear in the number of occurrences.
 
     Args:
         table: The prepared paragraphs.
         config: Settings (threshold).
+        excluded_rows: Boolean mask of rows left out (boilerplate); ``None``
+            keeps all.
 
     Returns:
         Matches with ``p < q`` (row order: document, then position).
     """
     n_groups = len(table.group_keys)
     members = _group_members(table.group, n_groups)
+    if excluded_rows is not None and excluded_rows.any():
+        members = [m[~excluded_rows[m]] for m in members]
     ps: list[np.ndarray] = []
     qs: list[np.ndarray] = []
     sims: list[np.ndarray] = []
     exact: list[np.ndarray] = []
     # Identical occurrences.
     for m in members:
-        if len(m) > 1:
+        if len(m) > MAX_CLIQUE:
+            ps.append(np.full(len(m) - 1, m[0]))
+            qs.append(m[1:])
+            sims.append(np.ones(len(m) - 1))
+            exact.append(np.ones(len(m) - 1, dtype=bool))
+        elif len(m) > 1:
             ii, jj = np.triu_indices(len(m), k=1)
             ps.append(m[ii])
             qs.append(m[jj])
@@ -128,8 +155,9 @@ def paragraph_matches(table: ParagraphTable, config: Config) -> ParagraphMatches
     kept, ksims = verify(table.shingles, cands, config.threshold)
     for (g1, g2), s in zip(kept.tolist(), ksims.tolist()):
         m1, m2 = members[g1], members[g2]
-        a = np.repeat(m1, len(m2))
-        b = np.tile(m2, len(m1))
+        if len(m1) == 0 or len(m2) == 0:
+            continue
+        a, b = _link(m1, m2)
         ps.append(np.minimum(a, b))
         qs.append(np.maximum(a, b))
         sims.append(np.full(len(a), s))
