@@ -72,6 +72,59 @@ def _settings_options(func: Any) -> Any:
     return func
 
 
+def _accuracy_options(func: Any) -> Any:
+    """Options of the same-story tier, rewrite passages and boilerplate."""
+    options = [
+        click.option(
+            "--story-threshold",
+            type=float,
+            default=None,
+            help="Story score (0..1) for same_story pairs (default 0.45).",
+        ),
+        click.option("--story/--no-story", "story", default=None, help="Run the same-story tier (default on)."),
+        click.option(
+            "--background",
+            "story_background",
+            type=click.Path(exists=True),
+            default=None,
+            help="Background corpus for story statistics: a file with one document per line, or a folder.",
+        ),
+        click.option(
+            "--near-threshold",
+            type=float,
+            default=None,
+            help="Char 7-gram Jaccard of rewritten paragraphs reported as near passages (default 0.3).",
+        ),
+        click.option(
+            "--near-containment",
+            type=float,
+            default=None,
+            help="Char 7-gram containment that also makes a near passage (default 0.6).",
+        ),
+        click.option(
+            "--boilerplate/--no-boilerplate",
+            "boilerplate",
+            default=None,
+            help="Detect boilerplate and leave it out of scores (default on).",
+        ),
+        click.option(
+            "--boilerplate-min-docs",
+            type=int,
+            default=None,
+            help="Documents a paragraph must repeat in to be boilerplate (default 4).",
+        ),
+        click.option(
+            "--boilerplate-max-shared",
+            type=float,
+            default=None,
+            help="Median share of other text those documents may share (default 0.5).",
+        ),
+    ]
+    for opt in reversed(options):
+        func = opt(func)
+    return func
+
+
 def _config(**kwargs: Any) -> Config:
     settings = {k: v for k, v in kwargs.items() if v is not None}
     try:
@@ -126,6 +179,7 @@ def cli() -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Do not print per-file errors on stderr.")
 @_settings_options
+@_accuracy_options
 def scan(
     paths: Sequence[str],
     fmt: str,
@@ -147,6 +201,38 @@ def scan(
     result = det.run()
     _report_problems(result, quiet)
     _emit(format_result(result, fmt), output)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write to FILE (atomically).")
+@click.option("--quiet", "-q", is_flag=True, help="Do not print per-file errors on stderr.")
+@_settings_options
+@_accuracy_options
+def compare(files: Sequence[str], fmt: str, output: str | None, quiet: bool, **settings: Any) -> None:
+    """Score every pair among FILES: jaccard, containment, story, and shared passages.
+
+    Files are named by their paths as given.
+    """
+    from .compare import compare_paths
+    from .report.compare import format_comparison
+
+    if len(files) < 2:
+        raise UsageError("compare needs at least two files")
+    try:
+        result = compare_paths(files, _config(**settings))
+    except DedupError as exc:
+        raise UsageError(str(exc)) from None
+    _report_problems(result.scan, quiet)
+    _emit(format_comparison(result, fmt), output)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
