@@ -7,7 +7,9 @@ scores and passages.
 
 A distinct paragraph text (identical after normalization) is boilerplate when
 
-1. it occurs in at least ``Config.boilerplate_min_docs`` documents, and
+1. it (or a near-identical text: paragraphs linked by verified MinHash
+   matches at ``Config.threshold``, such as a dateline that changes every
+   day) occurs in at least ``Config.boilerplate_min_docs`` documents, and
 2. those documents otherwise share little: for each of them, the share of
    its fingerprinted tokens lying in paragraphs that also occur in another of
    those documents (the boilerplate block itself included) is computed, and
@@ -48,8 +50,10 @@ def boilerplate_rows(table: ParagraphTable, config: Config) -> np.ndarray:
     if not config.boilerplate or n_rows == 0:
         return mask
     n_groups = len(table.group_keys)
-    # Distinct (group, doc) occurrences.
-    code = np.unique(table.group * np.int64(max(1, int(table.doc.max()) + 1)) + table.doc)
+    comp = _near_components(table, config)
+    group_col = comp[table.group]
+    # Distinct (text, doc) occurrences, texts being near-identical components.
+    code = np.unique(group_col * np.int64(max(1, int(table.doc.max()) + 1)) + table.doc)
     n_docs_all = max(1, int(table.doc.max()) + 1)
     g_of, d_of = code // n_docs_all, code % n_docs_all
     df = np.bincount(g_of, minlength=n_groups)
@@ -69,16 +73,40 @@ def boilerplate_rows(table: ParagraphTable, config: Config) -> np.ndarray:
         docs = np.frombuffer(key, dtype=np.int64)
         rows = np.flatnonzero(np.isin(table.doc, docs))
         # Groups occurring in >= 2 of these documents.
-        pair_code = np.unique(table.group[rows] * np.int64(n_docs_all) + table.doc[rows])
+        pair_code = np.unique(group_col[rows] * np.int64(n_docs_all) + table.doc[rows])
         gdf = np.bincount(pair_code // n_docs_all, minlength=n_groups)
-        shared_row = gdf[table.group[rows]] >= 2
+        shared_row = gdf[group_col[rows]] >= 2
         local_doc = np.searchsorted(docs, table.doc[rows])
         total = np.bincount(local_doc, weights=weight[rows], minlength=len(docs))
         shared = np.bincount(local_doc, weights=weight[rows] * shared_row, minlength=len(docs))
         frac = np.divide(shared, total, out=np.zeros(len(docs)), where=total > 0)
         if float(np.median(frac)) <= config.boilerplate_max_shared:
             is_bp[blocks[key]] = True
-    return is_bp[table.group]
+    return is_bp[group_col]
+
+
+def _near_components(table: ParagraphTable, config: Config) -> np.ndarray:
+    """Component id (a group index) of each distinct text, joining near-identical texts."""
+    from .lsh import candidate_pairs
+    from .match import verify
+
+    n = len(table.group_keys)
+    parent = np.arange(n)
+    if n < 2:
+        return parent
+    kept, _ = verify(table.shingles, candidate_pairs(table.signatures, config.threshold), config.threshold)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = int(parent[x])
+        return x
+
+    for a, b in kept.tolist():
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return np.array([find(i) for i in range(n)], dtype=np.int64)
 
 
 def find_boilerplate(

@@ -43,7 +43,7 @@ class UsageError(click.ClickException):
 
 def _settings_options(func: Any) -> Any:
     options = [
-        click.option("--threshold", type=float, default=None, help="Paragraph Jaccard threshold (default 0.5)."),
+        click.option("--threshold", type=float, default=None, help="Paragraph Jaccard threshold (default 0.3)."),
         click.option("--num-perm", type=int, default=None, help="MinHash permutations (default 128)."),
         click.option(
             "--shingle",
@@ -51,7 +51,7 @@ def _settings_options(func: Any) -> Any:
             default=None,
             help="Shingle kind: word n-grams (default) or char n-grams.",
         ),
-        click.option("--shingle-size", type=int, default=None, help="n of the n-grams (default 3 words / 5 chars)."),
+        click.option("--shingle-size", type=int, default=None, help="n of the n-grams (default 2 words / 5 chars)."),
         click.option("--min-tokens", type=int, default=None, help="Skip paragraphs with fewer words (default 3)."),
         click.option(
             "--coverage-threshold",

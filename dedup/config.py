@@ -21,7 +21,7 @@ ShingleKind = Literal["word", "char"]
 CanonicalPolicy = Literal["first", "longest", "earliest"]
 
 #: Default shingle size per shingle kind (words or characters).
-DEFAULT_SHINGLE_SIZE = {"word": 3, "char": 5}
+DEFAULT_SHINGLE_SIZE = {"word": 2, "char": 5}
 
 #: MinHash permutation scheme (datasketch >= 2.0 ``"affine32"``).
 MINHASH_SCHEME = "affine32"
@@ -40,7 +40,7 @@ class Config:
         num_perm: MinHash permutations per paragraph signature.
         shingle: ``"word"`` n-grams (default) or ``"char"`` n-grams (for short
             or non-space-delimited text).
-        shingle_size: n of the n-grams; ``None`` picks 3 for words, 5 for chars.
+        shingle_size: n of the n-grams; ``None`` picks 2 for words, 5 for chars.
         seed: Seed of the MinHash permutations (datasketch's ``seed``).
         min_tokens: Paragraphs with fewer word tokens are not fingerprinted
             (headings like "Trending", dates, separators).
@@ -74,7 +74,7 @@ class Config:
             boilerplate.
     """
 
-    threshold: float = 0.5
+    threshold: float = 0.3
     num_perm: int = 128
     shingle: ShingleKind = "word"
     shingle_size: int | None = None
