@@ -111,7 +111,9 @@ def _unicode(text: str, rng: random.Random) -> str:
     for k, v in _UNI.items():
         text = text.replace(k, v)
     words = text.split(" ")
-    return "".join(w + (("\u00a0" if rng.random() < 0.2 else " ") if i < len(words) - 1 else "") for i, w in enumerate(words))
+    return "".join(
+        w + (("\u00a0" if rng.random() < 0.2 else " ") if i < len(words) - 1 else "") for i, w in enumerate(words)
+    )
 
 
 def _rewrap(p: str, rng: random.Random) -> str:
@@ -134,7 +136,9 @@ class Planted:
     doc_type: dict[str, str]
 
 
-def generate(articles: list[str], seed: int, n_originals: int = 90, n_excerpts: int = 40, n_repeats: int = 20) -> Planted:
+def generate(
+    articles: list[str], seed: int, n_originals: int = 90, n_excerpts: int = 40, n_repeats: int = 20
+) -> Planted:
     """Build the planted corpus (deterministic for a seed)."""
     rng = random.Random(seed)
     articles = distinct_articles(articles)
@@ -202,7 +206,9 @@ def generate(articles: list[str], seed: int, n_originals: int = 90, n_excerpts: 
         prov = [(h, x) for x in range(at)] + [(src, i + x) for x in range(n)] + [(h, x) for x in range(at, len(hp))]
         d = new_doc(f"h{h:03d}.txt", paras, prov)
         doc_type[d.id] = "excerpt"
-        passages.append({"type": "excerpt", "a": (f"a{src:03d}.txt", (src, i), (src, i + n - 1)), "b": (d.id, at, at + n - 1)})
+        passages.append(
+            {"type": "excerpt", "a": (f"a{src:03d}.txt", (src, i), (src, i + n - 1)), "b": (d.id, at, at + n - 1)}
+        )
     # Blocks repeated inside one article.
     for r in rest[n_excerpts : n_excerpts + n_repeats]:
         rp = base[r]

@@ -35,17 +35,28 @@ def framed(body: str) -> str:
     return f"{NAV}\n\n{body}\n\n{FOOTER}\n"
 
 
-ARTICLES = [
-    f"{a}\n\n{e}"
-    for a, e in zip(
-        ARTICLES,
-        [
-            "The mayor promised a public map showing which streets are scheduled, updated every week on the council website, so drivers can plan detours around the work crews.",
-            "Volunteers who want to help are asked to join the monthly survey walks, which leave from the lighthouse car park at eight in the morning on the first Saturday.",
-            "Hospital managers said waiting times in the emergency department had already fallen since the paediatric team moved upstairs into the brighter rooms.",
-            "Economists warned that exports could fall this year unless the irrigation canals damaged by the flood are cleared before the dry season planting begins.",
-            "Admission remains free for residents of the district, while visitors from elsewhere pay a small fee that goes towards the upkeep of the historic harbour cranes.",
-            "The winning team will represent the country at the continental championship in autumn, and the club is now looking for sponsors to pay for the travel costs.",
-        ],
-    )
+_EXTRA = [
+    ("     for a, e in zip(         ARTICLES,         [             "),
+    (
+        "Volunteers who want to help are asked to join the monthly survey walks, which leave from the "
+        "lighthouse car park at eight in the morning on the first Saturday."
+    ),
+    (
+        "Hospital managers said waiting times in the emergency department had already fallen since the "
+        "paediatric team moved upstairs into the brighter rooms."
+    ),
+    (
+        "Economists warned that exports could fall this year unless the irrigation canals damaged by the "
+        "flood are cleared before the dry season planting begins."
+    ),
+    (
+        "Admission remains free for residents of the district, while visitors from elsewhere pay a small fee "
+        "that goes towards the upkeep of the historic harbour cranes."
+    ),
+    (
+        "The winning team will represent the country at the continental championship in autumn, and the club "
+        "is now looking for sponsors to pay for the travel costs."
+    ),
 ]
+
+ARTICLES = [f"{a}\n\n{e}" for a, e in zip(ARTICLES, _EXTRA)]
