@@ -12,8 +12,9 @@ lone ``|``). Inside a block, every list item (``- x``, ``* x``, ``• x``,
 ``1. x``, ``2) x``) and Markdown heading starts a paragraph. Other lines are
 joined to the previous line when the block looks hard-wrapped: its longest
 line is at most :data:`WRAP_MAX_WIDTH` characters and the previous line is
-"full" (at least :data:`WRAP_FULL_RATIO` of that width). Otherwise every line
-is its own paragraph.
+"full" (at least :data:`WRAP_FULL_RATIO` of that width). A block whose
+longest line is under :data:`WRAP_MIN_WIDTH` is a list of short lines, not
+wrapped text. Otherwise every line is its own paragraph.
 
 Each paragraph is a ``(start, end)`` pair of character offsets into the
 original text with surrounding whitespace excluded, so ``text[start:end]`` is
@@ -25,9 +26,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["WRAP_FULL_RATIO", "WRAP_MAX_WIDTH", "segment"]
+__all__ = ["WRAP_FULL_RATIO", "WRAP_MAX_WIDTH", "WRAP_MIN_WIDTH", "segment"]
 
 WRAP_MAX_WIDTH = 110
+WRAP_MIN_WIDTH = 40
 WRAP_FULL_RATIO = 0.6
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
@@ -90,7 +92,7 @@ def segment(text: str) -> list[tuple[int, int]]:
             paragraphs.append(block[0])
             continue
         width = max(e - s for s, e in block)
-        wrapped = width <= WRAP_MAX_WIDTH
+        wrapped = WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH
         full = WRAP_FULL_RATIO * width
         para_start, para_end = block[0]
         prev_len = para_end - para_start
