@@ -239,7 +239,7 @@ def _concept_profiles(x: _Csr, concepts: np.ndarray, top: int) -> _Csr:
     n = len(x)
     nc = len(concepts)
     k = min(top, nc)
-    if n == 0 or nc == 0:
+    if n == 0 or nc == 0 or len(x.indices) == 0:
         return _Csr(np.zeros(n + 1, dtype=np.int64), np.empty(0, np.int64), np.empty(0))
     # Postings of the concept rows by term.
     c_owner, c_term, c_val = _expand_rows(x, concepts)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from _accuracy_texts import ARTICLES, FOOTER, NAV, framed
 
 from dedup import Config, Detector
+
+from ._accuracy_texts import ARTICLES, FOOTER, NAV, framed
 
 SEEDS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "seeds")
 

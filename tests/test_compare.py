@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from _accuracy_texts import ARTICLES
 from click.testing import CliRunner
 
 from dedup import Config
 from dedup.cli import cli
 from dedup.compare import compare_paths
+
+from ._accuracy_texts import ARTICLES
 
 
 @pytest.fixture

@@ -6,10 +6,11 @@ import os
 
 import numpy as np
 import pytest
-from _accuracy_texts import ARTICLES
 
 from dedup import Config, ConfigError, Detector
 from dedup.story import StoryModel, load_background, story_terms
+
+from ._accuracy_texts import ARTICLES
 
 SEEDS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "seeds")
 
