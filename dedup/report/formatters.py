@@ -6,7 +6,7 @@ byte-identical output.
 * ``json``: the JSON contract (``ScanResult.to_dict()``), indented, sorted
   as produced, UTF-8 text.
 * ``jsonl``: one JSON object per line, each with a ``"type"`` of
-  ``document``, ``pair``, ``passage``, ``cluster``, ``error`` or ``warning``.
+  ``document``, ``pair``, ``passage``, ``cluster``, ``boilerplate``, ``error`` or ``warning``.
 * ``csv``: one row per pair and per passage, with a ``record`` column.
 * ``table``: a human-readable summary with excerpts.
 """
@@ -39,6 +39,7 @@ def to_jsonl(result: ScanResult) -> str:
         ("pairs", "pair"),
         ("passages", "passage"),
         ("clusters", "cluster"),
+        ("boilerplate", "boilerplate"),
         ("errors", "error"),
         ("warnings", "warning"),
     ):
@@ -137,6 +138,13 @@ def to_table(result: ScanResult, width: int = 80) -> str:
             out.append(f"    {s.a.doc} [{s.a.start}:{s.a.end}]")
             out.append(f"    {s.b.doc} [{s.b.start}:{s.b.end}]")
             out.append(f'    "{excerpt(result, s.a, ex_width)}"')
+    if result.boilerplate:
+        out.append("")
+        out.append("Boilerplate (left out of pairs and passages)")
+        for b in result.boilerplate:
+            out.append(
+                f'  {b.documents} documents, {len(b.occurrences)} times: "{excerpt(result, b.occurrences[0], 60)}"'
+            )
     if result.errors:
         out.append("")
         out.append("Errors")
