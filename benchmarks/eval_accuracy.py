@@ -192,6 +192,11 @@ def eval_planted(planted: Planted, config: Config) -> dict:
         "passage_recall_by_type": {k: round(v[0] / v[1], 4) for k, v in sorted(pas_type.items())},
         "passages_reported": n_pas,
         "same_story_pairs": sum(p.kind == "same_story" for p in res.pairs),
+        "same_story_pairs_unrelated_sources": sum(
+            p.kind == "same_story"
+            and not ({pv[0] for pv in by_id[p.a].prov if pv} & {pv[0] for pv in by_id[p.b].prov if pv})
+            for p in res.pairs
+        ),
         "boilerplate_texts": len(res.boilerplate),
     }
 
@@ -239,6 +244,10 @@ def table(results: dict) -> str:
             f"| Planted ({name}): passage P / R (IoU >= 0.5) | >= 0.95 / >= 0.95 | "
             f"{r['passage_precision']:.3f} / {r['passage_recall']:.3f} |",
         ]
+    lines.append(
+        f"| Planted (held-out seed, new defaults): same_story pairs (of which between unrelated source "
+        f"articles) | - | {new['same_story_pairs']} ({new['same_story_pairs_unrelated_sources']}) |"
+    )
     lines += ["", "Per edit type, held-out seed, new defaults (pair recall / passage recall):", ""]
     lines += ["| Edit | Pair recall | Passage recall |", "|---|---|---|"]
     for k in (*COPY_EDITS, "excerpt", "repeat"):

@@ -81,6 +81,12 @@ def _accuracy_options(func: Any) -> Any:
             default=None,
             help="Story score (0..1) for same_story pairs (default 0.45).",
         ),
+        click.option(
+            "--story-min-tfidf",
+            type=float,
+            default=None,
+            help="TF-IDF cosine a same_story pair must also reach (default 0.3).",
+        ),
         click.option("--story/--no-story", "story", default=None, help="Run the same-story tier (default on)."),
         click.option(
             "--background",

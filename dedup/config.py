@@ -54,6 +54,9 @@ class Config:
         story: Run the same-story tier (see :mod:`dedup.story`).
         story_threshold: Story score (0..1) at or above which two documents
             that are not copies are reported as ``same_story``.
+        story_min_tfidf: The TF-IDF cosine part of the story score must also
+            reach this, so a shared topic alone (the concept part) never makes
+            a ``same_story`` pair.
         story_background: A background corpus for the story tier's IDF and
             concepts: a file with one document per line, or a folder of
             ``.txt``/``.md`` files; ``None`` uses the scanned corpus only.
@@ -84,6 +87,7 @@ class Config:
     canonical: CanonicalPolicy = "first"
     story: bool = True
     story_threshold: float = 0.45
+    story_min_tfidf: float = 0.3
     story_background: str | None = None
     near_threshold: float = 0.3
     near_containment: float = 0.6
@@ -108,6 +112,7 @@ class Config:
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
         _check_float("story_threshold", self.story_threshold, 0.0, 1.0, low_open=True)
+        _check_float("story_min_tfidf", self.story_min_tfidf, 0.0, 1.0)
         if self.story_background is not None and not isinstance(self.story_background, str):
             raise ConfigError(f"story_background must be a path or None, got {self.story_background!r}")
         _check_float("near_threshold", self.near_threshold, 0.0, 1.0, low_open=True)

@@ -399,7 +399,8 @@ def same_story_tier(
         copy_pairs: Document index pairs already reported as copies; they are
             never reported as ``same_story``.
         passages: Passages found by the main matcher.
-        config: Settings (``story_threshold``, ``near_*``).
+        config: Settings (``story_threshold``, ``story_min_tfidf``,
+            ``near_*``).
         background: Background documents for IDF and concepts.
 
     Returns:
@@ -416,8 +417,10 @@ def same_story_tier(
     cands = model.candidates()
     if not len(cands):
         return [], []
-    scores = model.scores(cands)
-    keep = scores >= config.story_threshold
+    tfidf = model.tfidf_scores(cands)
+    scores = (1.0 - CONCEPT_WEIGHT) * tfidf + CONCEPT_WEIGHT * model.concept_scores(cands)
+    # A shared topic alone (concept profile) never makes a same-story pair.
+    keep = (scores >= config.story_threshold) & (tfidf >= config.story_min_tfidf)
     chosen = [
         (int(a), int(b), float(s))
         for (a, b), s in zip(cands[keep].tolist(), scores[keep].tolist())

@@ -91,8 +91,9 @@ def test_story_off(seeds) -> None:
     assert det.run().pairs == ()
 
 
-def test_story_threshold_setting(seeds) -> None:
-    det = Detector(story_threshold=0.99)
+@pytest.mark.parametrize("settings", [{"story_threshold": 0.99}, {"story_min_tfidf": 0.99}])
+def test_story_threshold_settings(seeds, settings) -> None:
+    det = Detector(**settings)
     for k, v in seeds.items():
         det.add(k, v)
     assert det.run().pairs == ()
@@ -176,6 +177,7 @@ def test_background_file_and_folder(tmp_path) -> None:
     [
         {"story_threshold": 0},
         {"story_threshold": 1.5},
+        {"story_min_tfidf": 2},
         {"story": "yes"},
         {"near_threshold": -1},
         {"near_min_tokens": 0},
