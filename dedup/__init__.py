@@ -26,6 +26,7 @@ from .errors import (
     IndexMismatchError,
     IndexStoreError,
     InputError,
+    MissingExtraError,
 )
 from .io.readers import read_document, read_paths
 from .models import Boilerplate, Cluster, Document, InputProblem, Match, Pair, Passage, ScanResult, Span
@@ -53,6 +54,7 @@ __all__ = [
     "InputError",
     "InputProblem",
     "Match",
+    "MissingExtraError",
     "Pair",
     "Passage",
     "ScanResult",

@@ -87,6 +87,12 @@ def _accuracy_options(func: Any) -> Any:
             default=None,
             help="TF-IDF cosine a same_story pair must also reach (default 0.3).",
         ),
+        click.option(
+            "--story-model",
+            type=click.Choice(["tfidf", "minilm"]),
+            default=None,
+            help="Story model: tfidf (default, numpy) or minilm (needs the embeddings extra).",
+        ),
         click.option("--story/--no-story", "story", default=None, help="Run the same-story tier (default on)."),
         click.option(
             "--background",
@@ -204,7 +210,10 @@ def scan(
         det.add_paths(paths, extensions)
     except DedupError as exc:
         raise UsageError(str(exc)) from None
-    result = det.run()
+    try:
+        result = det.run()
+    except DedupError as exc:
+        raise UsageError(str(exc)) from None
     _report_problems(result, quiet)
     _emit(format_result(result, fmt), output)
 

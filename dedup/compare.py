@@ -135,7 +135,7 @@ def compare(det: Detector, order: Sequence[str] | None = None) -> CompareResult:
                 text = text[:s] + " " * (e - s) + text[e:]
         blank_texts.append(text)
     background = load_background(cfg.story_background) if cfg.story_background else []
-    model = StoryModel(blank_texts, background)
+    model = StoryModel(blank_texts, background, cfg.story_model)
     idx_pairs = [(pos[order[x]], pos[order[y]]) for x in range(len(order)) for y in range(x + 1, len(order))]
     arr = np.array(idx_pairs, dtype=np.int64).reshape(-1, 2)
     story = model.scores(arr) if len(arr) else np.empty(0)

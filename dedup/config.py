@@ -19,6 +19,7 @@ __all__ = ["DEFAULT_SHINGLE_SIZE", "Config"]
 
 ShingleKind = Literal["word", "char"]
 CanonicalPolicy = Literal["first", "longest", "earliest"]
+StoryModelName = Literal["tfidf", "minilm"]
 
 #: Default shingle size per shingle kind (words or characters).
 DEFAULT_SHINGLE_SIZE = {"word": 2, "char": 5}
@@ -57,6 +58,9 @@ class Config:
         story_min_tfidf: The TF-IDF cosine part of the story score must also
             reach this, so a shared topic alone (the concept part) never makes
             a ``same_story`` pair.
+        story_model: ``"tfidf"`` (default: numpy-only TF-IDF and concept
+            profiles) or ``"minilm"`` (cosine of all-MiniLM-L6-v2 document
+            embeddings; needs the ``embeddings`` extra).
         story_background: A background corpus for the story tier's IDF and
             concepts: a file with one document per line, or a folder of
             ``.txt``/``.md`` files; ``None`` uses the scanned corpus only.
@@ -88,6 +92,7 @@ class Config:
     story: bool = True
     story_threshold: float = 0.45
     story_min_tfidf: float = 0.3
+    story_model: StoryModelName = "tfidf"
     story_background: str | None = None
     near_threshold: float = 0.3
     near_containment: float = 0.6
@@ -113,6 +118,8 @@ class Config:
                 raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
         _check_float("story_threshold", self.story_threshold, 0.0, 1.0, low_open=True)
         _check_float("story_min_tfidf", self.story_min_tfidf, 0.0, 1.0)
+        if self.story_model not in ("tfidf", "minilm"):
+            raise ConfigError(f"story_model must be 'tfidf' or 'minilm', got {self.story_model!r}")
         if self.story_background is not None and not isinstance(self.story_background, str):
             raise ConfigError(f"story_background must be a path or None, got {self.story_background!r}")
         _check_float("near_threshold", self.near_threshold, 0.0, 1.0, low_open=True)

@@ -5,6 +5,7 @@ caller can catch one class::
 
     DedupError
     ├── ConfigError          invalid settings (bad value, unknown key)
+    ├── MissingExtraError    an optional dependency (an extra) is not installed
     ├── InputError           a document cannot be read or decoded
     │   └── EmptyInputError  a document holds no text
     └── IndexStoreError      a persisted index cannot be used
@@ -24,6 +25,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexStoreError",
     "InputError",
+    "MissingExtraError",
 ]
 
 
@@ -33,6 +35,10 @@ class DedupError(Exception):
 
 class ConfigError(DedupError, ValueError):
     """A setting has an invalid value or an unknown name."""
+
+
+class MissingExtraError(DedupError):
+    """A feature needs an optional dependency (a setup.cfg extra) that is not installed."""
 
 
 class InputError(DedupError):

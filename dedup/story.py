@@ -35,14 +35,14 @@ then scored exactly.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from .config import Config
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .models import Pair, Passage
 from .normalize import normalize, tokens
 
@@ -58,6 +58,8 @@ __all__ = [
     "story_terms",
 ]
 
+#: Story models: the numpy TF-IDF/concept default, and the optional embedding extra.
+STORY_MODELS = ("tfidf", "minilm")
 #: Weight of the concept-profile cosine in the story score.
 CONCEPT_WEIGHT = 0.5
 #: Concepts kept per document profile.
@@ -284,6 +286,13 @@ class StoryModel:
         texts: The corpus documents' texts (row ``i`` is document ``i``).
         background: Extra documents used only for IDF statistics and as
             concepts.
+        model: ``"tfidf"`` (default, numpy only) or ``"minilm"`` (embedding
+            cosine; needs the ``embeddings`` extra).
+        encoder: Text encoder for ``"minilm"`` (default: the packaged model).
+
+    Raises:
+        ConfigError: Unknown model.
+        MissingExtraError: ``"minilm"`` without the extra installed.
 
     Example:
         >>> m = StoryModel(["Flood hits the river town", "River town flooded", "Budget vote"])
@@ -292,8 +301,22 @@ class StoryModel:
         True
     """
 
-    def __init__(self, texts: Sequence[str], background: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        texts: Sequence[str],
+        background: Sequence[str] = (),
+        model: str = "tfidf",
+        encoder: Callable[[list[str]], np.ndarray] | None = None,
+    ) -> None:
+        if model not in STORY_MODELS:
+            raise ConfigError(f"story model must be one of {', '.join(STORY_MODELS)}, got {model!r}")
+        self.model = model
         self.n = len(texts)
+        self._emb: np.ndarray | None = None
+        if model == "minilm":
+            from .embed import document_embeddings
+
+            self._emb = document_embeddings(texts, encoder)
         term_lists = [story_terms(t) for t in texts] + [story_terms(t) for t in background]
         x, self.vocab = _tfidf(term_lists)
         self._x = x
@@ -318,6 +341,9 @@ class StoryModel:
     def scores(self, pairs: np.ndarray) -> np.ndarray:
         """The story score (0..1) of each document pair.
 
+        With ``model="minilm"`` it is the cosine of the documents' embeddings
+        (see :mod:`dedup.embed`); otherwise the TF-IDF/concept blend.
+
         Args:
             pairs: ``(m, 2)`` document index pairs.
 
@@ -325,6 +351,9 @@ class StoryModel:
             ``m`` scores.
         """
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        if self._emb is not None:
+            e = self._emb
+            return np.clip(np.einsum("ij,ij->i", e[pairs[:, 0]], e[pairs[:, 1]]), 0.0, 1.0)
         return (1.0 - CONCEPT_WEIGHT) * self.tfidf_scores(pairs) + CONCEPT_WEIGHT * self.concept_scores(pairs)
 
     def candidates(self) -> np.ndarray:
@@ -413,12 +442,12 @@ def same_story_tier(
     n = len(texts)
     if n < 2:
         return [], []
-    model = StoryModel([_blank_spans(t, ex) for t, ex in zip(texts, excluded)], background)
+    model = StoryModel([_blank_spans(t, ex) for t, ex in zip(texts, excluded)], background, config.story_model)
     cands = model.candidates()
     if not len(cands):
         return [], []
     tfidf = model.tfidf_scores(cands)
-    scores = (1.0 - CONCEPT_WEIGHT) * tfidf + CONCEPT_WEIGHT * model.concept_scores(cands)
+    scores = model.scores(cands)
     # A shared topic alone (concept profile) never makes a same-story pair.
     keep = (scores >= config.story_threshold) & (tfidf >= config.story_min_tfidf)
     chosen = [
