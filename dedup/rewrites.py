@@ -67,7 +67,7 @@ def near_paragraph_passages(
     paragraphs: Sequence[Sequence[tuple[int, int]]],
     doc_pairs: Iterable[tuple[int, int]],
     config: Config,
-    taken: set[tuple[int, int, int]] | None = None,
+    taken: dict[tuple[int, int], set[tuple[int, int, int]]] | None = None,
 ) -> list[Passage]:
     """Near passages between the paragraphs of related documents.
 
@@ -79,13 +79,14 @@ def near_paragraph_passages(
         doc_pairs: Document index pairs to examine.
         config: Settings (``near_threshold``, ``near_containment``,
             ``near_min_tokens``).
-        taken: ``(doc, start, end)`` of paragraphs already in a passage (for
-            that other document or any other); they are skipped.
+        taken: Per document pair ``(a, b)``, the ``(doc, start, end)`` of
+            paragraphs already in a passage between ``a`` and ``b``; they are
+            skipped for that pair.
 
     Returns:
         The near passages, sorted.
     """
-    taken = taken or set()
+    taken = taken or {}
     cache: dict[int, tuple[list[tuple[int, int]], list[np.ndarray]]] = {}
 
     def sets_of(d: int) -> tuple[list[tuple[int, int]], list[np.ndarray]]:
@@ -110,6 +111,7 @@ def near_paragraph_passages(
         spans_b, sets_b = sets_of(b)
         if not sets_a or not sets_b:
             continue
+        skip = taken.get((a, b), set())
         inter = paragraph_overlap(sets_a, sets_b).astype(np.float64)
         na = np.array([len(s) for s in sets_a], dtype=np.float64)[:, None]
         nb = np.array([len(s) for s in sets_b], dtype=np.float64)[None, :]
@@ -127,7 +129,7 @@ def near_paragraph_passages(
             if i in used_a or j in used_b:
                 continue
             sa, sb = spans_a[i], spans_b[j]
-            if (a, *sa) in taken or (b, *sb) in taken:
+            if (a, *sa) in skip or (b, *sb) in skip:
                 continue
             used_a.add(i)
             used_b.add(j)

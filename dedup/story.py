@@ -456,7 +456,7 @@ def same_story_tier(
         if (a, b) not in copy_pairs
     ]
     index = {d: i for i, d in enumerate(doc_ids)}
-    taken: set[tuple[int, int, int]] = set()
+    taken: dict[tuple[int, int], set[tuple[int, int, int]]] = {}
     by_pair: dict[tuple[int, int], list[Passage]] = {}
     for p in passages:
         a, b = index[p.a.doc], index[p.b.doc]
@@ -470,7 +470,7 @@ def same_story_tier(
                 d = index[side.doc]
                 for s, e in paragraphs[d]:
                     if s >= side.start and e <= side.end:
-                        taken.add((d, s, e))
+                        taken.setdefault((a, b), set()).add((d, s, e))
     near = near_paragraph_passages(texts, doc_ids, paragraphs, chosen_pairs, config, taken)
     for p in near:
         by_pair.setdefault((index[p.a.doc], index[p.b.doc]), []).append(p)

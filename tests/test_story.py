@@ -199,3 +199,17 @@ def test_deterministic(seeds) -> None:
             det.add(k, seeds[k])
         outs.append(det.run().to_dict())
     assert outs[0] == outs[1]
+
+
+def test_scholarships_paragraph_also_carried_into_001(seeds, seed_result) -> None:
+    # The 000-002 passage must not hide the same paragraph's match with 001.
+    want_a = _paragraph_with(seeds["000"], "scholarships")
+    near = [
+        p
+        for p in seed_result.passages
+        if (p.a.doc, p.b.doc) == ("000", "001") and (p.a.start, p.a.end) == want_a and p.kind == "near"
+    ]
+    assert len(near) == 1
+    assert "scholarship" in seed_result.text(near[0].b).lower()
+    pair = next(p for p in seed_result.pairs if (p.a, p.b) == ("000", "001"))
+    assert pair.a_in_b > 0 and pair.b_in_a > 0 and pair.passages == 1
