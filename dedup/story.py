@@ -177,6 +177,9 @@ def _expand_rows(csr: _Csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
 def pair_dots(csr: _Csr, pairs: np.ndarray) -> np.ndarray:
     """Dot products of row pairs of a sparse matrix, vectorised.
 
+    Pairs are grouped by their first row; a chunk of first rows is scattered
+    into a dense block, and every second row's entries are gathered from it.
+
     Args:
         csr: The rows.
         pairs: ``(m, 2)`` row index pairs.
@@ -186,26 +189,30 @@ def pair_dots(csr: _Csr, pairs: np.ndarray) -> np.ndarray:
     """
     m = len(pairs)
     out = np.zeros(m, dtype=np.float64)
-    if m == 0:
+    if m == 0 or len(csr.indices) == 0:
         return out
+    n_cols = int(csr.indices.max()) + 1
+    order = np.argsort(pairs[:, 0], kind="stable")
+    firsts, starts = np.unique(pairs[order, 0], return_index=True)
+    bounds = np.append(starts, m)
     lens = csr.lengths()
-    cost = lens[pairs[:, 0]] + lens[pairs[:, 1]]
-    bounds = np.searchsorted(np.cumsum(cost), np.arange(_CHUNK, int(cost.sum()) + _CHUNK, _CHUNK))
-    first = 0
-    n_cols = int(csr.indices.max()) + 1 if len(csr.indices) else 1
-    for last in [*bounds.tolist(), m]:
-        last = min(max(last, first + 1), m)
-        if first >= m:
-            break
-        sub = pairs[first:last]
-        oa, ia, va = _expand_rows(csr, sub[:, 0])
-        ob, ib, vb = _expand_rows(csr, sub[:, 1])
-        ka = oa * n_cols + ia
-        kb = ob * n_cols + ib
-        # Rows have distinct sorted indices, so keys within one side are unique.
-        common, xa, xb = np.intersect1d(ka, kb, assume_unique=True, return_indices=True)
-        out[first:last] = np.bincount(common // n_cols, weights=va[xa] * vb[xb], minlength=len(sub))
-        first = last
+    rows_per_chunk = max(1, _CHUNK // n_cols)
+    c0 = 0
+    while c0 < len(firsts):
+        # Bound both the dense block and the gathered entries.
+        c1 = min(len(firsts), c0 + rows_per_chunk)
+        sel = order[bounds[c0] : bounds[c1]]
+        while c1 - c0 > 1 and int(lens[pairs[sel, 1]].sum()) > _CHUNK:
+            c1 = c0 + (c1 - c0) // 2
+            sel = order[bounds[c0] : bounds[c1]]
+        chunk = firsts[c0:c1]
+        dense = np.zeros((len(chunk), n_cols))
+        oa, ia, va = _expand_rows(csr, chunk)
+        dense[oa, ia] = va
+        local = np.searchsorted(chunk, pairs[sel, 0])
+        ob, ib, vb = _expand_rows(csr, pairs[sel, 1])
+        out[sel] = np.bincount(ob, weights=dense[local[ob], ib] * vb, minlength=len(sel))
+        c0 = c1
     return out
 
 
