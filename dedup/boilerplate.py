@@ -69,14 +69,19 @@ def boilerplate_rows(table: ParagraphTable, config: Config) -> np.ndarray:
         blocks[np.sort(docs).tobytes()].append(g)
     weight = table.ntokens.astype(np.float64)
     is_bp = np.zeros(n_groups, dtype=bool)
+    # Rows of document d: by_doc[doc_start[d]:doc_start[d + 1]].
+    by_doc = np.argsort(table.doc, kind="stable")
+    doc_start = np.searchsorted(table.doc[by_doc], np.arange(n_docs_all + 1))
     for key in sorted(blocks):
         docs = np.frombuffer(key, dtype=np.int64)
-        rows = np.flatnonzero(np.isin(table.doc, docs))
-        # Groups occurring in >= 2 of these documents.
-        pair_code = np.unique(group_col[rows] * np.int64(n_docs_all) + table.doc[rows])
-        gdf = np.bincount(pair_code // n_docs_all, minlength=n_groups)
-        shared_row = gdf[group_col[rows]] >= 2
-        local_doc = np.searchsorted(docs, table.doc[rows])
+        lens = doc_start[docs + 1] - doc_start[docs]
+        rows = by_doc[np.repeat(doc_start[docs] - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))]
+        g_rows = group_col[rows]
+        # Texts occurring in >= 2 of these documents.
+        pair_code = np.unique(g_rows * np.int64(n_docs_all) + table.doc[rows])
+        texts, counts = np.unique(pair_code // n_docs_all, return_counts=True)
+        shared_row = np.isin(g_rows, texts[counts >= 2])
+        local_doc = np.repeat(np.arange(len(docs)), lens)
         total = np.bincount(local_doc, weights=weight[rows], minlength=len(docs))
         shared = np.bincount(local_doc, weights=weight[rows] * shared_row, minlength=len(docs))
         frac = np.divide(shared, total, out=np.zeros(len(docs)), where=total > 0)
@@ -96,17 +101,19 @@ def _near_components(table: ParagraphTable, config: Config) -> np.ndarray:
         return parent
     kept, _ = verify(table.shingles, candidate_pairs(table.signatures, config.threshold), config.threshold)
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = int(parent[x])
-        return x
-
-    for a, b in kept.tolist():
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return np.array([find(i) for i in range(n)], dtype=np.int64)
+    if not len(kept):
+        return parent
+    a, b = kept[:, 0], kept[:, 1]
+    # Min-label propagation with pointer jumping: converges in few rounds.
+    while True:
+        low = np.minimum(parent[a], parent[b])
+        new = parent.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]
+        if np.array_equal(new, parent):
+            return parent
+        parent = new
 
 
 def find_boilerplate(

@@ -100,3 +100,26 @@ def test_seed_link_items_and_nav_are_boilerplate_only_where_they_repeat(seeds: d
         assert set(site) <= docs <= set(site) | {"003", "004"}
         assert len(docs) == len(site) + 1
     assert [p for p in res.pairs if p.kind != "same_story" and p.a.startswith("site")] == []
+
+
+def test_very_common_paragraph_is_linked_as_a_star() -> None:
+    import random
+
+    from dedup.match import MAX_CLIQUE, paragraph_matches
+    from dedup.models import Document
+    from dedup.paragraphs import prepare
+
+    rng = random.Random(7)
+    n = MAX_CLIQUE + 50
+
+    def body() -> str:
+        return " ".join(f"w{rng.randrange(100_000)}" for _ in range(30))
+
+    docs = [Document(f"d{i:03d}", f"{FOOTER}\n\n{body()}") for i in range(n)]
+    cfg = Config(boilerplate=False, story=False)
+    matches = paragraph_matches(prepare(docs, cfg), cfg)
+    assert len(matches) == n - 1  # not n * (n - 1) / 2
+    res = _run({d.id: d.text for d in docs})
+    assert [res.text(b.occurrences[0]) for b in res.boilerplate] == [FOOTER]
+    assert res.boilerplate[0].documents == n
+    assert res.pairs == () and res.passages == ()
