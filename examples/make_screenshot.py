@@ -124,12 +124,12 @@ def _unfilter_row(f: int, line: list[int], prev: list[int], c: int) -> list[int]
 
 
 def read_png(path: Path) -> np.ndarray:
-    """Decode an 8-bit RGB or RGBA PNG (as Chromium writes) to an ``(h, w, c)`` array."""
+    """Decode an 8-bit RGB, RGBA or palette PNG to an ``(h, w, 3)`` RGB array."""
     chunks = _chunks(Path(path).read_bytes())
     w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
-    if depth != 8 or ctype not in (2, 6) or interlace:
-        raise ValueError("only 8-bit non-interlaced RGB/RGBA PNGs are supported")
-    c = 3 if ctype == 2 else 4
+    if depth != 8 or ctype not in (2, 3, 6) or interlace:
+        raise ValueError("only 8-bit non-interlaced RGB, RGBA and palette PNGs are supported")
+    c = {2: 3, 3: 1, 6: 4}[ctype]
     raw = np.frombuffer(zlib.decompress(b"".join(b for t, b in chunks if t == b"IDAT")), dtype=np.uint8)
     rows = raw.reshape(h, 1 + w * c)
     filters, data = rows[:, 0], rows[:, 1:].astype(np.int32)
@@ -147,6 +147,9 @@ def read_png(path: Path) -> np.ndarray:
             cur = np.array(_unfilter_row(int(f), line.tolist(), prev.tolist(), c), dtype=np.int32)
         out[y] = cur
         prev = cur
+    if ctype == 3:
+        palette = np.frombuffer(next(b for t, b in chunks if t == b"PLTE"), dtype=np.uint8).reshape(-1, 3)
+        return palette[out.reshape(h, w)]
     return out.reshape(h, w, c)[:, :, :3].astype(np.uint8)
 
 

@@ -7,7 +7,9 @@ byte-identical output.
   as produced, UTF-8 text.
 * ``jsonl``: one JSON object per line, each with a ``"type"`` of
   ``document``, ``pair``, ``passage``, ``cluster``, ``error`` or ``warning``.
-* ``csv``: one row per pair and per passage, with a ``record`` column.
+* ``csv``: one row per pair and per passage, with a ``record`` column
+  (``passages`` is set on pair rows, ``paragraphs`` and offsets on passage
+  rows; see :data:`CSV_COLUMNS`).
 * ``table``: a human-readable summary with excerpts.
 * ``html``: a self-contained HTML page with both documents of every pair side
   by side (see :mod:`dedup.report.html`).
@@ -63,6 +65,7 @@ CSV_COLUMNS = (
     "b_start",
     "b_end",
     "paragraphs",
+    "passages",
 )
 
 
@@ -83,6 +86,7 @@ def to_csv(result: ScanResult) -> str:
                 "a_in_b": d["a_in_b"],
                 "b_in_a": d["b_in_a"],
                 "paragraphs": "",
+                "passages": p.passages,
             }
         )
     for s in result.passages:

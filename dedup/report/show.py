@@ -17,6 +17,7 @@ from typing import Literal
 from ..models import Passage, ScanResult
 from ..segment import segment
 from .diff import DiffPiece, WordDiff, diff_words, word_spans
+from .table import shorten_middle
 
 __all__ = ["Layout", "Style", "render_show"]
 
@@ -141,9 +142,10 @@ def render_show(
     side = layout == "side" or (layout == "auto" and width >= SIDE_BY_SIDE_MIN_WIDTH)
     r = _Renderer(style)
     doc_a, doc_b = result.document(a_id), result.document(b_id)
+    size_a, size_b = f"  ({len(doc_a.text)} chars)", f"  ({len(doc_b.text)} chars)"
     out: list[str] = [
-        r.s("A", "title") + f"  {a_id}  ({len(doc_a.text)} chars)",
-        r.s("B", "title") + f"  {b_id}  ({len(doc_b.text)} chars)",
+        r.s("A", "title") + "  " + shorten_middle(a_id, width - 3 - len(size_a)) + size_a,
+        r.s("B", "title") + "  " + shorten_middle(b_id, width - 3 - len(size_b)) + size_b,
     ]
     key = tuple(sorted((a_id, b_id)))
     pair = next((p for p in result.pairs if (p.a, p.b) == key), None)
@@ -198,10 +200,11 @@ def render_show(
                     tb, _ = lb[k] if k < len(lb) else ("", 0)
                     out.append((ta + " " * (col - na) + sep + tb).rstrip())
         else:
-            out.append(r.s(f"--- A {a_id} [{a0}:{a1}]"[:width], "dim"))
+            where_a, where_b = f" [{a0}:{a1}]", f" [{b0}:{b1}]"
+            out.append(r.s(f"--- A {shorten_middle(a_id, width - 6 - len(where_a))}{where_a}", "dim"))
             for para in paras_a:
                 out.extend(text for text, _ in r.wrap(para, width, "del"))
-            out.append(r.s(f"+++ B {b_id} [{b0}:{b1}]"[:width], "dim"))
+            out.append(r.s(f"+++ B {shorten_middle(b_id, width - 6 - len(where_b))}{where_b}", "dim"))
             for para in paras_b:
                 out.extend(text for text, _ in r.wrap(para, width, "ins"))
     return "\n".join(out) + "\n"

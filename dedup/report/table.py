@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from ..models import Pair, Passage, ScanResult, Span
+from .diff import diff_words
 
 __all__ = ["MAX_PASSAGES_PER_PAIR", "excerpt", "shorten_middle", "to_table"]
 
@@ -107,6 +108,22 @@ class _Writer:
         else:
             self.add(f'{indent}   {la}"{ex_a}"')
             self.add(f'{indent}   {lb}"{ex_b}"')
+        if s.kind != "exact":
+            self.changes(s, indent + "   ", ("1st", "2nd") if same_doc else ("A", "B"))
+
+    def changes(self, s: Passage, indent: str, labels: tuple[str, str]) -> None:
+        """One line per side listing the words that differ (from the word diff)."""
+        text_a, text_b = self.r.text(s.a), self.r.text(s.b)
+        d = diff_words(text_a, text_b)
+        for label, text, pieces in ((labels[0], text_a, d.a), (labels[1], text_b, d.b)):
+            words = [" ".join(text[p.start : p.end].split()) for p in pieces if p.changed]
+            if not words:
+                continue
+            line = f"only in {label}: " + "; ".join(words)
+            room = self.width - len(indent)
+            if len(line) > room:
+                line = textwrap.shorten(line, width=room, placeholder=" ...")
+            self.add(indent + line[:room])
 
     def passages(self, items: Sequence[Passage], indent: str = "    ") -> None:
         for n, s in enumerate(items[:MAX_PASSAGES_PER_PAIR], 1):
