@@ -257,7 +257,8 @@ def classify_pairs(
         n_passages[(a, b)] += 1
     by_key: dict[bytes, list[int]] = defaultdict(list)
     for i, k in enumerate(table.doc_keys):
-        by_key[k].append(i)
+        if k:
+            by_key[k].append(i)
     identical: set[tuple[int, int]] = set()
     for docs in by_key.values():
         for x in range(len(docs)):
