@@ -250,7 +250,7 @@ def test_injection_is_shown_as_text(tmp_path):
     assert 'data-a="a&lt;b&quot;&amp;c.txt"' in page
     dom = _collect(page)
     assert any(INJECTION in panel for panel in dom.panels)
-    data = [text for attrs, text in dom.scripts if attrs.get("id") == "dedup-data"][0]
+    data = next(text for attrs, text in dom.scripts if attrs.get("id") == "dedup-data")
     assert evil_name in [d["id"] for d in json.loads(data)["documents"]]
 
 
@@ -289,7 +289,7 @@ def shot():
 @pytest.fixture(scope="module")
 def chromium(shot):
     found = shot.find_chromium()
-    if found is None or not shutil.which(found) and not Path(found).exists():
+    if found is None or (not shutil.which(found) and not Path(found).exists()):
         if os.environ.get("CI") == "true":
             pytest.fail("chromium is required in CI (.ci/run installs the Debian package 'chromium')")
         pytest.skip("chromium not installed (Debian: apt-get install chromium); CI=true makes this a failure")

@@ -48,7 +48,7 @@ def _result():
     det.add("museum-a.txt", f"{P1}\n\n{P2}\n\n{P3}")
     det.add(f"{LONG_DIR}/museum-b-with-a-long-file-name.txt", f"{P1}\n\n{P2}\n\n{P3_B}")
     det.add("museum-c.txt", f"{P1}\n\n{P2}\n\n{P3}")
-    det.add("sports, \"quoted\".txt", f"{UNRELATED}\n\n{BLOCK}\n\nA short line.\n\n{BLOCK}")
+    det.add('sports, "quoted".txt', f"{UNRELATED}\n\n{BLOCK}\n\nA short line.\n\n{BLOCK}")
     det.add("digest.txt", f"{UNRELATED}\n\nWeather: sunny and mild across the region today with light wind.")
     return det.run()
 
@@ -112,7 +112,9 @@ def test_deterministic(result):
 
 
 def test_many_passages_are_capped():
-    paras = [f"Paragraph number {i} tells its own story about topic {i} with several distinct words." for i in range(20)]
+    paras = [
+        f"Paragraph number {i} tells its own story about topic {i} with several distinct words." for i in range(20)
+    ]
     gap = [f"Unrelated filler line {i} with other words entirely, nothing alike at all." for i in range(20)]
     a = "\n\n".join(p for pair in zip(paras, gap) for p in pair)
     b = "\n\n".join(paras)
