@@ -57,19 +57,20 @@ def find_chromium() -> str | None:
     return None
 
 
-def run_chromium(chromium: str, args: list[str], html_path: Path, timeout: float = 120) -> str:
-    """Run headless Chromium on a local HTML file and return its stdout."""
+def run_chromium(chromium: str, args: list[str], html_path: Path, timeout: float = 120, fragment: str = "") -> str:
+    """Run headless Chromium on a local HTML file (URL ``#fragment`` optional) and return its stdout."""
+    url = Path(html_path).resolve().as_uri() + (f"#{fragment}" if fragment else "")
     with tempfile.TemporaryDirectory(prefix="dedup-chromium-") as profile:
-        cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, Path(html_path).resolve().as_uri()]
+        cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, url]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"chromium failed ({proc.returncode}): {proc.stderr[-2000:]}")
     return proc.stdout
 
 
-def dump_dom(chromium: str, html_path: Path) -> str:
+def dump_dom(chromium: str, html_path: Path, fragment: str = "") -> str:
     """The DOM of the page after its scripts ran (``--dump-dom``)."""
-    return run_chromium(chromium, ["--dump-dom"], html_path)
+    return run_chromium(chromium, ["--dump-dom"], html_path, fragment=fragment)
 
 
 def screenshot(chromium: str, html_path: Path, png_path: Path, window: tuple[int, int] = WINDOW) -> None:

@@ -341,3 +341,25 @@ def test_example_report_screenshot(chromium, shot, tmp_path):
     assert "coastal-courier-bridge.txt" in dom and "harbor-bridge.md" in dom
     if os.environ.get("DEDUP_UPDATE_SCREENSHOT") == "1":
         shutil.copyfile(png, shot.DEFAULT_OUTPUT)
+
+
+def test_view_cap_keeps_tables_complete(result):
+    page = to_html(result, max_views=0)
+    assert '<section class="view"' not in page
+    assert "2 more side-by-side views are not shown" in page
+    assert "ferry-copy.txt" in page[page.index('<section id="copies">') :]  # the table still lists the pair
+    assert 'href="#v0"' not in page
+    assert to_html(result, max_views=1) == to_html(result)  # one pair view and one document view fit
+
+
+def test_link_to_a_passage_highlights_both_sides_in_chromium(chromium, shot, result, tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text(to_html(result), encoding="utf-8")
+    k = next(i for i, s in enumerate(result.passages) if s.a.doc != s.b.doc)
+    dom = shot.dump_dom(chromium, page, fragment=f"v0-{k}a")
+    assert re.search(rf'<body[^>]*data-jump="v0-{k}a"', dom)
+    current = re.findall(r'<mark class="psg (?:near|exact) current" data-occ="([^"]*)"', dom)
+    assert current, "the linked passage is not highlighted"
+    assert {tok for occ in current for tok in occ.split()} == {f"{k}a", f"{k}b"}  # both sides, nothing else
+    unrelated = re.findall(r'<mark class="psg exact" data-occ="([^"]*)"', dom)
+    assert unrelated  # the passage inside garden.txt stays unmarked

@@ -102,6 +102,10 @@ class _View:
     docs: tuple[str, ...]
     passages: list[int]
     pair: Pair | None = None
+    rendered: bool = True
+
+    def link(self) -> str:
+        return f'<a href="#{self.vid}">view</a>' if self.rendered else '<span class="muted">-</span>'
 
 
 def _occurrences(result: ScanResult, indexes: Sequence[int]) -> dict[str, list[_Occ]]:
@@ -340,7 +344,7 @@ def _doc_view(result: ScanResult, view: _View) -> str:
 def _pairs_table(pairs: Sequence[Pair], by_key: dict[tuple[str, str], _View], cls: str) -> str:
     rows = []
     for p in pairs:
-        vid = by_key[(p.a, p.b)].vid
+        link = by_key[(p.a, p.b)].link()
         rows.append(
             f'<tr><td data-v="{_e(p.kind)}"><span class="kind k-{_e(p.kind)}">{_e(_kind_label(p.kind))}</span></td>'
             f'<td class="num" data-v="{p.similarity:.4f}">{p.similarity:.2f}</td>'
@@ -348,14 +352,17 @@ def _pairs_table(pairs: Sequence[Pair], by_key: dict[tuple[str, str], _View], cl
             f'<td class="num" data-v="{p.b_in_a:.4f}">{_pct(p.b_in_a)}</td>'
             f'<td class="num" data-v="{p.passages}">{p.passages}</td>'
             f'<td data-v="{_e(p.a)}">{_e(p.a)}</td><td data-v="{_e(p.b)}">{_e(p.b)}</td>'
-            f'<td><a href="#{vid}">view</a></td></tr>'
+            f"<td>{link}</td></tr>"
         )
     head = (
         '<tr><th data-type="text">kind</th><th data-type="num">similarity</th><th data-type="num">A in B</th>'
         '<th data-type="num">B in A</th><th data-type="num">passages</th><th data-type="text">A</th>'
         '<th data-type="text">B</th><th></th></tr>'
     )
-    return f'<table class="sortable {cls}"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+    return (
+        f'<div class="tablewrap"><table class="sortable {cls}"><thead>{head}</thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _shared_table(result: ScanResult, views: Sequence[_View]) -> str:
@@ -369,13 +376,16 @@ def _shared_table(result: ScanResult, views: Sequence[_View]) -> str:
             f'<td class="num" data-v="{best:.4f}">{best:.2f}</td>'
             f'<td class="num" data-v="{chars}">{chars}</td>'
             f'<td data-v="{_e(v.docs[0])}">{_e(v.docs[0])}</td><td data-v="{_e(v.docs[1])}">{_e(v.docs[1])}</td>'
-            f'<td><a href="#{v.vid}">view</a></td></tr>'
+            f"<td>{v.link()}</td></tr>"
         )
     head = (
         '<tr><th data-type="num">passages</th><th data-type="num">best similarity</th>'
         '<th data-type="num">chars in A</th><th data-type="text">A</th><th data-type="text">B</th><th></th></tr>'
     )
-    return f'<table class="sortable shared"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+    return (
+        f'<div class="tablewrap"><table class="sortable shared"><thead>{head}</thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _clusters(result: ScanResult, by_key: dict[tuple[str, str], _View]) -> str:
@@ -391,7 +401,7 @@ def _clusters(result: ScanResult, by_key: dict[tuple[str, str], _View]) -> str:
         for x in c.members:
             for y in c.members:
                 v = by_key.get((x, y))
-                if x < y and v is not None and v.pair is not None:
+                if x < y and v is not None and v.pair is not None and v.rendered:
                     links.append(f'<a href="#{v.vid}">{_e(x)} ↔ {_e(y)}</a>')
         items.append(
             f'<li class="cluster"><b>Cluster {n}</b> · {len(c.members)} documents'
@@ -431,12 +441,14 @@ h3{font-size:15px;margin:0 0 4px}
 background:var(--soft)}
 .num-big{font-size:24px;font-weight:600}
 .detail{font-size:12px;color:var(--muted)}
-figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:4px 10px 2px}
+figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:4px 10px 2px;width:272px}
 figcaption{font-size:12px;color:var(--muted)}
 .hist .axis{stroke:#8c959f}.hist .lbl{font-size:10px;fill:var(--muted)}
 .legend{font-size:12px;color:var(--muted);margin:2px 0}
 .key{margin-right:10px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
-table{border-collapse:collapse;font-size:13px;margin:4px 0}
+table{border-collapse:collapse;font-size:13px;margin:0}
+.tablewrap{max-height:460px;overflow:auto;display:inline-block;max-width:100%;margin:4px 0}
+thead th{position:sticky;top:0;z-index:1}
 th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 th[data-type]{cursor:pointer;user-select:none;background:var(--soft)}
@@ -446,7 +458,9 @@ background:#64748b}
 .k-duplicate{background:#b91c1c}.k-near_duplicate{background:#ea580c}.k-containment{background:#a16207}
 .k-same_story{background:#2563eb}.k-shared{background:#64748b}
 .keep{font-size:11px;font-weight:600;color:#166534;background:#dcfce7;border-radius:8px;padding:0 6px}
-.clusters>li{margin-bottom:6px}.clusters ul{margin:2px 0;padding-left:20px}.links{margin:0;font-size:13px}
+.clusters{max-height:460px;overflow:auto;columns:330px 3;margin:4px 0}
+.clusters>li{margin-bottom:6px;break-inside:avoid}
+.clusters ul{margin:2px 0;padding-left:20px}.links{margin:0;font-size:13px}
 .view{border:1px solid var(--line);border-radius:8px;padding:10px 12px;margin:12px 0}
 .view:target{box-shadow:0 0 0 3px #93c5fd}
 .vhead{margin:2px 0 4px}
@@ -468,7 +482,7 @@ mark.psg{color:inherit;border-radius:2px;padding:1px 0}
 mark.exact{background:var(--exact);box-shadow:inset 0 -2px 0 var(--exact-b)}
 mark.near{background:var(--near);box-shadow:inset 0 -2px 0 var(--near-b)}
 .js mark.psg{cursor:pointer}
-mark.flash{background:var(--flash);transition:background .2s}
+mark.current{background:var(--flash);box-shadow:inset 0 -2px 0 #a16207}
 del.wd{background:var(--del);text-decoration:line-through;text-decoration-color:#b91c1c80}
 ins.wd{background:var(--ins);text-decoration:none;font-weight:600}
 .problems .err{color:#b91c1c}
@@ -484,21 +498,22 @@ var data={};
 try{data=JSON.parse(document.getElementById("dedup-data").textContent);}catch(e){}
 var passages=data.passages||[];
 document.body.classList.add("js");
-function flash(view,token){
+function mark(view,k){
+  view.querySelectorAll("mark.current").forEach(function(m){m.classList.remove("current");});
   view.querySelectorAll("mark.psg").forEach(function(m){
-    if((" "+m.getAttribute("data-occ")+" ").indexOf(" "+token+" ")>=0){
-      m.classList.add("flash");
-      setTimeout(function(){m.classList.remove("flash");},1200);
-    }
+    var occ=" "+m.getAttribute("data-occ")+" ";
+    if(occ.indexOf(" "+k+"a ")>=0||occ.indexOf(" "+k+"b ")>=0){m.classList.add("current");}
   });
 }
 function go(id){
   var el=document.getElementById(id);
-  if(!el){return;}
+  if(!el){return false;}
   var panel=el.closest(".doc");
   if(panel){panel.scrollTop=Math.max(0,el.offsetTop-40);}
   var view=el.closest(".view");
-  if(view){flash(view,id.slice(id.lastIndexOf("-")+1));}
+  if(view){mark(view,id.slice(id.lastIndexOf("-")+1,-1));}
+  document.body.setAttribute("data-jump",id);
+  return true;
 }
 document.querySelectorAll("mark.psg").forEach(function(m){
   var k=+m.getAttribute("data-k"),p=passages[k]||{};
@@ -535,12 +550,20 @@ document.querySelectorAll("table.sortable").forEach(function(t){
     });
   });
 });
+var h=decodeURIComponent(location.hash.slice(1));
+if(/^[vd][0-9]+-[0-9]+[ab]$/.test(h)&&go(h)){document.getElementById(h).closest(".view").scrollIntoView();}
 document.body.setAttribute("data-ready","1");
 })();
 """
 
 
-def to_html(result: ScanResult, *, title: str = "dedup report", generated: str | None = None) -> str:
+#: Default cap on the side-by-side views in one page (each holds two full documents).
+MAX_VIEWS = 500
+
+
+def to_html(
+    result: ScanResult, *, title: str = "dedup report", generated: str | None = None, max_views: int = MAX_VIEWS
+) -> str:
     """Render a result as one self-contained HTML page.
 
     Args:
@@ -548,16 +571,28 @@ def to_html(result: ScanResult, *, title: str = "dedup report", generated: str |
         title: Page title and heading.
         generated: Text shown as the generation time or source (e.g. an
             ISO timestamp); omitted by default so output is deterministic.
+        max_views: At most this many side-by-side views of document pairs
+            (copies first, then same-story pairs, then other shared
+            passages) and as many single-document views; the tables still
+            list every pair.
 
     Returns:
         The HTML document (UTF-8 text, final newline).
     """
     pair_views, doc_views, by_key = _views(result)
+    for i, v in enumerate(pair_views):
+        v.rendered = i < max_views
+    for i, v in enumerate(doc_views):
+        v.rendered = i < max_views
+    hidden = sum(not v.rendered for v in pair_views) + sum(not v.rendered for v in doc_views)
     copies = [p for p in result.pairs if p.kind in COPY_KINDS]
     stories = [p for p in result.pairs if p.kind not in COPY_KINDS]
     shared_only = [v for v in pair_views if v.pair is None]
-    copy_views = [v for v in pair_views if v.pair is not None and v.pair.kind in COPY_KINDS]
-    story_views = [v for v in pair_views if v.pair is not None and v.pair.kind not in COPY_KINDS]
+    shown = [v for v in pair_views if v.rendered]
+    copy_views = [v for v in shown if v.pair is not None and v.pair.kind in COPY_KINDS]
+    story_views = [v for v in shown if v.pair is not None and v.pair.kind not in COPY_KINDS]
+    shared_views = [v for v in shown if v.pair is None]
+    doc_views = [v for v in doc_views if v.rendered]
 
     n_exact = sum(1 for s in result.passages if s.kind == "exact")
     n_inside = sum(1 for s in result.passages if s.a.doc == s.b.doc)
@@ -623,15 +658,20 @@ def to_html(result: ScanResult, *, title: str = "dedup report", generated: str |
         body.append('<section id="story-views"><h2>Same story side by side</h2>')
         body.extend(_pair_view(result, v) for v in story_views)
         body.append("</section>")
-    if shared_only:
+    if shared_views:
         body.append('<section id="shared-views"><h2>Shared passages side by side</h2>')
-        body.extend(_pair_view(result, v) for v in shared_only)
+        body.extend(_pair_view(result, v) for v in shared_views)
         body.append("</section>")
     if doc_views:
         body.append('<section id="inside"><h2>Passages repeated inside one document</h2>')
         body.extend(_doc_view(result, v) for v in doc_views)
         body.append("</section>")
 
+    if hidden:
+        body.append(
+            f'<p class="note">{hidden} more side-by-side view{"s are" if hidden != 1 else " is"} not shown '
+            f"(at most {max_views} per kind of view); the tables above list every pair.</p>"
+        )
     body.append(_problems(result))
     settings = ", ".join(f"{_e(k)}={_e(v)}" for k, v in sorted(result.settings.items()))
     footer = f"Settings: {settings}" if settings else ""
