@@ -197,7 +197,9 @@ def show(a: str, b: str, layout: str, width: int | None, color: bool | None, **s
     det = Detector(_config(**settings))
     try:
         for path in (a, b):
-            doc, _warning = read_document(path, doc_id=path)
+            doc, warning = read_document(path, doc_id=path)
+            if warning:
+                click.echo(f"dedup: warning: {path}: {warning}", err=True)
             det.add_document(doc)
     except DedupError as exc:
         raise UsageError(str(exc)) from None

@@ -183,3 +183,17 @@ def test_render_show_style_callback():
     assert "<del>a second</del>" in out and "<ins>an extra</ins>" in out
     assert "<title>A</title>" in out
     assert render_show(r, "a", "b", width=60) == render_show(r, "a", "b", width=60)
+
+
+def test_show_reads_legacy_encoding_with_a_warning(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_bytes(f"{P1}\n\n{P2} caf".encode() + b"\xe9")  # cp1252, not UTF-8
+    b.write_text(f"{P1}\n\n{P2} café", encoding="utf-8")
+    try:
+        runner = CliRunner(mix_stderr=False)  # click < 8.2
+    except TypeError:
+        runner = CliRunner()
+    res = runner.invoke(cli, ["show", str(a), str(b)])
+    assert res.exit_code == 0
+    assert "decoded as cp1252" in res.stderr
+    assert "duplicate" in res.stdout
