@@ -363,3 +363,30 @@ def test_link_to_a_passage_highlights_both_sides_in_chromium(chromium, shot, res
     assert {tok for occ in current for tok in occ.split()} == {f"{k}a", f"{k}b"}  # both sides, nothing else
     unrelated = re.findall(r'<mark class="psg exact" data-occ="([^"]*)"', dom)
     assert unrelated  # the passage inside garden.txt stays unmarked
+
+
+def test_sorting_tables_in_chromium(chromium, shot, tmp_path):
+    # Copies with one edited word in one, two or three paragraphs: pairs of different similarities.
+    det = Detector()
+    det.add("original.txt", "\n\n".join([P1, P2, P3]))
+    for n in (1, 2, 3):
+        paras = [p.replace(" the ", " a ", 1) if i < n else p for i, p in enumerate([P1, P2, P3])]
+        det.add(f"copy-{n}.txt", "\n\n".join(paras))
+    r = det.run()
+    assert len({round(p.similarity, 4) for p in r.pairs}) >= 3
+    page = tmp_path / "report.html"
+    page.write_text(to_html(r), encoding="utf-8")
+
+    def order(dom: str) -> list[float]:
+        table = dom[dom.index('<table class="sortable copies">') :]
+        table = table[: table.index("</table>")]
+        return [float(v) for v in re.findall(r'<td class="num" data-v="([0-9.]+)">[0-9.]+</td><td class="num"', table)]
+
+    unsorted = [round(p.similarity, 4) for p in r.pairs]  # the page lists pairs in result order
+    desc_dom = shot.dump_dom(chromium, page, fragment="sort=copies:1:desc")
+    desc = order(desc_dom)
+    asc = order(shot.dump_dom(chromium, page, fragment="sort=copies:1:asc"))
+    assert len(desc) == len(r.pairs) >= 3
+    assert desc == sorted(unsorted, reverse=True) and asc == sorted(unsorted)
+    assert desc != unsorted and asc != unsorted  # the script really reordered the rows
+    assert 'aria-sort="descending"' in desc_dom

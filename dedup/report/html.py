@@ -531,26 +531,28 @@ document.querySelectorAll("button.jump").forEach(function(b){
     go(v+"-"+k+"a");go(v+"-"+k+"b");
   });
 });
+function sortTable(t,i,asc){
+  var ths=t.querySelectorAll("th"),th=ths[i],type=th&&th.getAttribute("data-type");
+  if(!type){return;}
+  ths.forEach(function(o){o.removeAttribute("aria-sort");});
+  th.setAttribute("aria-sort",asc?"ascending":"descending");
+  var body=t.tBodies[0],rows=Array.prototype.slice.call(body.rows);
+  rows.sort(function(r1,r2){
+    var x=r1.cells[i].getAttribute("data-v"),y=r2.cells[i].getAttribute("data-v"),c;
+    c=type==="num"?(+x)-(+y):(x<y?-1:(x>y?1:0));
+    return asc?c:-c;
+  });
+  rows.forEach(function(r){body.appendChild(r);});
+}
 document.querySelectorAll("table.sortable").forEach(function(t){
-  var ths=t.querySelectorAll("th");
-  ths.forEach(function(th,i){
-    var type=th.getAttribute("data-type");
-    if(!type){return;}
-    th.addEventListener("click",function(){
-      var asc=th.getAttribute("aria-sort")!=="ascending";
-      ths.forEach(function(o){o.removeAttribute("aria-sort");});
-      th.setAttribute("aria-sort",asc?"ascending":"descending");
-      var body=t.tBodies[0],rows=Array.prototype.slice.call(body.rows);
-      rows.sort(function(r1,r2){
-        var x=r1.cells[i].getAttribute("data-v"),y=r2.cells[i].getAttribute("data-v"),c;
-        c=type==="num"?(+x)-(+y):(x<y?-1:(x>y?1:0));
-        return asc?c:-c;
-      });
-      rows.forEach(function(r){body.appendChild(r);});
-    });
+  t.querySelectorAll("th").forEach(function(th,i){
+    if(th.getAttribute("data-type")){
+      th.addEventListener("click",function(){sortTable(t,i,th.getAttribute("aria-sort")!=="ascending");});
+    }
   });
 });
-var h=decodeURIComponent(location.hash.slice(1));
+var h=decodeURIComponent(location.hash.slice(1)),m=/^sort=([a-z]+):([0-9]+):(asc|desc)$/.exec(h);
+if(m){var st=document.querySelector("table.sortable."+m[1]);if(st){sortTable(st,+m[2],m[3]==="asc");}}
 if(/^[vd][0-9]+-[0-9]+[ab]$/.test(h)&&go(h)){document.getElementById(h).closest(".view").scrollIntoView();}
 document.body.setAttribute("data-ready","1");
 })();
