@@ -196,16 +196,12 @@ def test_jsonl_round_trip(result):
     assert settings.pop("type") == "settings"
     assert settings.pop("schema") == d["schema"]
     assert settings == d["settings"]
-    back: dict[str, list] = {k: [] for k in ("documents", "pairs", "passages", "clusters", "errors", "warnings")}
-    plural = {
-        "document": "documents",
-        "pair": "pairs",
-        "passage": "passages",
-        "cluster": "clusters",
-        "error": "errors",
-        "warning": "warnings",
-    }
+    lists = {k for k, v in d.items() if isinstance(v, list)}
+    back: dict[str, list] = {k: [] for k in lists}
     for o in objs[1:]:
-        back[plural[o.pop("type")]].append(o)
-    assert back == {k: d[k] for k in back}
+        t = o.pop("type")
+        key = t + "s" if t + "s" in lists else t  # "pair" -> "pairs"; a list named as its type stays
+        assert key in lists, f"JSONL record type {t!r} has no list in the JSON contract"
+        back[key].append(o)
+    assert back == {k: d[k] for k in lists}  # every list of the contract, complete and in order
     assert len(lines) == 1 + sum(len(v) for v in back.values())
