@@ -276,8 +276,8 @@ def _passage_list(result: ScanResult, view: _View) -> str:
     for n, k in enumerate(view.passages, 1):
         s = result.passages[k]
         items.append(
-            f'<li><button type="button" class="jump {s.kind}" data-view="{view.vid}" data-k="{k}">'
-            f"#{n} {s.kind} · {s.similarity:.2f} · {s.paragraphs} paragraph{'s' if s.paragraphs != 1 else ''}"
+            f'<li><button type="button" class="jump {_e(s.kind)}" data-view="{view.vid}" data-k="{k}">'
+            f"#{n} {_e(s.kind)} · {s.similarity:.2f} · {s.paragraphs} paragraph{'s' if s.paragraphs != 1 else ''}"
             f" · [{s.a.start}:{s.a.end}] ↔ [{s.b.start}:{s.b.end}]</button></li>"
         )
     return f'<ol class="plist">{"".join(items)}</ol>'
