@@ -250,6 +250,69 @@ def compare(files: Sequence[str], fmt: str, output: str | None, quiet: bool, **s
     _emit(format_comparison(result, fmt), output)
 
 
+_SHOW_STYLES: dict[str, dict[str, Any]] = {
+    "title": {"bold": True, "reverse": True},
+    "head": {"bold": True},
+    "dim": {"dim": True},
+    "del": {"fg": "red", "bold": True, "strikethrough": True},
+    "ins": {"fg": "green", "bold": True},
+}
+
+
+def _show_style(text: str, role: str) -> str:
+    return click.style(text, **_SHOW_STYLES.get(role, {}))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("a", type=click.Path(exists=True, dir_okay=False))
+@click.argument("b", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--layout",
+    type=click.Choice(["auto", "side", "stacked"]),
+    default="auto",
+    show_default=True,
+    help="Side by side, one after the other, or side by side when the terminal is 120+ columns wide.",
+)
+@click.option("--width", type=click.IntRange(40, 1000), default=None, help="Line width (default: the terminal's).")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Highlight differing words in color (default: when writing to a terminal and NO_COLOR is unset); "
+    "plain output marks them [-only in A-] {+only in B+}.",
+)
+@_settings_options
+def show(a: str, b: str, layout: str, width: int | None, color: bool | None, **settings: Any) -> None:
+    """Show the passages two files share, with the differing words highlighted.
+
+    Both files are scanned with the given settings; each shared passage is
+    printed from A and from B, side by side or one after the other.
+    """
+    import os
+    import shutil
+
+    from .io.readers import read_document
+    from .report.show import render_show
+
+    if os.path.realpath(a) == os.path.realpath(b):
+        raise UsageError(f"A and B are the same file: {a}")
+    det = Detector(_config(**settings))
+    try:
+        for path in (a, b):
+            doc, warning = read_document(path, doc_id=path)
+            if warning:
+                click.echo(f"dedup: warning: {path}: {warning}", err=True)
+            det.add_document(doc)
+    except DedupError as exc:
+        raise UsageError(str(exc)) from None
+    result = det.run()
+    if color is None:
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if width is None:
+        width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+    text = render_show(result, a, b, width=width, layout=layout, style=_show_style if color else None)
+    click.echo(text, nl=False, color=color)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``dedup`` command (exits with a documented code)."""
     try:
