@@ -49,11 +49,15 @@ from .normalize import normalize, tokens
 __all__ = [
     "CONCEPT_WEIGHT",
     "MAX_CONCEPTS",
+    "MAX_POSTING",
+    "MIN_SHARED_TERMS",
     "STOPWORDS",
+    "STORY_MODELS",
     "TOP_CONCEPTS",
     "TOP_TERMS",
     "StoryModel",
     "load_background",
+    "pair_dots",
     "same_story_tier",
     "story_terms",
 ]
