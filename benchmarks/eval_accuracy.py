@@ -82,7 +82,12 @@ def eval_lee(data: str) -> dict:
         m = StoryModel(lee, background)
         story = m.scores(pairs)
         tfidf = m.tfidf_scores(pairs)
+        cfg = Config()
+        flagged = (story >= cfg.story_threshold) & (tfidf >= cfg.story_min_tfidf)
         out[name] = {
+            "same_story_flagged": int(flagged.sum()),
+            "same_story_flagged_human_ge_0.7": int((flagged & (h >= 0.7)).sum()),
+            "human_ge_0.7": int((h >= 0.7).sum()),
             "story_pearson": round(pearson(story, h), 4),
             "story_spearman": round(spearman(story, h), 4),
             "tfidf_pearson": round(pearson(tfidf, h), 4),
@@ -259,6 +264,9 @@ def table(results: dict) -> str:
             if "minilm_extra" in lee
             else "extra not installed |"
         ),
+        f"| Lee pairs called same_story at the defaults, background (of which human rating >= 0.7; "
+        f"pairs rated >= 0.7) | - | {lee['with_background']['same_story_flagged']} "
+        f"({lee['with_background']['same_story_flagged_human_ge_0.7']}; {lee['with_background']['human_ge_0.7']}) |",
         f"| Lee Pearson on the design split (pairs among docs 1-25) / other half (26-50) | - | "
         f"{lee['with_background']['dev_split_pearson']:.3f} / {lee['with_background']['heldout_split_pearson']:.3f} |",
     ]
