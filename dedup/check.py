@@ -47,7 +47,15 @@ __all__ = ["CheckResult", "FailOn", "Index", "check", "config_from_settings"]
 FailOn = Literal["pairs", "passages"]
 
 #: Config fields that are part of the fingerprint settings.
-_FINGERPRINT_FIELDS = ("num_perm", "shingle", "shingle_size", "seed", "min_tokens", "threshold", "normalization_version")
+_FINGERPRINT_FIELDS = (
+    "num_perm",
+    "shingle",
+    "shingle_size",
+    "seed",
+    "min_tokens",
+    "threshold",
+    "normalization_version",
+)
 
 #: Documents fingerprinted per store transaction chunk in :meth:`Index.add`.
 _ADD_BATCH = 2000
@@ -333,7 +341,9 @@ def _combined_table(
     gid_pos = np.searchsorted(group_ids, loaded.group)
     old_group = gmap[gid_pos] if len(loaded.group) else np.empty(0, dtype=np.int64)
 
-    doc = np.concatenate([new_map[table.doc] if len(table.doc) else table.doc, old_map[loaded.doc] if len(loaded.doc) else loaded.doc])
+    doc = np.concatenate(
+        [new_map[table.doc] if len(table.doc) else table.doc, old_map[loaded.doc] if len(loaded.doc) else loaded.doc]
+    )
     ordinal = np.concatenate([table.ordinal, loaded.ordinal])
     order = np.lexsort((ordinal, doc))
     doc_keys: list[bytes] = [b""] * len(all_ids)

@@ -317,7 +317,9 @@ class SQLiteStore(IndexStore):
                                 gid,
                             )
                         )
-                db.executemany('INSERT INTO occ(doc, ordinal, start, "end", ntokens, grp) VALUES (?,?,?,?,?,?)', occ_rows)
+                db.executemany(
+                    'INSERT INTO occ(doc, ordinal, start, "end", ntokens, grp) VALUES (?,?,?,?,?,?)', occ_rows
+                )
                 if delay > 0:
                     sys.stderr.write(f"dedup-test: in transaction after {min(n_docs, first + _CHUNK_DOCS)} docs\n")
                     sys.stderr.flush()
@@ -337,7 +339,9 @@ class SQLiteStore(IndexStore):
         )
         gid = int(cur.lastrowid)  # type: ignore[arg-type]
         keys = _signed(batch.band_keys[g]).tolist()
-        db.executemany("INSERT OR IGNORE INTO bands(band, key, grp) VALUES (?, ?, ?)", [(b, k, gid) for b, k in enumerate(keys)])
+        db.executemany(
+            "INSERT OR IGNORE INTO bands(band, key, grp) VALUES (?, ?, ?)", [(b, k, gid) for b, k in enumerate(keys)]
+        )
         return gid
 
     def _remove_rowid(self, rowid: int) -> None:
@@ -354,7 +358,8 @@ class SQLiteStore(IndexStore):
                 sig = np.frombuffer(row[0], dtype="<u4").astype(np.uint32)[None, :]
                 keys = _signed(compute_band_keys(sig, shape[0], shape[1])[0]).tolist()
                 db.executemany(
-                    "DELETE FROM bands WHERE band = ? AND key = ? AND grp = ?", [(b, k, gid) for b, k in enumerate(keys)]
+                    "DELETE FROM bands WHERE band = ? AND key = ? AND grp = ?",
+                    [(b, k, gid) for b, k in enumerate(keys)],
                 )
             db.execute("DELETE FROM groups WHERE id = ?", (gid,))
 
@@ -488,7 +493,9 @@ class SQLiteStore(IndexStore):
     def info(self) -> IndexInfo:
         db = self._db
         with self._errors():
-            counts = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("docs", "occ", "groups", "bands")}
+            counts = {
+                t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("docs", "occ", "groups", "bands")
+            }
             adds = int(self._meta("adds") or 0)
         size = sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
         return IndexInfo(
