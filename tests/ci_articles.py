@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import random
 
-_WORDS = (
+_VOCABULARY = (
     "harbour council budget river bridge library garden school market festival volunteer engineer "
     "ferry tram station museum bakery orchard meadow lantern pottery harvest workshop theatre choir "
     "clinic ranger trail lighthouse quarry mill canal barge archive mural courtyard pavilion kiosk "
@@ -20,7 +20,8 @@ _WORDS = (
     "announced approved delayed opened closed repaired painted planted gathered visited measured "
     "collected counted reported promised expected welcomed debated reviewed planned funded built "
     "quietly slowly nearly finally briefly openly gladly warmly kindly firmly early later"
-).split()
+)
+_WORDS = _VOCABULARY.split()
 
 
 def article(seed: int, paragraphs: int = 5, words: int = 28) -> str:

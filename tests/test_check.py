@@ -90,7 +90,8 @@ def test_baseline_suppresses_a_known_pair(site):
     new = str(tmp_path / "incoming")
     r = run_cli("check", new, "--index", index, "--write-baseline", baseline)
     assert r.returncode == 0, r.stderr
-    saved = json.loads(open(baseline, encoding="utf-8").read())
+    with open(baseline, encoding="utf-8") as fh:
+        saved = json.load(fh)
     assert saved["accepted"] == [{"a": "2023/post-3.md", "b": "republished.md", "kind": "near_duplicate"}]
     r = run_cli("check", new, "--index", index, "--baseline", baseline, "--format", "json")
     assert r.returncode == 0, r.stderr
@@ -98,7 +99,8 @@ def test_baseline_suppresses_a_known_pair(site):
     assert "1 accepted by the baseline" in r.stderr
     # A baseline accepting something else does not hide the finding.
     other = tmp_path / "other.json"
-    other.write_text(json.dumps({"accepted": [{"a": "2023/post-1.md", "b": "republished.md", "kind": "near_duplicate"}]}))
+    accepted = [{"a": "2023/post-1.md", "b": "republished.md", "kind": "near_duplicate"}]
+    other.write_text(json.dumps({"accepted": accepted}))
     assert run_cli("check", new, "--index", index, "--baseline", str(other)).returncode == 1
     # Nor does one accepting the same documents with another kind.
     kind = tmp_path / "kind.json"
@@ -184,6 +186,7 @@ def test_library_baseline_round_trip_and_duplicate_ids(tmp_path):
     b.write(p)
     assert Baseline.load(p) == b
     assert Finding("a", "z", "duplicate") in Baseline.load(p)
-    assert open(p, encoding="utf-8").read() == b.to_json()
+    with open(p, encoding="utf-8") as fh:
+        assert fh.read() == b.to_json()
     with Index.open(str(tmp_path / "i.db")) as idx, pytest.raises(InputError, match="duplicate document id"):
         check([Document("x", "one two three"), Document("x", "four five six")], idx)
