@@ -73,7 +73,10 @@ def line_range(doc: Document, start: int, end: int) -> tuple[int, int] | None:
 def _line_at(text: str, offset: int) -> int:
     head = text[:offset]
     # \r\n and \n count once each; a lone \r is a line break too.
-    return head.count("\n") + head.count("\r") - head.count("\r\n") + 1
+    breaks = head.count("\n") + head.count("\r") - head.count("\r\n")
+    if head.endswith("\r") and text.startswith("\n", offset):
+        breaks -= 1  # the offset is inside a \r\n pair
+    return breaks + 1
 
 
 def _docs(result: ScanResult) -> dict[str, Document]:
