@@ -118,8 +118,9 @@ def test_check_formats_annotate_only_new_documents(tmp_path):
     original = article(90)
     with Index.open(str(tmp_path / "i.db")) as idx:
         idx.add([Document("old/orig.md", original, path="content/old/orig.md")])
-        new_path = write(str(tmp_path), "new/copy.md", "New headline for the copy\n\n" + original.split("\n\n", 1)[1])
-        res = check([Document("copy.md", open(new_path, encoding="utf-8").read(), path=new_path)], idx)
+        copy = "New headline for the copy\n\n" + original.split("\n\n", 1)[1]
+        new_path = write(str(tmp_path), "new/copy.md", copy)
+        res = check([Document("copy.md", copy, path=new_path)], idx)
     out = to_github(res.result)
     assert out and all(f"file={escape_property(new_path)}" in line for line in out.splitlines())
     assert "old/orig.md" in out  # named in the messages
