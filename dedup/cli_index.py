@@ -97,11 +97,13 @@ def _file_default_map(ctx: click.Context) -> dict[str, Any] | None:
     return root
 
 
-def _read(paths: Sequence[str], extensions: Sequence[str], options: ReaderOptions) -> ReadOutcome:
+def _read(
+    paths: Sequence[str], extensions: Sequence[str], options: ReaderOptions, root: str | None = None
+) -> ReadOutcome:
     from .cli import UsageError
 
     try:
-        return read_paths(paths, extensions, options)
+        return read_paths(paths, extensions, options, root)
     except DedupError as exc:
         raise UsageError(str(exc)) from None
 
@@ -141,6 +143,12 @@ def register_index_commands(cli: click.Group) -> None:
         required=True,
         help="The index file (SQLite).",
     )
+    root_option = click.option(
+        "--root",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Make file ids relative to this folder (use the same --root for index add and check).",
+    )
     ext_option = click.option(
         "--ext",
         "extensions",
@@ -158,6 +166,7 @@ def register_index_commands(cli: click.Group) -> None:
     @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
     @index_option
     @ext_option
+    @root_option
     @click.option("--quiet", "-q", is_flag=True, help="Do not print per-file problems on stderr.")
     @_reader_options
     @_settings_options
@@ -165,6 +174,7 @@ def register_index_commands(cli: click.Group) -> None:
         paths: Sequence[str],
         index: str,
         extensions: Sequence[str],
+        root: str | None,
         quiet: bool,
         text_field: str,
         id_field: str,
@@ -178,7 +188,7 @@ def register_index_commands(cli: click.Group) -> None:
         an id indexed with other content is replaced. The add is one
         transaction: interrupted, it leaves the index as it was.
         """
-        outcome = _read(paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field))
+        outcome = _read(paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field), root)
         _problems(outcome, quiet)
         with _open_index(index, settings, create=True) as idx:
             try:
@@ -273,6 +283,7 @@ def register_index_commands(cli: click.Group) -> None:
     )
     @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write to FILE (atomically).")
     @ext_option
+    @root_option
     @click.option("--quiet", "-q", is_flag=True, help="Do not print the summary and per-file problems on stderr.")
     @_reader_options
     @_settings_options
@@ -287,6 +298,7 @@ def register_index_commands(cli: click.Group) -> None:
         fmt: str,
         output: str | None,
         extensions: Sequence[str],
+        root: str | None,
         quiet: bool,
         text_field: str,
         id_field: str,
@@ -309,7 +321,7 @@ def register_index_commands(cli: click.Group) -> None:
             accepted = Baseline.load(baseline) if baseline else Baseline()
         except DedupError as exc:
             raise UsageError(str(exc)) from None
-        outcome = _read(paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field))
+        outcome = _read(paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field), root)
         with _open_index(index, settings, create=add_clean or add_all) as idx:
             try:
                 res = run_check(

@@ -190,3 +190,21 @@ def test_library_baseline_round_trip_and_duplicate_ids(tmp_path):
         assert fh.read() == b.to_json()
     with Index.open(str(tmp_path / "i.db")) as idx, pytest.raises(InputError, match="duplicate document id"):
         check([Document("x", "one two three"), Document("x", "four five six")], idx)
+
+
+def test_root_gives_stable_ids_so_an_edited_post_does_not_match_itself(tmp_path):
+    content = tmp_path / "content"
+    for s in range(3):
+        write(str(content), f"posts/p{s}.md", article(400 + s))
+    index = str(tmp_path / "i.db")
+    r = run_cli("index", "add", "content", "--root", "content", "--index", index, cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    edited = write(str(content), "posts/p1.md", article(401) + "\nAn added paragraph about the new ferry timetable.\n")
+    r = run_cli("check", edited, "--root", str(content), "--index", index, "--format", "json", "--add")
+    assert r.returncode == 0, r.stdout
+    assert [d["id"] for d in json.loads(r.stdout)["documents"]] == ["posts/p1.md"]
+    with Index.open(index) as idx:
+        assert idx.document_ids() == ["posts/p0.md", "posts/p1.md", "posts/p2.md"]
+        assert "added paragraph" in idx.store.load_documents(["posts/p1.md"]).documents[0].text
+    # Without a common root the file gets another id and matches its own indexed version.
+    assert run_cli("check", edited, "--index", index).returncode == 1

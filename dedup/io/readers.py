@@ -108,7 +108,9 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def collect_files(paths: Sequence[str], extensions: Sequence[str] = DEFAULT_EXTENSIONS) -> list[tuple[str, str]]:
+def collect_files(
+    paths: Sequence[str], extensions: Sequence[str] = DEFAULT_EXTENSIONS, root: str | None = None
+) -> list[tuple[str, str]]:
     """List the files to read and the id each gets.
 
     Folders are walked recursively (hidden entries and symlinked folders are
@@ -120,6 +122,9 @@ def collect_files(paths: Sequence[str], extensions: Sequence[str] = DEFAULT_EXTE
     Args:
         paths: Files and folders.
         extensions: Endings of files to take from folders (case-insensitive).
+        root: Make ids relative to this folder instead of the common base
+            (so a file gets the same id whether its folder or the file
+            itself is named, as ``dedup check`` in CI needs).
 
     Returns:
         ``(path, id)`` pairs sorted by id, without duplicates.
@@ -128,6 +133,7 @@ def collect_files(paths: Sequence[str], extensions: Sequence[str] = DEFAULT_EXTE
         InputError: A path does not exist.
     """
     exts = tuple(e.lower() for e in extensions)
+    id_base = os.path.abspath(root) if root else None
     found: list[str] = []
     bases: list[str] = []
     for p in paths:
@@ -145,7 +151,7 @@ def collect_files(paths: Sequence[str], extensions: Sequence[str] = DEFAULT_EXTE
             raise InputError(p, "no such file or folder")
     if not found:
         return []
-    base = os.path.commonpath(bases) if bases else os.getcwd()
+    base = id_base or (os.path.commonpath(bases) if bases else os.getcwd())
     seen: dict[str, str] = {}
     for f in found:
         rel = os.path.relpath(os.path.abspath(f), base)
@@ -164,7 +170,10 @@ class ReadOutcome:
 
 
 def read_paths(
-    paths: Iterable[str], extensions: Sequence[str] = DEFAULT_EXTENSIONS, options: ReaderOptions | None = None
+    paths: Iterable[str],
+    extensions: Sequence[str] = DEFAULT_EXTENSIONS,
+    options: ReaderOptions | None = None,
+    root: str | None = None,
 ) -> ReadOutcome:
     """Read every text file under the given paths.
 
@@ -176,6 +185,7 @@ def read_paths(
         paths: Files and folders.
         extensions: Endings of files to take from folders.
         options: Options of the structured readers (JSON Lines fields).
+        root: Folder the file ids are relative to (default: the common base).
 
     Returns:
         The documents (sorted by id), errors and warnings.
@@ -186,7 +196,7 @@ def read_paths(
     docs: list[Document] = []
     errors: list[InputProblem] = []
     warnings: list[InputProblem] = []
-    for path, doc_id in collect_files(list(paths), extensions):
+    for path, doc_id in collect_files(list(paths), extensions, root):
         if reader_kind(path) != "text":
             sub = read_structured(path, doc_id, options or ReaderOptions())
             docs.extend(sub.documents)
