@@ -268,20 +268,29 @@ class SQLiteStore(IndexStore):
         unchanged: list[str] = []
         with self._write():
             seq = int(self._meta("adds") or 0) + 1
-            group_ids: dict[int, int] = {}
-            for first in range(0, n_docs, _CHUNK_DOCS):
-                occ_rows: list[tuple[int, int, int, int, int, int]] = []
-                for di in range(first, min(n_docs, first + _CHUNK_DOCS)):
+            # 1. Which documents go in (removing replaced versions first).
+            inserting: list[int] = []
+            for di, doc in enumerate(batch.documents):
+                old = db.execute("SELECT id, content_hash FROM docs WHERE doc_id = ?", (doc.id,)).fetchone()
+                if old is not None:
+                    if bytes(old[1]) == doc.content_hash or not replace:
+                        unchanged.append(doc.id)
+                        continue
+                    self._remove_rowid(int(old[0]))
+                    replaced.append(doc.id)
+                else:
+                    added.append(doc.id)
+                inserting.append(di)
+            # 2. Store group id of every batch group those documents use (new groups inserted).
+            used = np.zeros(len(batch.group_keys), dtype=bool)
+            for di in inserting:
+                used[batch.occ_group[order[bounds[di] : bounds[di + 1]]]] = True
+            gid_of = self._resolve_groups(batch, np.nonzero(used)[0])
+            # 3. Documents and occurrences, in chunks.
+            for first in range(0, len(inserting), _CHUNK_DOCS):
+                occ_parts: list[np.ndarray] = []
+                for di in inserting[first : first + _CHUNK_DOCS]:
                     doc = batch.documents[di]
-                    old = db.execute("SELECT id, content_hash FROM docs WHERE doc_id = ?", (doc.id,)).fetchone()
-                    if old is not None:
-                        if bytes(old[1]) == doc.content_hash or not replace:
-                            unchanged.append(doc.id)
-                            continue
-                        self._remove_rowid(int(old[0]))
-                        replaced.append(doc.id)
-                    else:
-                        added.append(doc.id)
                     cur = db.execute(
                         "INSERT INTO docs(doc_id, path, title, date, mtime, source, content_hash, chars, "
                         "paragraphs, meta, text, add_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -302,47 +311,70 @@ class SQLiteStore(IndexStore):
                     )
                     rowid = int(cur.lastrowid)  # type: ignore[arg-type]
                     rows = order[bounds[di] : bounds[di + 1]]
-                    for r in rows.tolist():
-                        g = int(batch.occ_group[r])
-                        gid = group_ids.get(g)
-                        if gid is None:
-                            gid = group_ids[g] = self._group_id(batch, g)
-                        occ_rows.append(
-                            (
-                                rowid,
-                                int(batch.occ_ordinal[r]),
-                                int(batch.occ_start[r]),
-                                int(batch.occ_end[r]),
-                                int(batch.occ_ntokens[r]),
-                                gid,
-                            )
+                    occ_parts.append(
+                        np.stack(
+                            [
+                                np.full(len(rows), rowid, dtype=np.int64),
+                                batch.occ_ordinal[rows],
+                                batch.occ_start[rows],
+                                batch.occ_end[rows],
+                                batch.occ_ntokens[rows],
+                                gid_of[batch.occ_group[rows]],
+                            ],
+                            axis=1,
                         )
-                db.executemany(
-                    'INSERT INTO occ(doc, ordinal, start, "end", ntokens, grp) VALUES (?,?,?,?,?,?)', occ_rows
-                )
+                    )
+                if occ_parts:
+                    occ = np.concatenate(occ_parts).astype(np.int64)
+                    db.executemany(
+                        'INSERT INTO occ(doc, ordinal, start, "end", ntokens, grp) VALUES (?,?,?,?,?,?)', occ.tolist()
+                    )
                 if delay > 0:
-                    sys.stderr.write(f"dedup-test: in transaction after {min(n_docs, first + _CHUNK_DOCS)} docs\n")
+                    done = min(len(inserting), first + _CHUNK_DOCS)
+                    sys.stderr.write(f"dedup-test: in transaction after {done} docs\n")
                     sys.stderr.flush()
                     time.sleep(delay)
             db.execute("UPDATE meta SET value = ? WHERE key = 'adds'", (str(seq),))
         return AddStats(tuple(added), tuple(replaced), tuple(unchanged))
 
-    def _group_id(self, batch: AddBatch, g: int) -> int:
+    def _resolve_groups(self, batch: AddBatch, needed: np.ndarray) -> np.ndarray:
+        """Store ids of batch groups (inserting the new ones with their band keys).
+
+        Runs inside the write transaction, so explicit ids from ``max(id) + 1`` are safe.
+        """
         db = self._db
-        key = batch.group_keys[g]
-        row = db.execute("SELECT id FROM groups WHERE key = ?", (key,)).fetchone()
-        if row is not None:
-            return int(row[0])
-        cur = db.execute(
-            "INSERT INTO groups(key, shingles, signature) VALUES (?, ?, ?)",
-            (key, _u8_bytes(batch.shingles.get(g)), _u4_bytes(batch.signatures[g])),
-        )
-        gid = int(cur.lastrowid)  # type: ignore[arg-type]
-        keys = _signed(batch.band_keys[g]).tolist()
-        db.executemany(
-            "INSERT OR IGNORE INTO bands(band, key, grp) VALUES (?, ?, ?)", [(b, k, gid) for b, k in enumerate(keys)]
-        )
-        return gid
+        gid_of = np.full(len(batch.group_keys), -1, dtype=np.int64)
+        keys = [batch.group_keys[int(g)] for g in needed]
+        existing: dict[bytes, int] = {}
+        for chunk in _chunks(keys, 500):
+            q = f"SELECT id, key FROM groups WHERE key IN ({','.join('?' * len(chunk))})"
+            existing.update((bytes(k), int(i)) for i, k in db.execute(q, chunk))
+        missing = [int(g) for g, k in zip(needed.tolist(), keys) if k not in existing]
+        for g, k in zip(needed.tolist(), keys):
+            if k in existing:
+                gid_of[g] = existing[k]
+        if missing:
+            next_id = int(db.execute("SELECT coalesce(max(id), 0) FROM groups").fetchone()[0]) + 1
+            new_ids = np.arange(next_id, next_id + len(missing), dtype=np.int64)
+            gid_of[missing] = new_ids
+            db.executemany(
+                "INSERT INTO groups(id, key, shingles, signature) VALUES (?, ?, ?, ?)",
+                (
+                    (gid, batch.group_keys[g], _u8_bytes(batch.shingles.get(g)), _u4_bytes(batch.signatures[g]))
+                    for gid, g in zip(new_ids.tolist(), missing)
+                ),
+            )
+            bk = _signed(batch.band_keys[missing])
+            n_bands = bk.shape[1]
+            db.executemany(
+                "INSERT OR IGNORE INTO bands(band, key, grp) VALUES (?, ?, ?)",
+                zip(
+                    np.tile(np.arange(n_bands), len(missing)).tolist(),
+                    bk.reshape(-1).tolist(),
+                    np.repeat(new_ids, n_bands).tolist(),
+                ),
+            )
+        return gid_of
 
     def _remove_rowid(self, rowid: int) -> None:
         db = self._db
@@ -381,25 +413,29 @@ class SQLiteStore(IndexStore):
         if n == 0:
             return np.empty((0, 2), dtype=np.int64)
         signed = _signed(band_keys)
-        rows = np.repeat(np.arange(n, dtype=np.int64), bands)
-        band_col = np.tile(np.arange(bands, dtype=np.int64), n)
-        db = self._db
+        found: list[tuple[int, int]] = []
         with self._errors():
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS q(row INTEGER, band INTEGER, key INTEGER)")
-            db.execute("DELETE FROM temp.q")
-            db.executemany(
-                "INSERT INTO temp.q(row, band, key) VALUES (?, ?, ?)",
-                zip(rows.tolist(), band_col.tolist(), signed.reshape(-1).tolist()),
-            )
-            found = db.execute(
-                "SELECT DISTINCT q.row, b.grp FROM temp.q AS q JOIN bands AS b ON b.band = q.band AND b.key = q.key"
-            ).fetchall()
-            db.execute("DELETE FROM temp.q")
+            for band in range(bands):
+                col = signed[:, band]
+                uniq, inverse = np.unique(col, return_inverse=True)
+                hits = self._db.execute(
+                    "SELECT key, grp FROM bands WHERE band = ? AND key IN (SELECT value FROM json_each(?))",
+                    (band, json.dumps(uniq.tolist())),
+                ).fetchall()
+                if not hits:
+                    continue
+                arr = np.array(hits, dtype=np.int64)
+                # Expand each matched key to every query row holding it.
+                pos = np.searchsorted(uniq, arr[:, 0])
+                rows_by_key = np.argsort(inverse, kind="stable")
+                starts = np.searchsorted(inverse[rows_by_key], pos, side="left")
+                ends = np.searchsorted(inverse[rows_by_key], pos, side="right")
+                for (s, e), grp in zip(zip(starts.tolist(), ends.tolist()), arr[:, 1].tolist()):
+                    found.extend((int(r), grp) for r in rows_by_key[s:e].tolist())
         if not found:
             return np.empty((0, 2), dtype=np.int64)
-        arr = np.array(found, dtype=np.int64)
-        order = np.lexsort((arr[:, 1], arr[:, 0]))
-        return arr[order]
+        arr = np.unique(np.array(found, dtype=np.int64), axis=0)
+        return arr
 
     def groups(self, group_ids: Sequence[int]) -> tuple[list[bytes], ShingleBatch, np.ndarray]:
         ids = [int(g) for g in group_ids]
