@@ -32,12 +32,12 @@ from typing import Any, Literal
 import numpy as np
 
 from .baseline import Baseline, Finding
-from .cluster import clusters_from_pairs
+from .cluster import choose_canonical, clusters_from_pairs
 from .config import Config
 from .errors import IndexMismatchError, IndexStoreError, InputError
 from .lsh import band_keys, lsh_params
 from .match import build_passages, classify_pairs, jaccard, paragraph_matches
-from .models import Document, InputProblem, Pair, Passage, ScanResult
+from .models import Cluster, Document, InputProblem, Pair, Passage, ScanResult
 from .paragraphs import ParagraphTable, prepare
 from .shingle import ShingleBatch
 from .store.base import AddBatch, AddStats, IndexInfo, IndexStore, StoredDocument, StoredOccurrences
@@ -265,7 +265,8 @@ class CheckResult:
     Attributes:
         result: Pairs, passages and clusters involving a new document, minus
             the ones the baseline accepts (same contract as a scan; indexed
-            documents that appear carry ``meta["indexed"] = True``).
+            documents that appear carry ``meta["indexed"] = True``, and a
+            cluster's canonical member is an indexed one when it has one).
         new_ids: Ids of the checked documents, sorted.
         findings: Findings that fail the check (not in the baseline), sorted.
         suppressed: Findings the baseline accepted, sorted.
@@ -402,6 +403,14 @@ def _candidate_documents(index: Index, table: ParagraphTable, exclude: set[str])
     return sorted(found - exclude)
 
 
+def _prefer_indexed(cluster: Cluster, documents: dict[str, Document], policy: str) -> Cluster:
+    """The canonical member of a cluster is an indexed (already published) one when there is one."""
+    indexed = [m for m in cluster.members if documents[m].meta.get("indexed")]
+    if not indexed:
+        return cluster
+    return Cluster(cluster.members, choose_canonical(indexed, documents, policy))
+
+
 def check(
     documents: Iterable[Document],
     index: Index,
@@ -487,7 +496,9 @@ def check(
         meta = dict(sd.meta)
         meta["indexed"] = True
         out_docs[doc_id] = Document(sd.id, sd.text, path=sd.path, date=sd.date, mtime=sd.mtime, meta=meta)
-    clusters = clusters_from_pairs(kept_pairs, out_docs, cfg.canonical)
+    clusters = [
+        _prefer_indexed(c, out_docs, cfg.canonical) for c in clusters_from_pairs(kept_pairs, out_docs, cfg.canonical)
+    ]
     para_counts = dict(zip(all_ids, combined.doc_paragraphs))
     result = ScanResult(
         documents=tuple(out_docs[k] for k in sorted(out_docs)),

@@ -208,3 +208,19 @@ def test_root_gives_stable_ids_so_an_edited_post_does_not_match_itself(tmp_path)
         assert "added paragraph" in idx.store.load_documents(["posts/p1.md"]).documents[0].text
     # Without a common root the file gets another id and matches its own indexed version.
     assert run_cli("check", edited, "--index", index).returncode == 1
+
+
+def test_index_remove_and_info_cli_and_published_original_is_canonical(site):
+    tmp_path, index = site
+    r = run_cli("check", str(tmp_path / "incoming"), "--index", index, "--format", "json")
+    [cluster] = json.loads(r.stdout)["clusters"]
+    assert cluster == {"members": ["2023/post-3.md", "republished.md"], "canonical": "2023/post-3.md"}
+    r = run_cli("index", "remove", "2023/post-3.md", "--index", index)
+    assert r.returncode == 0 and "removed 1" in r.stdout
+    r = run_cli("index", "info", "--index", index, "--format", "json", "--ids")
+    info = json.loads(r.stdout)
+    assert info["documents"] == 5 and "2023/post-3.md" not in info["ids"]
+    assert info["settings"]["num_perm"] == 128
+    # With the original gone, the re-published article is clean.
+    assert run_cli("check", str(tmp_path / "incoming"), "--index", index).returncode == 0
+    assert run_cli("index", "remove", "nope.md", "--index", index).returncode == 2

@@ -253,3 +253,16 @@ def test_same_article_in_two_templates_is_a_duplicate(pages, tmp_path):
     assert [(p.a, p.b, p.kind) for p in result.pairs] == [("mirror/copy.html", "site/one.html", "near_duplicate")]
     assert result.pairs[0].a_in_b == 1.0
     assert "Mirror Media Group" not in result.document("mirror/copy.html").text
+
+
+def test_missing_extra_is_a_clear_error(tmp_path, monkeypatch):
+    from dedup.errors import MissingDependencyError
+
+    feed = write(str(tmp_path), "x.rss", RSS.format(body1="<p>a b c d</p>", body2="<p>e f g h</p>"))
+    page = write(str(tmp_path), "x.html", PAGE.format(title="T", day=1, body="<p>a b c d</p>"))
+    monkeypatch.setitem(sys.modules, "feedparser", None)
+    monkeypatch.setitem(sys.modules, "trafilatura", None)
+    with pytest.raises(MissingDependencyError, match=r"dedup\[feeds\]"):
+        read_paths([feed])
+    with pytest.raises(MissingDependencyError, match=r"dedup\[html\]"):
+        read_paths([page])
