@@ -36,7 +36,7 @@ from .cluster import choose_canonical, clusters_from_pairs
 from .config import Config
 from .errors import IndexMismatchError, IndexStoreError, InputError
 from .lsh import band_keys, lsh_params
-from .match import build_passages, classify_pairs, jaccard, paragraph_matches
+from .match import ParagraphMatches, build_passages, classify_pairs, jaccard, paragraph_matches
 from .models import Cluster, Document, InputProblem, Pair, Passage, ScanResult
 from .paragraphs import ParagraphTable, prepare
 from .shingle import ShingleBatch
@@ -456,6 +456,13 @@ def check(
     combined, all_ids = _combined_table(new_ids, table, loaded, gkeys, gsh, gsig, group_ids)
 
     matches = paragraph_matches(combined, cfg)
+    # Matches between two indexed documents can only build passages and pairs that are
+    # dropped below; leaving them out first changes nothing else (a pair's coverage
+    # only counts passages between its own two documents).
+    is_new = np.array([d in new_set for d in all_ids], dtype=bool)
+    if len(matches):
+        keep = is_new[combined.doc[matches.p]] | is_new[combined.doc[matches.q]]
+        matches = ParagraphMatches(matches.p[keep], matches.q[keep], matches.sim[keep], matches.exact[keep])
     passages, runs = build_passages(combined, matches, all_ids)
     pairs = classify_pairs(combined, runs, all_ids, cfg)
 

@@ -146,6 +146,7 @@ class SQLiteStore(IndexStore):
     def _setup(self, existed: bool, verify: str) -> None:
         db = self._db
         db.execute("PRAGMA busy_timeout = 60000")
+        db.execute("PRAGMA cache_size = -65536")  # 64 MiB page cache: B-tree inserts stay in memory
         if existed:
             if verify in ("quick", "full"):
                 self._integrity(verify == "full")
