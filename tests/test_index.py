@@ -228,3 +228,16 @@ def test_add_cost_does_not_depend_on_index_size(tmp_path):
 
     t_small, t_big = timed(small), timed(big)
     assert t_big < 3 * t_small + 0.5, (t_small, t_big)
+
+
+def test_band_lookup_without_sqlite_json_gives_the_same_hits(tmp_path):
+    batch = docs(range(6))
+    with Index.open(str(tmp_path / "idx.db")) as idx:
+        idx.add(batch)
+        table = prepare(batch[:3] + docs(range(50, 53)), idx.config)
+        keys = band_keys(table.signatures, idx.bands, idx.rows)
+        with_json = idx.store.query_bands(keys)
+        idx.store._json1 = False
+        without = idx.store.query_bands(keys)
+    assert len(with_json) > 0
+    assert np.array_equal(with_json, without)

@@ -123,6 +123,7 @@ class SQLiteStore(IndexStore):
 
     def __init__(self, path: str, create: bool = True, timeout: float = 60.0, verify: str = "quick") -> None:
         self.path = path
+        self._json1 = True
         exists = os.path.exists(path)
         if not exists and not create:
             raise IndexStoreError(f"{path}: no such index")
@@ -419,10 +420,7 @@ class SQLiteStore(IndexStore):
             for band in range(bands):
                 col = signed[:, band]
                 uniq, inverse = np.unique(col, return_inverse=True)
-                hits = self._db.execute(
-                    "SELECT key, grp FROM bands WHERE band = ? AND key IN (SELECT value FROM json_each(?))",
-                    (band, json.dumps(uniq.tolist())),
-                ).fetchall()
+                hits = self._band_hits(band, uniq)
                 if not hits:
                     continue
                 arr = np.array(hits, dtype=np.int64)
@@ -437,6 +435,24 @@ class SQLiteStore(IndexStore):
             return np.empty((0, 2), dtype=np.int64)
         arr = np.unique(np.array(found, dtype=np.int64), axis=0)
         return arr
+
+    def _band_hits(self, band: int, keys: np.ndarray) -> list[tuple[int, int]]:
+        """``(key, group)`` rows of one band whose key is among ``keys`` (signed int64)."""
+        if self._json1:
+            try:
+                return self._db.execute(
+                    "SELECT key, grp FROM bands WHERE band = ? AND key IN (SELECT value FROM json_each(?))",
+                    (band, json.dumps(keys.tolist())),
+                ).fetchall()
+            except sqlite3.OperationalError as exc:
+                if "json_each" not in str(exc):
+                    raise
+                self._json1 = False  # an SQLite built without JSON: bounded IN lists instead
+        hits: list[tuple[int, int]] = []
+        for chunk in _chunks(keys.tolist(), 500):
+            q = f"SELECT key, grp FROM bands WHERE band = ? AND key IN ({','.join('?' * len(chunk))})"
+            hits.extend(self._db.execute(q, [band, *chunk]).fetchall())
+        return hits
 
     def groups(self, group_ids: Sequence[int]) -> tuple[list[bytes], ShingleBatch, np.ndarray]:
         ids = [int(g) for g in group_ids]
