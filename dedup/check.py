@@ -195,7 +195,8 @@ class Index:
         """Fingerprint documents and add them in one transaction.
 
         Only the new documents are processed; the cost does not grow with the
-        index beyond its B-tree lookups.
+        index beyond its B-tree lookups. Documents are fingerprinted in pieces
+        of 2,000 (bounded memory) and committed together.
 
         Args:
             documents: Documents with unique ids.
@@ -209,8 +210,8 @@ class Index:
             InputError: Two documents share an id.
         """
         docs = _unique_sorted(documents)
-        batch = self._batch(docs)
-        return self.store.add(batch, replace=replace)
+        batches = (self._batch(docs[i : i + _ADD_BATCH]) for i in range(0, len(docs), _ADD_BATCH))
+        return self.store.add(batches, replace=replace)
 
     def _batch(self, docs: Sequence[Document]) -> AddBatch:
         table = prepare(docs, self.config)

@@ -241,3 +241,28 @@ def test_band_lookup_without_sqlite_json_gives_the_same_hits(tmp_path):
         without = idx.store.query_bands(keys)
     assert len(with_json) > 0
     assert np.array_equal(with_json, without)
+
+
+def test_large_add_is_fingerprinted_in_pieces_and_committed_once(tmp_path, monkeypatch):
+    check_mod = sys.modules["dedup.check"]  # (the package attribute `dedup.check` is the function)
+
+    monkeypatch.setattr(check_mod, "_ADD_BATCH", 2)
+    batch = docs(range(5))
+    shared = "The same closing paragraph appears in two documents of different pieces here."
+    batch[0] = Document(batch[0].id, batch[0].text + "\n" + shared + "\n")
+    batch[4] = Document(batch[4].id, batch[4].text + "\n" + shared + "\n")
+    with Index.open(str(tmp_path / "pieces.db")) as idx:
+        stats = idx.add(batch)
+        info = idx.info()
+    monkeypatch.setattr(check_mod, "_ADD_BATCH", 2000)
+    with Index.open(str(tmp_path / "whole.db")) as idx:
+        idx.add(batch)
+        whole = idx.info()
+    assert len(stats.added) == 5 and info.adds == 1
+    # The shared paragraph is stored once although its documents were fingerprinted apart.
+    assert (info.documents, info.paragraphs, info.groups, info.band_entries) == (
+        whole.documents,
+        whole.paragraphs,
+        whole.groups,
+        whole.band_entries,
+    )
