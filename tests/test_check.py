@@ -224,3 +224,12 @@ def test_index_remove_and_info_cli_and_published_original_is_canonical(site):
     # With the original gone, the re-published article is clean.
     assert run_cli("check", str(tmp_path / "incoming"), "--index", index).returncode == 0
     assert run_cli("index", "remove", "nope.md", "--index", index).returncode == 2
+
+
+def test_check_output_is_byte_identical_across_runs(site):
+    tmp_path, index = site
+    outs = {
+        fmt: {run_cli("check", str(tmp_path / "incoming"), "--index", index, "--format", fmt).stdout for _ in range(2)}
+        for fmt in ("json", "sarif", "github")
+    }
+    assert all(len(v) == 1 and next(iter(v)) for v in outs.values())
