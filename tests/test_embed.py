@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from dedup import Config, ConfigError, Detector, MissingExtraError
+from dedup import Config, ConfigError, Detector, MissingDependencyError
 from dedup.cli import cli
 from dedup.embed import document_embeddings
 from dedup.story import StoryModel
@@ -53,7 +53,7 @@ def test_missing_extra_is_a_clear_error(tmp_path) -> None:
     det = Detector(story_model="minilm")
     det.add("a", "One story about a river town flood and its brave volunteers.")
     det.add("b", "River town flood: volunteers praised for their bravery this week.")
-    with pytest.raises(MissingExtraError, match="embeddings"):
+    with pytest.raises(MissingDependencyError, match="embeddings"):
         det.run()
     for name in ("a.txt", "b.txt"):
         (tmp_path / name).write_text("A river town flooded after days of heavy rain.", encoding="utf-8")
