@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from ci_articles import article, write
+from .ci_articles import article, write
 
 from dedup.check import Index, check
 from dedup.detector import Detector

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 import pytest
-from ci_articles import article, write
+from .ci_articles import article, write
 
 from dedup.check import Index
 from dedup.config import Config
