@@ -7,9 +7,10 @@ caller can catch one class::
     ├── ConfigError          invalid settings (bad value, unknown key)
     ├── InputError           a document cannot be read or decoded
     │   └── EmptyInputError  a document holds no text
-    └── IndexStoreError      a persisted index cannot be used
-        ├── IndexMismatchError  built with other settings
-        └── IndexCorruptError   damaged, truncated or not an index
+    ├── IndexStoreError      a persisted index cannot be used
+    │   ├── IndexMismatchError  built with other settings
+    │   └── IndexCorruptError   damaged, truncated or not an index
+    └── MissingDependencyError  an optional extra is not installed
 
 The CLI turns these into one-line messages and exit code 2.
 """
@@ -24,6 +25,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexStoreError",
     "InputError",
+    "MissingDependencyError",
 ]
 
 
@@ -63,3 +65,7 @@ class IndexMismatchError(IndexStoreError):
 
 class IndexCorruptError(IndexStoreError):
     """The index file is damaged, truncated, or not a dedup index."""
+
+
+class MissingDependencyError(DedupError):
+    """An optional dependency (an extra such as ``dedup[feeds]``) is not installed."""

@@ -144,11 +144,17 @@ class ParagraphMatches:
 
 
 class _GroupMembers:
-    """The rows of each group, sorted; ``members[g]`` is a slice (no per-group arrays are built)."""
+    """The rows of each group, sorted; ``members[g]`` is a slice (no per-group arrays are built).
 
-    def __init__(self, group: np.ndarray, n_groups: int) -> None:
-        self.order = np.argsort(group, kind="stable")
-        self.counts = np.bincount(group, minlength=n_groups)
+    Rows where ``excluded`` is true are left out.
+    """
+
+    def __init__(self, group: np.ndarray, n_groups: int, excluded: np.ndarray | None = None) -> None:
+        order = np.argsort(group, kind="stable")
+        if excluded is not None:
+            order = order[~excluded[order]]
+        self.order = order
+        self.counts = np.bincount(group[order], minlength=n_groups)
         self.starts = np.zeros(n_groups, dtype=np.int64)
         if n_groups > 1:
             np.cumsum(self.counts[:-1], out=self.starts[1:])
@@ -162,29 +168,55 @@ class _GroupMembers:
         return [self[g] for g in np.nonzero(self.counts > 1)[0].tolist()]
 
 
-def _group_members(group: np.ndarray, n_groups: int) -> _GroupMembers:
-    return _GroupMembers(group, n_groups)
+def _group_members(group: np.ndarray, n_groups: int, excluded: np.ndarray | None = None) -> _GroupMembers:
+    return _GroupMembers(group, n_groups, excluded)
 
 
-def paragraph_matches(table: ParagraphTable, config: Config) -> ParagraphMatches:
+#: Occurrences of one paragraph text above which its occurrences are linked
+#: as a star (each to the first) instead of all pairs, bounding the matches.
+MAX_CLIQUE = 100
+
+
+def _link(m1: np.ndarray, m2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Occurrence pairs linking two member lists (all pairs, or stars when large)."""
+    if len(m1) * len(m2) <= MAX_CLIQUE * MAX_CLIQUE:
+        return np.repeat(m1, len(m2)), np.tile(m2, len(m1))
+    return np.concatenate([np.full(len(m2), m1[0]), m1[1:]]), np.concatenate([m2, np.full(len(m1) - 1, m2[0])])
+
+
+def paragraph_matches(
+    table: ParagraphTable, config: Config, excluded_rows: np.ndarray | None = None
+) -> ParagraphMatches:
     """All verified matches between fingerprinted paragraph occurrences.
+
+    A paragraph text with more than :data:`MAX_CLIQUE` occurrences links each
+    occurrence to its first one only (a star, not every pair), so matches stay
+    linear in the number of occurrences.
 
     Args:
         table: The prepared paragraphs.
         config: Settings (threshold).
+        excluded_rows: Boolean mask of rows left out (boilerplate); ``None``
+            keeps all.
 
     Returns:
         Matches with ``p < q`` (row order: document, then position).
     """
     n_groups = len(table.group_keys)
-    members = _group_members(table.group, n_groups)
+    excluded = excluded_rows if excluded_rows is not None and excluded_rows.any() else None
+    members = _group_members(table.group, n_groups, excluded)
     ps: list[np.ndarray] = []
     qs: list[np.ndarray] = []
     sims: list[np.ndarray] = []
     exact: list[np.ndarray] = []
     # Identical occurrences.
     for m in members.repeated():
-        if len(m) > 1:
+        if len(m) > MAX_CLIQUE:
+            ps.append(np.full(len(m) - 1, m[0]))
+            qs.append(m[1:])
+            sims.append(np.ones(len(m) - 1))
+            exact.append(np.ones(len(m) - 1, dtype=bool))
+        elif len(m) > 1:
             ii, jj = np.triu_indices(len(m), k=1)
             ps.append(m[ii])
             qs.append(m[jj])
@@ -195,8 +227,9 @@ def paragraph_matches(table: ParagraphTable, config: Config) -> ParagraphMatches
     kept, ksims = verify(table.shingles, cands, config.threshold)
     for (g1, g2), s in zip(kept.tolist(), ksims.tolist()):
         m1, m2 = members[g1], members[g2]
-        a = np.repeat(m1, len(m2))
-        b = np.tile(m2, len(m1))
+        if len(m1) == 0 or len(m2) == 0:
+            continue
+        a, b = _link(m1, m2)
         ps.append(np.minimum(a, b))
         qs.append(np.maximum(a, b))
         sims.append(np.full(len(a), s))
@@ -324,7 +357,8 @@ def classify_pairs(
         n_passages[(a, b)] += 1
     by_key: dict[bytes, list[int]] = defaultdict(list)
     for i, k in enumerate(table.doc_keys):
-        by_key[k].append(i)
+        if k:
+            by_key[k].append(i)
     identical: set[tuple[int, int]] = set()
     for docs in by_key.values():
         for x in range(len(docs)):

@@ -40,6 +40,8 @@ ProgressCallback = Callable[[int, int], None]
 # A chunk holds at most this many characters of text / documents.
 _CHUNK_CHARS = 1_000_000
 _CHUNK_DOCS = 2_000
+# Stand-in for the empty key of a document without words inside a chunk result.
+_NO_KEY = bytes(16)
 
 
 def content_key(toks: Sequence[str]) -> bytes:
@@ -62,7 +64,8 @@ class ParagraphTable:
         group_keys: Content key of each distinct text.
         shingles: Shingle hashes of each distinct text.
         signatures: MinHash signatures of each distinct text.
-        doc_keys: Content key of each whole document.
+        doc_keys: Content key of each whole document (``b""`` when it has no
+            word tokens).
         doc_paragraphs: Number of paragraphs (fingerprinted or not) per document.
     """
 
@@ -168,7 +171,8 @@ def process_chunk(texts: Sequence[str], settings: tuple[str, int, int, int, int]
                     token_lists.append(toks)
             cols += (di, ordinal, s, e, len(toks), g)
             ordinal += 1
-        doc_keys.append(doc_hash.digest())
+        # A document without any word has no key (b""; sent as 16 zero bytes).
+        doc_keys.append(doc_hash.digest() if any_tokens else _NO_KEY)
     if word:
         batch = shingles_for_flat_tokens(flat, np.array(lengths, dtype=np.int64), size, _process_hasher())
     else:
@@ -298,7 +302,7 @@ def prepare(
         progress(0, total)
     for start, (doc_par, dkeys, rows, gkeys, hashes, offsets, sigs) in _run_chunks(documents, settings, n_jobs, hasher):
         doc_paragraphs.extend(doc_par.tolist())
-        doc_keys.extend(dkeys[i : i + 16] for i in range(0, len(dkeys), 16))
+        doc_keys.extend(k if k != _NO_KEY else b"" for k in (dkeys[i : i + 16] for i in range(0, len(dkeys), 16)))
         n_local = len(gkeys) // 16
         to_global = np.empty(n_local, dtype=np.int64)
         new: list[int] = []
