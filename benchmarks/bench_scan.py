@@ -220,7 +220,13 @@ def run_rensa(corpus: str, limit: int | None) -> dict:
     }
 
 
-def run_dedup(corpus: str, limit: int | None, jobs: int) -> dict:
+#: dedup settings for the side-by-side rows: the reference's MinHash/LSH
+#: settings (threshold 0.5, word 3-shingles, 128 permutations) and no
+#: same-story tier (work the reference does not do).
+SAME_SETTINGS = {"threshold": THRESHOLD, "shingle_size": SHINGLE, "num_perm": NUM_PERM, "story": False}
+
+
+def run_dedup(corpus: str, limit: int | None, jobs: int, defaults: bool = False) -> dict:
     from dedup.detector import Detector
     from dedup.lsh import lsh_params
 
@@ -236,7 +242,7 @@ def run_dedup(corpus: str, limit: int | None, jobs: int) -> dict:
                 paths = paths[: k + 1]
                 break
     t0, c0 = time.perf_counter(), _cpu()
-    det = Detector(jobs=jobs)
+    det = Detector(jobs=jobs) if defaults else Detector(jobs=jobs, **SAME_SETTINGS)
     det.add_paths(paths)
     result = det.run()
     seconds = time.perf_counter() - t0
@@ -337,7 +343,10 @@ CONTENDERS = {
 
 
 def child(name: str, corpus: str, limit: int | None, jobs: int) -> None:
-    res = run_dedup(corpus, limit, jobs) if name == "dedup" else CONTENDERS[name](corpus, limit)
+    if name in ("dedup", "dedup-defaults"):
+        res = run_dedup(corpus, limit, jobs, defaults=name == "dedup-defaults")
+    else:
+        res = CONTENDERS[name](corpus, limit)
     me, kids = _rss_mib()
     res["peak_rss_mib"] = round(me, 1)
     res["peak_rss_workers_mib"] = round(kids, 1)
@@ -443,6 +452,8 @@ def main() -> None:
     runs["dedup-signatures"] = spawn("dedup-signatures", corpus)
     runs["dedup-jobs1"] = best_of(args.repeats, "dedup", corpus, None, 1)
     runs[f"dedup-jobs{args.jobs}"] = best_of(args.repeats, "dedup", corpus, None, args.jobs)
+    # Default settings add the same-story tier; run on the reference's subsample.
+    runs["dedup-defaults-jobs1"] = spawn("dedup-defaults", corpus, ref_limit, 1)
     runs["hashing"] = spawn("hashing", corpus, 50000)
     scaling = []
     for docs in [int(x) for x in args.scaling.split(",") if x.strip()]:
@@ -494,6 +505,10 @@ def render(results: dict, jobs: int) -> str:
         ("rensa", "rensa RMinHash + RMinHashLSH, exact verify"),
         ("dedup-jobs1", "dedup --jobs 1 (end to end, incl. passages/pairs/clusters)"),
         (f"dedup-jobs{jobs}", f"dedup --jobs {jobs}"),
+        (
+            "dedup-defaults-jobs1",
+            "dedup --jobs 1, default settings (threshold 0.3, 2-shingles, story tier), reference's subsample",
+        ),
     ]
     for key, label in order:
         r = runs.get(key, {})
