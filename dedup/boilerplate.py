@@ -92,14 +92,13 @@ def boilerplate_rows(table: ParagraphTable, config: Config) -> np.ndarray:
 
 def _near_components(table: ParagraphTable, config: Config) -> np.ndarray:
     """Component id (a group index) of each distinct text, joining near-identical texts."""
-    from .lsh import candidate_pairs
-    from .match import verify
+    from .match import verified_candidates
 
     n = len(table.group_keys)
     parent = np.arange(n)
     if n < 2:
         return parent
-    kept, _ = verify(table.shingles, candidate_pairs(table.signatures, config.threshold), config.threshold)
+    kept, _ = verified_candidates(table, config.threshold)
 
     if not len(kept):
         return parent

@@ -31,6 +31,7 @@ __all__ = [
     "jaccard",
     "jaccard_pairs",
     "paragraph_matches",
+    "verified_candidates",
     "verify",
 ]
 
@@ -98,6 +99,19 @@ def jaccard_pairs(batch: ShingleBatch, pairs: np.ndarray, max_elements: int = 1 
             out[first:last] = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
         first = last
     return out
+
+
+def verified_candidates(table: ParagraphTable, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """``verify(table.shingles, candidate_pairs(table.signatures, threshold), threshold)``, memoised.
+
+    Boilerplate detection and paragraph matching need the same verified pairs;
+    they are computed once per table and threshold.
+    """
+    key = ("verified_candidates", float(threshold))
+    hit = table.cache.get(key)
+    if hit is None:
+        hit = table.cache[key] = verify(table.shingles, candidate_pairs(table.signatures, threshold), threshold)
+    return hit
 
 
 def verify(batch: ShingleBatch, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
@@ -223,8 +237,7 @@ def paragraph_matches(
             sims.append(np.ones(len(ii)))
             exact.append(np.ones(len(ii), dtype=bool))
     # Similar distinct texts.
-    cands = candidate_pairs(table.signatures, config.threshold)
-    kept, ksims = verify(table.shingles, cands, config.threshold)
+    kept, ksims = verified_candidates(table, config.threshold)
     for (g1, g2), s in zip(kept.tolist(), ksims.tolist()):
         m1, m2 = members[g1], members[g2]
         if len(m1) == 0 or len(m2) == 0:

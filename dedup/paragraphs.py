@@ -20,7 +20,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -80,6 +80,9 @@ class ParagraphTable:
     signatures: np.ndarray
     doc_keys: list[bytes]
     doc_paragraphs: list[int]
+    #: Results derived from the table, memoised by the stages that share them
+    #: (e.g. verified LSH candidates, used by boilerplate detection and matching).
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.doc)
