@@ -221,9 +221,16 @@ def run_rensa(corpus: str, limit: int | None) -> dict:
 
 
 #: dedup settings for the side-by-side rows: the reference's MinHash/LSH
-#: settings (threshold 0.5, word 3-shingles, 128 permutations) and no
-#: same-story tier (work the reference does not do).
-SAME_SETTINGS = {"threshold": THRESHOLD, "shingle_size": SHINGLE, "num_perm": NUM_PERM, "story": False}
+#: settings (threshold 0.5, word 3-shingles, 128 permutations), without the
+#: same-story tier and boilerplate detection (work the reference does not do).
+#: dedup still builds passages, document pairs and clusters.
+SAME_SETTINGS = {
+    "threshold": THRESHOLD,
+    "shingle_size": SHINGLE,
+    "num_perm": NUM_PERM,
+    "story": False,
+    "boilerplate": False,
+}
 
 
 def run_dedup(corpus: str, limit: int | None, jobs: int, defaults: bool = False) -> dict:
