@@ -63,6 +63,12 @@ def _settings_options(func: Any) -> Any:
         click.option("--shingle-size", type=int, default=None, help="n of the n-grams (default 2 words / 5 chars)."),
         click.option("--min-tokens", type=int, default=None, help="Skip paragraphs with fewer words (default 3)."),
         click.option(
+            "--min-shared",
+            type=int,
+            default=None,
+            help="Shingles two non-identical paragraphs must share to match (default 6).",
+        ),
+        click.option(
             "--coverage-threshold",
             type=float,
             default=None,

@@ -47,6 +47,10 @@ class Config:
         seed: Seed of the MinHash permutations (datasketch's ``seed``).
         min_tokens: Paragraphs with fewer word tokens are not fingerprinted
             (headings like "Trending", dates, separators).
+        min_shared: Two paragraphs that are not identical after normalization
+            must also share at least this many shingles to match, so two short
+            lines sharing a few words (a headline with a typo, a recurring
+            name) are not reported as near copies.
         coverage_threshold: Fraction of a document's fingerprinted text that
             must lie in passages shared with the other document: both ways for
             ``near_duplicate``, the smaller way for ``containment``.
@@ -96,6 +100,7 @@ class Config:
     shingle_size: int | None = None
     seed: int = 1
     min_tokens: int = 3
+    min_shared: int = 6
     coverage_threshold: float = 0.8
     canonical: CanonicalPolicy = "first"
     story: bool = True
@@ -122,6 +127,7 @@ class Config:
         _check_int("seed", self.seed, 0, 2**32 - 1)
         _check_int("min_tokens", self.min_tokens, 1, 10_000)
         _check_int("jobs", self.jobs, 0, 1024)
+        _check_int("min_shared", self.min_shared, 1, 10_000)
         _check_float("threshold", self.threshold, 0.0, 1.0, low_open=True)
         _check_float("coverage_threshold", self.coverage_threshold, 0.0, 1.0, low_open=True)
         for name in ("story", "boilerplate"):

@@ -8,13 +8,14 @@ import subprocess
 import sys
 
 import pytest
-from .ci_articles import article, write
 
 from dedup.baseline import Baseline, Finding
 from dedup.check import Index, check
 from dedup.detector import Detector
 from dedup.errors import InputError
 from dedup.models import Document
+
+from .ci_articles import article, write
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

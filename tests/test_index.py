@@ -11,7 +11,6 @@ import time
 
 import numpy as np
 import pytest
-from .ci_articles import article, write
 
 from dedup.check import Index
 from dedup.config import Config
@@ -19,6 +18,8 @@ from dedup.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from dedup.lsh import band_keys, lsh_params
 from dedup.models import Document
 from dedup.paragraphs import prepare
+
+from .ci_articles import article, write
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

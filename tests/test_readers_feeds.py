@@ -8,13 +8,14 @@ import subprocess
 import sys
 
 import pytest
-from .ci_articles import article, write
 
 from dedup.check import Index, check
 from dedup.detector import Detector
 from dedup.io.feeds import html_fragment_text
 from dedup.io.readers import read_paths
 from dedup.io.sources import ReaderOptions
+
+from .ci_articles import article, write
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
