@@ -269,6 +269,7 @@ def scan(
     id_field: str,
     title_field: str,
     date_field: str,
+    max_file_size: int,
     **settings: Any,
 ) -> None:
     """Scan files and folders for duplicate documents and repeated passages.
@@ -280,7 +281,7 @@ def scan(
     """
     det = Detector(_config(jobs=jobs, **settings))
     try:
-        det.add_paths(paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field))
+        det.add_paths(paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field, max_file_size))
     except DedupError as exc:
         raise UsageError(str(exc)) from None
     try:

@@ -52,6 +52,13 @@ def _reader_options(func: Any) -> Any:
         click.option("--id-field", default="id", show_default=True, help="JSON Lines field holding the document id."),
         click.option("--title-field", default="title", show_default=True, help="JSON Lines field holding the title."),
         click.option("--date-field", default="date", show_default=True, help="JSON Lines field holding the date."),
+        click.option(
+            "--max-file-size",
+            type=click.IntRange(1),
+            default=ReaderOptions.max_file_size,
+            show_default=True,
+            help="Bytes; larger files are reported as errors without being read.",
+        ),
     ]
     for opt in reversed(options):
         func = opt(func)
@@ -180,6 +187,7 @@ def register_index_commands(cli: click.Group) -> None:
         id_field: str,
         title_field: str,
         date_field: str,
+        max_file_size: int,
         **settings: Any,
     ) -> None:
         """Add the documents under PATHS to the index (created if missing).
@@ -188,7 +196,9 @@ def register_index_commands(cli: click.Group) -> None:
         an id indexed with other content is replaced. The add is one
         transaction: interrupted, it leaves the index as it was.
         """
-        outcome = _read(paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field), root)
+        outcome = _read(
+            paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field, max_file_size), root
+        )
         _problems(outcome, quiet)
         with _open_index(index, settings, create=True) as idx:
             try:
@@ -304,6 +314,7 @@ def register_index_commands(cli: click.Group) -> None:
         id_field: str,
         title_field: str,
         date_field: str,
+        max_file_size: int,
         **settings: Any,
     ) -> None:
         """Check NEW content (files, folders, feeds, exports) against the index.
@@ -321,7 +332,9 @@ def register_index_commands(cli: click.Group) -> None:
             accepted = Baseline.load(baseline) if baseline else Baseline()
         except DedupError as exc:
             raise UsageError(str(exc)) from None
-        outcome = _read(paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field), root)
+        outcome = _read(
+            paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field, max_file_size), root
+        )
         with _open_index(index, settings, create=add_clean or add_all) as idx:
             try:
                 res = run_check(

@@ -271,3 +271,15 @@ def test_corrupted_index_is_refused_with_a_clear_error(tmp_path):
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and str(path) in proc.stderr
+
+
+def test_max_file_size_flag(tmp_path):
+    (tmp_path / "a.txt").write_text(join(RIVER))
+    (tmp_path / "b.txt").write_text(join(RIVER))
+    proc = run_scan("--max-file-size", "500", str(tmp_path))
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 0 and data["documents"] == []
+    assert {e["path"] for e in data["errors"]} == {"a.txt", "b.txt"}
+    assert all("limit 500" in e["error"] for e in data["errors"])
+    ok = json.loads(run_scan("--max-file-size", str(10**6), str(tmp_path)).stdout)
+    assert [p["kind"] for p in ok["pairs"]] == ["duplicate"]
