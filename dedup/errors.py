@@ -7,9 +7,11 @@ caller can catch one class::
     ├── ConfigError          invalid settings (bad value, unknown key)
     ├── InputError           a document cannot be read or decoded
     │   └── EmptyInputError  a document holds no text
-    └── IndexStoreError      a persisted index cannot be used
-        ├── IndexMismatchError  built with other settings
-        └── IndexCorruptError   damaged, truncated or not an index
+    ├── IndexStoreError      a persisted index cannot be used
+    │   ├── IndexMismatchError  built with other settings
+    │   └── IndexCorruptError   damaged, truncated or not an index
+    ├── MissingDependencyError  an optional extra (spark, redis) is absent
+    └── OutputError          an output folder cannot be written
 
 The CLI turns these into one-line messages and exit code 2.
 """
@@ -24,6 +26,8 @@ __all__ = [
     "IndexMismatchError",
     "IndexStoreError",
     "InputError",
+    "MissingDependencyError",
+    "OutputError",
 ]
 
 
@@ -63,3 +67,19 @@ class IndexMismatchError(IndexStoreError):
 
 class IndexCorruptError(IndexStoreError):
     """The index file is damaged, truncated, or not a dedup index."""
+
+
+class MissingDependencyError(DedupError):
+    """An optional dependency (an extra such as ``dedup[spark]``, or Java) is not available.
+
+    Attributes:
+        what: The missing package or program.
+    """
+
+    def __init__(self, what: str, hint: str) -> None:
+        super().__init__(f"{what} is not available: {hint}")
+        self.what = what
+
+
+class OutputError(DedupError):
+    """An output folder or file cannot be written (exists, not writable)."""
