@@ -33,7 +33,7 @@ from ..cluster import CLUSTER_KINDS, choose_canonical
 from ..config import Config
 from ..lsh import band_keys, lsh_params
 from ..match import ParagraphMatches, build_passages, classify_pairs, verify
-from ..models import Cluster, Document, Pair, Passage
+from ..models import Cluster, Document
 from ..paragraphs import ParagraphTable, prepare
 from ..shingle import ShingleBatch, TokenHasher
 
@@ -339,70 +339,78 @@ def run_pipeline(documents: Any, config: Config, partitions: int, docs_per_batch
         Sorted RDDs of document summaries (dicts), passages, pairs and
         clusters, and counters.
     """
-    P = partitions
     prepared = documents.mapPartitions(lambda it: _prepare_partition(it, config, docs_per_batch)).persist(_level())
     docrecs = prepared.filter(lambda r: r[0] == 0).map(lambda r: (r[1].id, r[1])).persist(_level())
-    texts = prepared.filter(lambda r: r[0] == 1).map(lambda r: r[1]).reduceByKey(lambda a, b: a, P).persist(_level())
+    texts = (
+        prepared.filter(lambda r: r[0] == 1)
+        .map(lambda r: r[1])
+        .reduceByKey(lambda a, b: a, partitions)
+        .persist(_level())
+    )
     shingles = texts.mapValues(lambda v: v[0])
 
     # LSH: explode (band, key), group, confirm band values.
     bands, rows = lsh_params(config.threshold, config.num_perm)
     candidates = (
         texts.mapPartitions(lambda it: _band_partition(it, bands, rows))
-        .groupByKey(P)
+        .groupByKey(partitions)
         .filter(lambda kv: len(kv[1]) > 1)
         .flatMap(_band_group_pairs)
-        .distinct(P)
+        .distinct(partitions)
     )
     # Verify exact Jaccard on the shingle sets.
     verified = (
-        candidates.join(shingles, P)
+        candidates.join(shingles, partitions)
         .map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
-        .join(shingles, P)
+        .join(shingles, partitions)
         .mapPartitions(lambda it: _verify_partition(it, config.threshold))
         .persist(_level())
     )
 
     # Paragraph matches keyed by (doc_a, doc_b).
     occurrences = (
-        docrecs.flatMap(lambda kv: [(ck, (kv[0], i)) for i, ck in enumerate(kv[1].cks)]).groupByKey(P).persist(_level())
+        docrecs.flatMap(lambda kv: [(ck, (kv[0], i)) for i, ck in enumerate(kv[1].cks)])
+        .groupByKey(partitions)
+        .persist(_level())
     )
     identical = occurrences.filter(lambda kv: len(kv[1]) > 1).flatMap(_identical_matches)
     similar = (
         verified.map(lambda kv: (kv[0][0], (kv[0][1], kv[1])))
-        .join(occurrences, P)
+        .join(occurrences, partitions)
         .map(lambda kv: (kv[1][0][0], (kv[1][0][1], list(kv[1][1]))))
-        .join(occurrences, P)
+        .join(occurrences, partitions)
         .flatMap(_similar_matches)
     )
-    same_docs = docrecs.map(lambda kv: (kv[1].key, kv[0])).groupByKey(P).filter(lambda kv: len(kv[1]) > 1)
-    doc_pairs = identical.union(similar).union(same_docs.flatMap(_identical_doc_pairs)).groupByKey(P)
+    same_docs = docrecs.map(lambda kv: (kv[1].key, kv[0])).groupByKey(partitions).filter(lambda kv: len(kv[1]) > 1)
+    doc_pairs = identical.union(similar).union(same_docs.flatMap(_identical_doc_pairs)).groupByKey(partitions)
 
     # Passages and pairs per document pair, on a two-document table.
     outputs = (
         doc_pairs.map(lambda kv: (kv[0][0], (kv[0][1], list(kv[1]))))
-        .join(docrecs, P)
+        .join(docrecs, partitions)
         .map(lambda kv: (kv[1][0][0], (kv[0], kv[1][0][1], kv[1][1])))
-        .join(docrecs, P)
+        .join(docrecs, partitions)
         .flatMap(lambda item: _doc_pair_outputs(item, config))
         .persist(_level())
     )
-    passages = outputs.filter(lambda r: r[0] == 0).map(lambda r: r[1]).sortBy(lambda p: p, True, P)
-    pairs = outputs.filter(lambda r: r[0] == 1).map(lambda r: r[1]).sortBy(lambda p: p, True, P).persist(_level())
+    passages = outputs.filter(lambda r: r[0] == 0).map(lambda r: r[1]).sortBy(lambda p: p, True, partitions)
+    pairs = (
+        outputs.filter(lambda r: r[0] == 1).map(lambda r: r[1]).sortBy(lambda p: p, True, partitions).persist(_level())
+    )
 
     # Clusters.
     edges = pairs.filter(lambda p: p.kind in CLUSTER_KINDS).map(lambda p: (p.a, p.b))
-    labels = connected_components(edges, P)
+    labels = connected_components(edges, partitions)
     if config.canonical == "first":
-        clusters = labels.map(lambda vl: (vl[1], vl[0])).groupByKey(P).map(_cluster_first)
+        clusters = labels.map(lambda vl: (vl[1], vl[0])).groupByKey(partitions).map(_cluster_first)
     else:
         policy = config.canonical
         docs_by_id = documents.map(lambda d: (d.id, d))
-        clusters = labels.join(docs_by_id, P).map(lambda kv: (kv[1][0], kv[1][1])).groupByKey(P)
+        clusters = labels.join(docs_by_id, partitions).map(lambda kv: (kv[1][0], kv[1][1])).groupByKey(partitions)
         clusters = clusters.map(lambda kv: _cluster_policy(kv, policy))
-    clusters = clusters.sortBy(lambda c: c, True, P)
+    clusters = clusters.sortBy(lambda c: c, True, partitions)
 
-    doc_summaries = docrecs.map(lambda kv: kv[1]).sortBy(lambda r: r.id, True, P).map(_doc_summary)
+    doc_summaries = docrecs.map(lambda kv: kv[1]).sortBy(lambda r: r.id, True, partitions).map(_doc_summary)
     counts = {
         "documents": docrecs.count(),
         "paragraphs": docrecs.map(lambda kv: kv[1].paragraphs).sum(),
@@ -418,4 +426,3 @@ def _doc_summary(rec: DocRecord) -> dict[str, Any]:
     if rec.date:
         entry["date"] = rec.date
     return entry
-

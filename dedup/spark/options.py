@@ -60,9 +60,8 @@ class SparkOptions:
     def __post_init__(self) -> None:
         if self.input_format not in INPUT_FORMATS:
             raise ConfigError(f"input_format must be one of {', '.join(INPUT_FORMATS)}, got {self.input_format!r}")
-        if self.partitions is not None and (
-            isinstance(self.partitions, bool) or not isinstance(self.partitions, int) or not 1 <= self.partitions <= 100_000
-        ):
+        p = self.partitions
+        if p is not None and (isinstance(p, bool) or not isinstance(p, int) or not 1 <= p <= 100_000):
             raise ConfigError(f"partitions must be an integer between 1 and 100000, got {self.partitions!r}")
         if isinstance(self.docs_per_batch, bool) or not isinstance(self.docs_per_batch, int) or self.docs_per_batch < 1:
             raise ConfigError(f"docs_per_batch must be a positive integer, got {self.docs_per_batch!r}")

@@ -131,7 +131,13 @@ def _pair_row(p: Any) -> tuple[Any, ...]:
 def _passage_row(p: Any) -> tuple[Any, ...]:
     d = p.to_dict()
     a, b = d["a"], d["b"]
-    return ((a["doc"], a["start"], a["end"]), (b["doc"], b["start"], b["end"]), d["similarity"], d["kind"], d["paragraphs"])
+    return (
+        (a["doc"], a["start"], a["end"]),
+        (b["doc"], b["start"], b["end"]),
+        d["similarity"],
+        d["kind"],
+        d["paragraphs"],
+    )
 
 
 def _cluster_row(c: Any) -> tuple[Any, ...]:
@@ -153,7 +159,11 @@ def _schemas() -> dict[str, Any]:
     )
 
     span = StructType(
-        [StructField("doc", StringType(), False), StructField("start", LongType(), False), StructField("end", LongType(), False)]
+        [
+            StructField("doc", StringType(), False),
+            StructField("start", LongType(), False),
+            StructField("end", LongType(), False),
+        ]
     )
     return {
         "documents": StructType(
@@ -186,7 +196,10 @@ def _schemas() -> dict[str, Any]:
             ]
         ),
         "clusters": StructType(
-            [StructField("members", ArrayType(StringType(), False), False), StructField("canonical", StringType(), False)]
+            [
+                StructField("members", ArrayType(StringType(), False), False),
+                StructField("canonical", StringType(), False),
+            ]
         ),
     }
 
