@@ -14,6 +14,8 @@ For control, build a :class:`Config`, add documents to a :class:`Detector`
 and call :meth:`Detector.run`.
 """
 
+from .baseline import Baseline, Finding
+from .check import CheckResult, Index, check
 from .cluster import choose_canonical, clusters_from_pairs
 from .config import Config
 from .detector import Detector, scan
@@ -25,6 +27,7 @@ from .errors import (
     IndexMismatchError,
     IndexStoreError,
     InputError,
+    MissingDependencyError,
 )
 from .io.readers import read_document, read_paths
 from .models import Cluster, Document, InputProblem, Match, Pair, Passage, ScanResult, Span
@@ -35,6 +38,8 @@ from .segment import segment
 __version__ = "0.1.0"
 
 __all__ = [
+    "Baseline",
+    "CheckResult",
     "Cluster",
     "Config",
     "ConfigError",
@@ -42,17 +47,21 @@ __all__ = [
     "Detector",
     "Document",
     "EmptyInputError",
+    "Finding",
+    "Index",
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexStoreError",
     "InputError",
     "InputProblem",
     "Match",
+    "MissingDependencyError",
     "Pair",
     "Passage",
     "ScanResult",
     "Span",
     "__version__",
+    "check",
     "choose_canonical",
     "clusters_from_pairs",
     "format_result",

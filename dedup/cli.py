@@ -2,8 +2,14 @@
 
 Exit codes:
     0  the run finished (files that could not be read are listed in ``errors``)
-    2  usage error: bad option, missing path, invalid setting
+    1  ``dedup check`` only: new content duplicates the index or itself
+    2  usage error: bad option, missing path, invalid setting; for ``dedup
+       check`` also unreadable inputs and unusable indexes
     130 interrupted (Ctrl-C)
+
+Settings come from the first ``dedup.toml`` / ``pyproject.toml
+[tool.dedup]`` / ``setup.cfg [dedup]`` found from the current folder upwards
+(see :mod:`dedup.settings_file`), overridden by flags.
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ from typing import Any
 import click
 
 from . import __version__
+from .cli_index import _file_default_map, _reader_options
 from .config import Config
 from .detector import Detector
 from .errors import DedupError
 from .io.atomic import write_atomic
 from .io.readers import DEFAULT_EXTENSIONS
+from .io.sources import ReaderOptions
 from .models import ScanResult
 from .report.formatters import FORMATS, format_result
 
@@ -101,8 +109,14 @@ def _report_problems(result: ScanResult, quiet: bool) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dedup")
-def cli() -> None:
-    """Find duplicate and near-duplicate articles and the passages they share."""
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Find duplicate and near-duplicate articles and the passages they share.
+
+    Settings are read from dedup.toml, pyproject.toml [tool.dedup] or
+    setup.cfg [dedup] (nearest folder upwards); flags override them.
+    """
+    ctx.default_map = _file_default_map(ctx)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -125,6 +139,7 @@ def cli() -> None:
     help="File endings read from folders (repeatable).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Do not print per-file errors on stderr.")
+@_reader_options
 @_settings_options
 def scan(
     paths: Sequence[str],
@@ -132,16 +147,22 @@ def scan(
     output: str | None,
     extensions: Sequence[str],
     quiet: bool,
+    text_field: str,
+    id_field: str,
+    title_field: str,
+    date_field: str,
     **settings: Any,
 ) -> None:
     """Scan files and folders for duplicate documents and repeated passages.
 
     PATHS are files or folders; folders are read recursively (.txt and .md).
-    Document ids are paths relative to the scanned folder.
+    Document ids are paths relative to the scanned folder. Files named
+    directly are read by extension: .jsonl/.ndjson (JSON Lines), .xml/.rss/.atom
+    (feeds), .html/.htm (main text), anything else as text.
     """
     det = Detector(_config(**settings))
     try:
-        det.add_paths(paths, extensions)
+        det.add_paths(paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field))
     except DedupError as exc:
         raise UsageError(str(exc)) from None
     result = det.run()
@@ -222,6 +243,11 @@ def spark_scan_command(
         f"{c['documents']} documents, {c['paragraphs']} paragraphs: {c['pairs']} pairs, {c['passages']} passages, "
         f"{c['clusters']} clusters in {summary.seconds:.1f}s -> {summary.output}"
     )
+
+
+from .cli_index import register_index_commands  # noqa: E402
+
+register_index_commands(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

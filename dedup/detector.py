@@ -15,6 +15,7 @@ from .cluster import clusters_from_pairs
 from .config import Config
 from .errors import InputError
 from .io.readers import DEFAULT_EXTENSIONS, read_paths
+from .io.sources import ReaderOptions
 from .match import build_passages, classify_pairs, paragraph_matches
 from .models import Document, InputProblem, ScanResult
 from .paragraphs import prepare
@@ -83,7 +84,9 @@ class Detector:
         """
         return self.add_document(Document(doc_id, text, path=path, date=date, mtime=mtime, meta=dict(meta or {})))
 
-    def add_paths(self, paths: Iterable[str], extensions: Sequence[str] = DEFAULT_EXTENSIONS) -> int:
+    def add_paths(
+        self, paths: Iterable[str], extensions: Sequence[str] = DEFAULT_EXTENSIONS, options: ReaderOptions | None = None
+    ) -> int:
         """Read files and folders and add their documents.
 
         Unreadable files are recorded in the result's ``errors``; the others
@@ -92,6 +95,7 @@ class Detector:
         Args:
             paths: Files and folders (folders are walked recursively).
             extensions: File endings taken from folders.
+            options: Options of the JSON Lines / feed / HTML readers.
 
         Returns:
             The number of documents added.
@@ -99,7 +103,7 @@ class Detector:
         Raises:
             InputError: A named path does not exist.
         """
-        outcome = read_paths(paths, extensions)
+        outcome = read_paths(paths, extensions, options)
         self._errors.extend(outcome.errors)
         self._warnings.extend(outcome.warnings)
         for doc in outcome.documents:

@@ -10,7 +10,7 @@ caller can catch one class::
     ├── IndexStoreError      a persisted index cannot be used
     │   ├── IndexMismatchError  built with other settings
     │   └── IndexCorruptError   damaged, truncated or not an index
-    ├── MissingDependencyError  an optional extra (spark, redis) is absent
+    ├── MissingDependencyError  an optional extra is not installed
     └── OutputError          an output folder cannot be written
 
 The CLI turns these into one-line messages and exit code 2.
@@ -70,15 +70,7 @@ class IndexCorruptError(IndexStoreError):
 
 
 class MissingDependencyError(DedupError):
-    """An optional dependency (an extra such as ``dedup[spark]``, or Java) is not available.
-
-    Attributes:
-        what: The missing package or program.
-    """
-
-    def __init__(self, what: str, hint: str) -> None:
-        super().__init__(f"{what} is not available: {hint}")
-        self.what = what
+    """An optional dependency (an extra such as ``dedup[feeds]``) is not installed."""
 
 
 class OutputError(DedupError):

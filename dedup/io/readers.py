@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from ..errors import EmptyInputError, InputError
 from ..models import Document, InputProblem
+from .sources import ReaderOptions, StructuredRead, reader_kind
 
 __all__ = [
     "DEFAULT_EXTENSIONS",
@@ -28,6 +29,7 @@ __all__ = [
     "decode_bytes",
     "read_document",
     "read_paths",
+    "read_structured",
 ]
 
 #: File name endings read when a folder is scanned.
@@ -106,7 +108,9 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def collect_files(paths: Sequence[str], extensions: Sequence[str] = DEFAULT_EXTENSIONS) -> list[tuple[str, str]]:
+def collect_files(
+    paths: Sequence[str], extensions: Sequence[str] = DEFAULT_EXTENSIONS, root: str | None = None
+) -> list[tuple[str, str]]:
     """List the files to read and the id each gets.
 
     Folders are walked recursively (hidden entries and symlinked folders are
@@ -118,6 +122,9 @@ def collect_files(paths: Sequence[str], extensions: Sequence[str] = DEFAULT_EXTE
     Args:
         paths: Files and folders.
         extensions: Endings of files to take from folders (case-insensitive).
+        root: Make ids relative to this folder instead of the common base
+            (so a file gets the same id whether its folder or the file
+            itself is named, as ``dedup check`` in CI needs).
 
     Returns:
         ``(path, id)`` pairs sorted by id, without duplicates.
@@ -126,6 +133,7 @@ def collect_files(paths: Sequence[str], extensions: Sequence[str] = DEFAULT_EXTE
         InputError: A path does not exist.
     """
     exts = tuple(e.lower() for e in extensions)
+    id_base = os.path.abspath(root) if root else None
     found: list[str] = []
     bases: list[str] = []
     for p in paths:
@@ -143,7 +151,7 @@ def collect_files(paths: Sequence[str], extensions: Sequence[str] = DEFAULT_EXTE
             raise InputError(p, "no such file or folder")
     if not found:
         return []
-    base = os.path.commonpath(bases) if bases else os.getcwd()
+    base = id_base or (os.path.commonpath(bases) if bases else os.getcwd())
     seen: dict[str, str] = {}
     for f in found:
         rel = os.path.relpath(os.path.abspath(f), base)
@@ -161,15 +169,23 @@ class ReadOutcome:
     warnings: tuple[InputProblem, ...]
 
 
-def read_paths(paths: Iterable[str], extensions: Sequence[str] = DEFAULT_EXTENSIONS) -> ReadOutcome:
+def read_paths(
+    paths: Iterable[str],
+    extensions: Sequence[str] = DEFAULT_EXTENSIONS,
+    options: ReaderOptions | None = None,
+    root: str | None = None,
+) -> ReadOutcome:
     """Read every text file under the given paths.
 
     A file that cannot be used is reported in ``errors`` and the others are
-    still read.
+    still read. JSON Lines, RSS/Atom and HTML files are read with their
+    reader (see :mod:`dedup.io.sources`).
 
     Args:
         paths: Files and folders.
         extensions: Endings of files to take from folders.
+        options: Options of the structured readers (JSON Lines fields).
+        root: Folder the file ids are relative to (default: the common base).
 
     Returns:
         The documents (sorted by id), errors and warnings.
@@ -180,7 +196,13 @@ def read_paths(paths: Iterable[str], extensions: Sequence[str] = DEFAULT_EXTENSI
     docs: list[Document] = []
     errors: list[InputProblem] = []
     warnings: list[InputProblem] = []
-    for path, doc_id in collect_files(list(paths), extensions):
+    for path, doc_id in collect_files(list(paths), extensions, root):
+        if reader_kind(path) != "text":
+            sub = read_structured(path, doc_id, options or ReaderOptions())
+            docs.extend(sub.documents)
+            errors.extend(sub.errors)
+            warnings.extend(sub.warnings)
+            continue
         try:
             doc, warning = read_document(path, doc_id)
         except InputError as exc:
@@ -189,4 +211,63 @@ def read_paths(paths: Iterable[str], extensions: Sequence[str] = DEFAULT_EXTENSI
         if warning:
             warnings.append(InputProblem(doc_id, warning))
         docs.append(doc)
-    return ReadOutcome(tuple(docs), tuple(errors), tuple(warnings))
+    docs, dup_errors = _drop_duplicate_ids(docs)
+    errors.extend(dup_errors)
+    return ReadOutcome(tuple(sorted(docs, key=lambda d: d.id)), tuple(errors), tuple(warnings))
+
+
+def _drop_duplicate_ids(docs: list[Document]) -> tuple[list[Document], list[InputProblem]]:
+    """Keep the first document of each id; later ones are errors."""
+    seen: set[str] = set()
+    kept: list[Document] = []
+    errors: list[InputProblem] = []
+    for d in docs:
+        if d.id in seen:
+            errors.append(InputProblem(d.id, f"duplicate document id (also in {d.path or 'another input'}); skipped"))
+            continue
+        seen.add(d.id)
+        kept.append(d)
+    return kept, errors
+
+
+def read_structured(path: str, file_id: str, options: ReaderOptions) -> StructuredRead:
+    """Read a JSON Lines, feed or HTML file into documents.
+
+    Args:
+        path: The file.
+        file_id: The file's id (the document id of an HTML page).
+        options: Reader options.
+
+    Returns:
+        A :class:`~dedup.io.sources.StructuredRead`.
+
+    Raises:
+        MissingDependencyError: The reader's extra is not installed.
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        mtime = os.stat(path).st_mtime
+    except OSError as exc:
+        return StructuredRead([], [InputProblem(file_id, exc.strerror or str(exc))], [])
+    if not data.strip():
+        return StructuredRead([], [InputProblem(file_id, "empty file")], [])
+    kind = reader_kind(path)
+    if kind == "feed":
+        from .feeds import read_feed
+
+        return read_feed(data, path, file_id)
+    try:
+        text, warning = decode_bytes(data, path)
+    except InputError as exc:
+        return StructuredRead([], [InputProblem(file_id, exc.reason)], [])
+    warnings = [InputProblem(file_id, warning)] if warning else []
+    if kind == "jsonl":
+        from .jsonl import read_jsonl
+
+        sub = read_jsonl(text, path, file_id, options)
+    else:
+        from .html import read_html
+
+        sub = read_html(text, path, file_id, mtime)
+    return StructuredRead(sub.documents, sub.errors, warnings + sub.warnings)

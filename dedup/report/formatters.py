@@ -165,3 +165,10 @@ def format_result(result: ScanResult, fmt: str, **options: Any) -> str:
         KeyError: On an unknown format name.
     """
     return FORMATS[fmt](result, **options)
+
+
+# CI formats (GitHub Actions annotations, SARIF 2.1.0) live in their own module.
+from .ci import to_github, to_sarif  # noqa: E402
+
+FORMATS["github"] = to_github
+FORMATS["sarif"] = to_sarif

@@ -87,7 +87,7 @@ def get_session(options: SparkOptions | None = None) -> tuple[Any, bool]:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise MissingDependencyError("pyspark", "install it with: pip install 'dedup[spark]'") from None
+        raise MissingDependencyError("the Spark job needs pyspark: pip install 'dedup[spark]'") from None
     active = SparkSession.getActiveSession()
     if active is not None:
         return active, False
@@ -106,7 +106,7 @@ def get_session(options: SparkOptions | None = None) -> tuple[Any, bool]:
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # pyspark raises plain/runtime errors when the JVM cannot start
-        raise MissingDependencyError("a Java runtime for Spark", f"Spark could not start ({exc})") from None
+        raise MissingDependencyError(f"Spark could not start (it needs Java 17+ on PATH or JAVA_HOME): {exc}") from None
     session.sparkContext.setLogLevel("ERROR")
     return session, True
 

@@ -1,0 +1,171 @@
+"""Benchmark: incremental adds and checks on a persistent index of >= 100,000 paragraphs.
+
+Documents are synthesised from the sentences of the Lee background corpus
+(``../shared/eval-data/lee/lee_background.cor``, real news text): each document
+has 8-12 paragraphs of 3-5 sentences drawn with a seeded RNG, so paragraphs are
+realistic news prose, mostly distinct, with sentences recurring across
+documents as in syndicated news.
+
+Measured, in one run:
+
+* time to add each batch of 1,000 documents, against the index size before it
+  (the first batch goes into an empty index: the "1,000 docs cost" reference);
+* time to check 1,000 new documents (50 of them re-published copies of indexed
+  documents with one paragraph rewritten) at several index sizes;
+* bytes on disk per indexed paragraph (after a WAL checkpoint);
+* time to open the full index (including ``PRAGMA quick_check``).
+
+Usage::
+
+    PYTHONPATH=. python benchmarks/bench_index.py [--batches 11] [--out benchmarks/results_index.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from dedup.check import Index, check  # noqa: E402
+from dedup.config import Config  # noqa: E402
+from dedup.models import Document  # noqa: E402
+
+LEE = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "eval-data", "lee", "lee_background.cor")
+DOCS_PER_BATCH = 1000
+
+
+def sentences(path: str) -> list[str]:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        text = fh.read()
+    out = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) >= 6]
+    return sorted(set(out))
+
+
+def make_doc(rng: random.Random, pool: list[str], doc_id: str) -> Document:
+    paras = []
+    for _ in range(rng.randint(8, 12)):
+        paras.append(" ".join(rng.choice(pool) for _ in range(rng.randint(3, 5))))
+    return Document(doc_id, "\n\n".join(paras) + "\n")
+
+
+def republish(rng: random.Random, pool: list[str], doc: Document, doc_id: str) -> Document:
+    paras = doc.text.strip().split("\n\n")
+    paras[rng.randrange(len(paras))] = " ".join(rng.choice(pool) for _ in range(4))
+    return Document(doc_id, "Reprinted from our partners\n\n" + "\n\n".join(paras) + "\n")
+
+
+def disk_bytes(path: str) -> int:
+    return sum(os.path.getsize(p) for p in (path, path + "-wal", path + "-shm") if os.path.exists(p))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--batches", type=int, default=11, help="batches of 1,000 documents to add")
+    ap.add_argument("--check-at", default="1,6,11", help="batch counts after which to time a check")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results_index.json"))
+    ap.add_argument("--seed", type=int, default=2024)
+    args = ap.parse_args()
+    if not os.path.exists(LEE):
+        sys.exit(f"missing {LEE}")
+    pool = sentences(LEE)
+    rng = random.Random(args.seed)
+    check_at = {int(x) for x in args.check_at.split(",")}
+    cfg = Config()
+    tmp = tempfile.mkdtemp(prefix="dedup-bench-")
+    path = os.path.join(tmp, "bench.dedup")
+    indexed: list[Document] = []
+    adds = []
+    checks = []
+    print(f"sentence pool: {len(pool)}; index: {path}")
+    with Index.open(path, cfg) as idx:
+        for b in range(args.batches):
+            batch = [make_doc(rng, pool, f"b{b:02d}/d{i:04d}") for i in range(DOCS_PER_BATCH)]
+            before = idx.info()
+            t = time.perf_counter()
+            stats = idx.add(batch)
+            dt = time.perf_counter() - t
+            assert len(stats.added) == DOCS_PER_BATCH
+            indexed.extend(batch)
+            after = idx.info()
+            adds.append(
+                {
+                    "batch": b + 1,
+                    "index_paragraphs_before": before.paragraphs,
+                    "index_documents_before": before.documents,
+                    "new_paragraphs": after.paragraphs - before.paragraphs,
+                    "seconds": round(dt, 3),
+                }
+            )
+            print(f"add #{b + 1}: index {before.paragraphs:>7} paragraphs -> +{DOCS_PER_BATCH} docs in {dt:.2f}s")
+            if b + 1 in check_at:
+                crng = random.Random(args.seed + b)
+                originals = crng.sample(indexed, 50)
+                new = [republish(crng, pool, d, f"new/r{i:03d}") for i, d in enumerate(originals)]
+                new += [make_doc(crng, pool, f"new/f{i:04d}") for i in range(DOCS_PER_BATCH - len(new))]
+                t = time.perf_counter()
+                res = check(new, idx)
+                dt = time.perf_counter() - t
+                hit = sum(1 for i in range(50) if f"new/r{i:03d}" in {x for f in res.findings for x in (f.a, f.b)})
+                checks.append(
+                    {
+                        "after_batch": b + 1,
+                        "index_paragraphs": after.paragraphs,
+                        "new_documents": len(new),
+                        "seconds": round(dt, 3),
+                        "republished_found": hit,
+                        "findings": len(res.findings),
+                        "indexed_documents_in_result": sum(1 for d in res.result.documents if d.meta.get("indexed")),
+                    }
+                )
+                print(
+                    f"check 1,000 new vs {after.paragraphs:>7} paragraphs: {dt:.2f}s, "
+                    f"{hit}/50 re-published found, {len(res.findings)} findings"
+                )
+        idx.store.checkpoint()  # type: ignore[attr-defined]
+        info = idx.info()
+    size = disk_bytes(path)
+    t = time.perf_counter()
+    with Index.open(path, cfg, verify="quick"):
+        pass
+    open_quick = time.perf_counter() - t
+    t = time.perf_counter()
+    with Index.open(path, cfg, verify="none"):
+        pass
+    open_none = time.perf_counter() - t
+    first, last = adds[0]["seconds"], adds[-1]["seconds"]
+    result = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "corpus": "lee_background.cor sentences recombined (seeded)",
+        "settings": cfg.to_dict(),
+        "final_index": {
+            "documents": info.documents,
+            "paragraphs": info.paragraphs,
+            "distinct_paragraphs": info.groups,
+            "band_entries": info.band_entries,
+            "bytes_on_disk": size,
+            "bytes_per_paragraph": round(size / max(1, info.paragraphs), 1),
+        },
+        "adds": adds,
+        "add_ratio_last_vs_first": round(last / first, 2),
+        "checks": checks,
+        "open_seconds_quick_check": round(open_quick, 3),
+        "open_seconds_no_check": round(open_none, 3),
+    }
+    with open(args.out, "w", encoding="utf-8") as fh:
+        json.dump(result, fh, indent=2)
+        fh.write("\n")
+    print(json.dumps({k: result[k] for k in ("final_index", "add_ratio_last_vs_first")}, indent=2))
+    print(f"open: quick_check {open_quick:.2f}s, none {open_none:.3f}s; wrote {args.out}")
+    os.remove(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,569 @@
+"""The SQLite index store (stdlib ``sqlite3``, one file, WAL mode).
+
+Schema (version 1)::
+
+    meta(key TEXT PRIMARY KEY, value TEXT)            format, schema version,
+                                                      settings (JSON), LSH shape
+    docs(id INTEGER PRIMARY KEY, doc_id TEXT UNIQUE, path, title, date, mtime,
+         source, content_hash BLOB, chars, paragraphs, meta TEXT (JSON),
+         text BLOB (zlib-compressed UTF-8), add_seq)
+    groups(id INTEGER PRIMARY KEY, key BLOB UNIQUE, shingles BLOB, signature BLOB)
+    occ(doc, ordinal, start, end, ntokens, grp)       PRIMARY KEY (doc, ordinal)
+    bands(band, key, grp)                             PRIMARY KEY (band, key, grp)
+
+Arrays are raw little-endian bytes (shingles ``<u8``, signatures ``<u4``),
+read back with ``np.frombuffer`` and an explicit dtype; band keys are stored
+as signed 64-bit integers (the uint64 bit pattern). Nothing is pickled.
+
+Every write runs in one ``BEGIN IMMEDIATE`` transaction: two processes adding
+at once take turns (the second waits up to ``timeout`` seconds for the write
+lock), and a crash or kill mid-add leaves the last committed state, because
+SQLite discards an uncommitted transaction when the file is next opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import sys
+import time
+import zlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import IndexCorruptError, IndexStoreError
+from ..lsh import band_keys as compute_band_keys
+from ..shingle import ShingleBatch
+from .base import AddBatch, AddStats, IndexInfo, IndexStore, StoredDocument, StoredOccurrences
+
+__all__ = ["SCHEMA_VERSION", "SQLiteStore"]
+
+#: Version of the table layout.
+SCHEMA_VERSION = 1
+_FORMAT = "dedup-index"
+
+#: Test hook: seconds to sleep inside the add transaction between chunks of
+#: documents (used by the crash test to kill a writer mid-add).
+_DELAY_ENV = "DEDUP_TEST_ADD_DELAY"
+_CHUNK_DOCS = 256
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE docs(
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL UNIQUE,
+    path TEXT, title TEXT, date TEXT, mtime REAL, source TEXT,
+    content_hash BLOB NOT NULL,
+    chars INTEGER NOT NULL,
+    paragraphs INTEGER NOT NULL,
+    meta TEXT NOT NULL,
+    text BLOB NOT NULL,
+    add_seq INTEGER NOT NULL
+);
+CREATE INDEX docs_hash ON docs(content_hash);
+CREATE TABLE groups(
+    id INTEGER PRIMARY KEY,
+    key BLOB NOT NULL UNIQUE,
+    shingles BLOB NOT NULL,
+    signature BLOB NOT NULL
+);
+CREATE TABLE occ(
+    doc INTEGER NOT NULL,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    ntokens INTEGER NOT NULL,
+    grp INTEGER NOT NULL,
+    PRIMARY KEY (doc, ordinal)
+) WITHOUT ROWID;
+CREATE INDEX occ_grp ON occ(grp);
+CREATE TABLE bands(
+    band INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    grp INTEGER NOT NULL,
+    PRIMARY KEY (band, key, grp)
+) WITHOUT ROWID;
+"""
+
+_TABLES = ("meta", "docs", "groups", "occ", "bands")
+
+
+def _u8_bytes(a: np.ndarray) -> bytes:
+    return np.ascontiguousarray(a, dtype="<u8").tobytes()
+
+
+def _u4_bytes(a: np.ndarray) -> bytes:
+    return np.ascontiguousarray(a, dtype="<u4").tobytes()
+
+
+def _signed(keys: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)
+
+
+class SQLiteStore(IndexStore):
+    """An :class:`~dedup.store.base.IndexStore` in one SQLite file.
+
+    Args:
+        path: The index file.
+        create: Create the file when it does not exist (else raise).
+        timeout: Seconds a writer waits for another writer's lock.
+        verify: ``"quick"`` runs ``PRAGMA quick_check`` on open, ``"full"``
+            ``PRAGMA integrity_check``, ``"none"`` only checks the schema.
+
+    Raises:
+        IndexStoreError: The file does not exist and ``create`` is false.
+        IndexCorruptError: The file is damaged, truncated or not an index.
+    """
+
+    backend = "sqlite"
+
+    def __init__(self, path: str, create: bool = True, timeout: float = 60.0, verify: str = "quick") -> None:
+        self.path = path
+        exists = os.path.exists(path)
+        if not exists and not create:
+            raise IndexStoreError(f"{path}: no such index")
+        if exists and os.path.isdir(path):
+            raise IndexStoreError(f"{path}: is a folder, not an index file")
+        try:
+            self._db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise IndexStoreError(f"{path}: cannot open index: {exc}") from None
+        try:
+            self._setup(exists and os.path.getsize(path) > 0, verify)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise IndexCorruptError(f"{path}: not a dedup index or damaged ({exc})") from None
+        except BaseException:
+            self._db.close()
+            raise
+
+    # -- setup -----------------------------------------------------------
+
+    def _setup(self, existed: bool, verify: str) -> None:
+        db = self._db
+        db.execute("PRAGMA busy_timeout = 60000")
+        if existed:
+            if verify in ("quick", "full"):
+                self._integrity(verify == "full")
+            self._check_schema()
+            db.execute("PRAGMA journal_mode = WAL")
+        else:
+            db.execute("PRAGMA journal_mode = WAL")
+            with self._write():
+                # Another process may have created it since we looked.
+                if not self._has_meta():
+                    for stmt in _SCHEMA.split(";"):
+                        if stmt.strip():
+                            db.execute(stmt)
+                    db.executemany(
+                        "INSERT INTO meta(key, value) VALUES (?, ?)",
+                        [("format", _FORMAT), ("schema_version", str(SCHEMA_VERSION)), ("adds", "0")],
+                    )
+            self._check_schema()
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = OFF")
+
+    def _has_meta(self) -> bool:
+        row = self._db.execute("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+        return bool(row[0])
+
+    def _check_schema(self) -> None:
+        names = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not set(_TABLES) <= names:
+            raise IndexCorruptError(f"{self.path}: not a dedup index (tables missing)")
+        meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("format") != _FORMAT:
+            raise IndexCorruptError(f"{self.path}: not a dedup index")
+        version = meta.get("schema_version")
+        if version != str(SCHEMA_VERSION):
+            raise IndexCorruptError(
+                f"{self.path}: index schema version {version} is not supported (this dedup reads {SCHEMA_VERSION})"
+            )
+
+    def _integrity(self, full: bool) -> None:
+        pragma = "integrity_check" if full else "quick_check"
+        rows = self._db.execute(f"PRAGMA {pragma}").fetchall()
+        if [r[0] for r in rows] != ["ok"]:
+            detail = "; ".join(str(r[0]) for r in rows[:3])
+            raise IndexCorruptError(f"{self.path}: index is damaged ({detail})")
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            msg = str(exc)
+            if "malformed" in msg or "not a database" in msg or "corrupt" in msg:
+                raise IndexCorruptError(f"{self.path}: index is damaged ({msg})") from None
+            raise IndexStoreError(f"{self.path}: {msg}") from None
+
+    # -- settings ----------------------------------------------------------
+
+    def get_settings(self) -> dict[str, Any] | None:
+        with self._errors():
+            value = self._meta("settings")
+        if value is None:
+            return None
+        try:
+            settings = json.loads(value)
+        except ValueError:
+            raise IndexCorruptError(f"{self.path}: stored settings are not valid JSON") from None
+        if not isinstance(settings, dict):
+            raise IndexCorruptError(f"{self.path}: stored settings are not an object")
+        return settings
+
+    def lsh_shape(self) -> tuple[int, int] | None:
+        """The stored ``(bands, rows)``, or ``None`` before settings are set."""
+        value = self._meta("lsh")
+        if value is None:
+            return None
+        bands, rows = json.loads(value)
+        return int(bands), int(rows)
+
+    def set_settings(self, settings: dict[str, Any], bands: int, rows: int) -> None:
+        with self._errors(), self._write():
+            if self._meta("settings") is not None:
+                raise IndexStoreError(f"{self.path}: settings are already recorded")
+            self._db.executemany(
+                "INSERT INTO meta(key, value) VALUES (?, ?)",
+                [("settings", json.dumps(settings, sort_keys=True)), ("lsh", json.dumps([bands, rows]))],
+            )
+
+    # -- writing -------------------------------------------------------------
+
+    def add(self, batch: AddBatch, replace: bool = True) -> AddStats:
+        with self._errors():
+            return self._add(batch, replace)
+
+    def _add(self, batch: AddBatch, replace: bool) -> AddStats:
+        db = self._db
+        delay = float(os.environ.get(_DELAY_ENV, "0") or 0)
+        n_docs = len(batch.documents)
+        # Occurrence rows of each batch document, in order.
+        order = np.argsort(batch.occ_doc, kind="stable")
+        counts = np.bincount(batch.occ_doc, minlength=n_docs) if n_docs else np.zeros(0, dtype=np.int64)
+        bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        added: list[str] = []
+        replaced: list[str] = []
+        unchanged: list[str] = []
+        with self._write():
+            seq = int(self._meta("adds") or 0) + 1
+            # 1. Which documents go in (removing replaced versions first).
+            inserting: list[int] = []
+            for di, doc in enumerate(batch.documents):
+                old = db.execute("SELECT id, content_hash FROM docs WHERE doc_id = ?", (doc.id,)).fetchone()
+                if old is not None:
+                    if bytes(old[1]) == doc.content_hash or not replace:
+                        unchanged.append(doc.id)
+                        continue
+                    self._remove_rowid(int(old[0]))
+                    replaced.append(doc.id)
+                else:
+                    added.append(doc.id)
+                inserting.append(di)
+            # 2. Store group id of every batch group those documents use (new groups inserted).
+            used = np.zeros(len(batch.group_keys), dtype=bool)
+            for di in inserting:
+                used[batch.occ_group[order[bounds[di] : bounds[di + 1]]]] = True
+            gid_of = self._resolve_groups(batch, np.nonzero(used)[0])
+            # 3. Documents and occurrences, in chunks.
+            for first in range(0, len(inserting), _CHUNK_DOCS):
+                occ_parts: list[np.ndarray] = []
+                for di in inserting[first : first + _CHUNK_DOCS]:
+                    doc = batch.documents[di]
+                    cur = db.execute(
+                        "INSERT INTO docs(doc_id, path, title, date, mtime, source, content_hash, chars, "
+                        "paragraphs, meta, text, add_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            doc.id,
+                            doc.path,
+                            doc.title,
+                            doc.date,
+                            doc.mtime,
+                            doc.source,
+                            doc.content_hash,
+                            len(doc.text),
+                            doc.paragraphs,
+                            json.dumps(doc.meta, sort_keys=True, ensure_ascii=False),
+                            zlib.compress(doc.text.encode("utf-8"), 6),
+                            seq,
+                        ),
+                    )
+                    rowid = int(cur.lastrowid)  # type: ignore[arg-type]
+                    rows = order[bounds[di] : bounds[di + 1]]
+                    occ_parts.append(
+                        np.stack(
+                            [
+                                np.full(len(rows), rowid, dtype=np.int64),
+                                batch.occ_ordinal[rows],
+                                batch.occ_start[rows],
+                                batch.occ_end[rows],
+                                batch.occ_ntokens[rows],
+                                gid_of[batch.occ_group[rows]],
+                            ],
+                            axis=1,
+                        )
+                    )
+                if occ_parts:
+                    occ = np.concatenate(occ_parts).astype(np.int64)
+                    db.executemany(
+                        'INSERT INTO occ(doc, ordinal, start, "end", ntokens, grp) VALUES (?,?,?,?,?,?)', occ.tolist()
+                    )
+                if delay > 0:
+                    done = min(len(inserting), first + _CHUNK_DOCS)
+                    sys.stderr.write(f"dedup-test: in transaction after {done} docs\n")
+                    sys.stderr.flush()
+                    time.sleep(delay)
+            db.execute("UPDATE meta SET value = ? WHERE key = 'adds'", (str(seq),))
+        return AddStats(tuple(added), tuple(replaced), tuple(unchanged))
+
+    def _resolve_groups(self, batch: AddBatch, needed: np.ndarray) -> np.ndarray:
+        """Store ids of batch groups (inserting the new ones with their band keys).
+
+        Runs inside the write transaction, so explicit ids from ``max(id) + 1`` are safe.
+        """
+        db = self._db
+        gid_of = np.full(len(batch.group_keys), -1, dtype=np.int64)
+        keys = [batch.group_keys[int(g)] for g in needed]
+        existing: dict[bytes, int] = {}
+        for chunk in _chunks(keys, 500):
+            q = f"SELECT id, key FROM groups WHERE key IN ({','.join('?' * len(chunk))})"
+            existing.update((bytes(k), int(i)) for i, k in db.execute(q, chunk))
+        missing = [int(g) for g, k in zip(needed.tolist(), keys) if k not in existing]
+        for g, k in zip(needed.tolist(), keys):
+            if k in existing:
+                gid_of[g] = existing[k]
+        if missing:
+            next_id = int(db.execute("SELECT coalesce(max(id), 0) FROM groups").fetchone()[0]) + 1
+            new_ids = np.arange(next_id, next_id + len(missing), dtype=np.int64)
+            gid_of[missing] = new_ids
+            db.executemany(
+                "INSERT INTO groups(id, key, shingles, signature) VALUES (?, ?, ?, ?)",
+                (
+                    (gid, batch.group_keys[g], _u8_bytes(batch.shingles.get(g)), _u4_bytes(batch.signatures[g]))
+                    for gid, g in zip(new_ids.tolist(), missing)
+                ),
+            )
+            bk = _signed(batch.band_keys[missing])
+            n_bands = bk.shape[1]
+            db.executemany(
+                "INSERT OR IGNORE INTO bands(band, key, grp) VALUES (?, ?, ?)",
+                zip(
+                    np.tile(np.arange(n_bands), len(missing)).tolist(),
+                    bk.reshape(-1).tolist(),
+                    np.repeat(new_ids, n_bands).tolist(),
+                ),
+            )
+        return gid_of
+
+    def _remove_rowid(self, rowid: int) -> None:
+        db = self._db
+        grps = sorted({r[0] for r in db.execute("SELECT grp FROM occ WHERE doc = ?", (rowid,))})
+        db.execute("DELETE FROM occ WHERE doc = ?", (rowid,))
+        db.execute("DELETE FROM docs WHERE id = ?", (rowid,))
+        shape = self.lsh_shape()
+        for gid in grps:
+            if db.execute("SELECT 1 FROM occ WHERE grp = ? LIMIT 1", (gid,)).fetchone() is not None:
+                continue
+            row = db.execute("SELECT signature FROM groups WHERE id = ?", (gid,)).fetchone()
+            if row is not None and shape is not None:
+                sig = np.frombuffer(row[0], dtype="<u4").astype(np.uint32)[None, :]
+                keys = _signed(compute_band_keys(sig, shape[0], shape[1])[0]).tolist()
+                db.executemany(
+                    "DELETE FROM bands WHERE band = ? AND key = ? AND grp = ?",
+                    [(b, k, gid) for b, k in enumerate(keys)],
+                )
+            db.execute("DELETE FROM groups WHERE id = ?", (gid,))
+
+    def remove(self, doc_ids: Sequence[str]) -> list[str]:
+        removed: list[str] = []
+        with self._errors(), self._write():
+            for doc_id in sorted(set(doc_ids)):
+                row = self._db.execute("SELECT id FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
+                if row is None:
+                    continue
+                self._remove_rowid(int(row[0]))
+                removed.append(doc_id)
+        return removed
+
+    # -- querying --------------------------------------------------------------
+
+    def query_bands(self, band_keys: np.ndarray) -> np.ndarray:
+        n, bands = band_keys.shape if band_keys.ndim == 2 else (0, 0)
+        if n == 0:
+            return np.empty((0, 2), dtype=np.int64)
+        signed = _signed(band_keys)
+        found: list[tuple[int, int]] = []
+        with self._errors():
+            for band in range(bands):
+                col = signed[:, band]
+                uniq, inverse = np.unique(col, return_inverse=True)
+                hits = self._db.execute(
+                    "SELECT key, grp FROM bands WHERE band = ? AND key IN (SELECT value FROM json_each(?))",
+                    (band, json.dumps(uniq.tolist())),
+                ).fetchall()
+                if not hits:
+                    continue
+                arr = np.array(hits, dtype=np.int64)
+                # Expand each matched key to every query row holding it.
+                pos = np.searchsorted(uniq, arr[:, 0])
+                rows_by_key = np.argsort(inverse, kind="stable")
+                starts = np.searchsorted(inverse[rows_by_key], pos, side="left")
+                ends = np.searchsorted(inverse[rows_by_key], pos, side="right")
+                for (s, e), grp in zip(zip(starts.tolist(), ends.tolist()), arr[:, 1].tolist()):
+                    found.extend((int(r), grp) for r in rows_by_key[s:e].tolist())
+        if not found:
+            return np.empty((0, 2), dtype=np.int64)
+        arr = np.unique(np.array(found, dtype=np.int64), axis=0)
+        return arr
+
+    def groups(self, group_ids: Sequence[int]) -> tuple[list[bytes], ShingleBatch, np.ndarray]:
+        ids = [int(g) for g in group_ids]
+        found: dict[int, tuple[bytes, bytes, bytes]] = {}
+        with self._errors():
+            for chunk in _chunks(sorted(set(ids)), 500):
+                q = f"SELECT id, key, shingles, signature FROM groups WHERE id IN ({','.join('?' * len(chunk))})"
+                for gid, key, sh, sig in self._db.execute(q, chunk):
+                    found[int(gid)] = (bytes(key), sh, sig)
+        missing = [g for g in ids if g not in found]
+        if missing:
+            raise IndexCorruptError(f"{self.path}: paragraph group(s) {missing[:5]} missing")
+        keys = [found[g][0] for g in ids]
+        arrays = [np.frombuffer(found[g][1], dtype="<u8").astype(np.uint64) for g in ids]
+        sizes = np.array([len(a) for a in arrays], dtype=np.int64)
+        offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        hashes = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint64)
+        sigs = (
+            np.stack([np.frombuffer(found[g][2], dtype="<u4").astype(np.uint32) for g in ids])
+            if ids
+            else np.empty((0, 0), dtype=np.uint32)
+        )
+        return keys, ShingleBatch(hashes, offsets), sigs
+
+    def documents_with_groups(self, group_ids: Sequence[int]) -> list[str]:
+        out: set[str] = set()
+        with self._errors():
+            for chunk in _chunks(sorted({int(g) for g in group_ids}), 500):
+                q = (
+                    "SELECT DISTINCT d.doc_id FROM occ AS o JOIN docs AS d ON d.id = o.doc "
+                    f"WHERE o.grp IN ({','.join('?' * len(chunk))})"
+                )
+                out.update(r[0] for r in self._db.execute(q, chunk))
+        return sorted(out)
+
+    def documents_with_hashes(self, content_hashes: Sequence[bytes]) -> list[str]:
+        out: set[str] = set()
+        with self._errors():
+            for chunk in _chunks(sorted(set(content_hashes)), 500):
+                q = f"SELECT doc_id FROM docs WHERE content_hash IN ({','.join('?' * len(chunk))})"
+                out.update(r[0] for r in self._db.execute(q, chunk))
+        return sorted(out)
+
+    def load_documents(self, doc_ids: Sequence[str]) -> StoredOccurrences:
+        db = self._db
+        docs: list[StoredDocument] = []
+        cols: list[list[int]] = [[], [], [], [], [], []]
+        with self._errors():
+            for doc_id in sorted(set(doc_ids)):
+                row = db.execute(
+                    "SELECT id, path, title, date, mtime, source, content_hash, paragraphs, meta, text "
+                    "FROM docs WHERE doc_id = ?",
+                    (doc_id,),
+                ).fetchone()
+                if row is None:
+                    continue
+                rowid, path, title, date, mtime, source, chash, paragraphs, meta, text = row
+                try:
+                    decoded = zlib.decompress(text).decode("utf-8")
+                    meta_d = json.loads(meta)
+                except (zlib.error, UnicodeDecodeError, ValueError) as exc:
+                    raise IndexCorruptError(f"{self.path}: stored document {doc_id!r} is damaged ({exc})") from None
+                di = len(docs)
+                docs.append(
+                    StoredDocument(
+                        id=doc_id,
+                        text=decoded,
+                        path=path,
+                        date=date,
+                        mtime=mtime,
+                        title=title,
+                        source=source,
+                        content_hash=bytes(chash),
+                        paragraphs=int(paragraphs),
+                        meta=meta_d,
+                    )
+                )
+                for ordinal, start, end, ntokens, grp in db.execute(
+                    'SELECT ordinal, start, "end", ntokens, grp FROM occ WHERE doc = ? ORDER BY ordinal', (rowid,)
+                ):
+                    for col, v in zip(cols, (di, ordinal, start, end, ntokens, grp)):
+                        col.append(int(v))
+        arrs = [np.array(c, dtype=np.int64) for c in cols]
+        return StoredOccurrences(tuple(docs), *arrs)
+
+    def document_ids(self) -> list[str]:
+        with self._errors():
+            return [r[0] for r in self._db.execute("SELECT doc_id FROM docs ORDER BY doc_id")]
+
+    def info(self) -> IndexInfo:
+        db = self._db
+        with self._errors():
+            counts = {
+                t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("docs", "occ", "groups", "bands")
+            }
+            adds = int(self._meta("adds") or 0)
+        size = sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
+        return IndexInfo(
+            path=self.path,
+            backend=self.backend,
+            schema_version=SCHEMA_VERSION,
+            settings=self.get_settings() or {},
+            documents=counts["docs"],
+            paragraphs=counts["occ"],
+            groups=counts["groups"],
+            band_entries=counts["bands"],
+            adds=adds,
+            size_bytes=size,
+        )
+
+    def check_integrity(self, full: bool = False) -> None:
+        try:
+            self._integrity(full)
+            self._check_schema()
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorruptError(f"{self.path}: index is damaged ({exc})") from None
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the main file (smaller on disk)."""
+        with self._errors():
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
