@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..cluster import CLUSTER_KINDS, choose_canonical
+from ..cluster import CLUSTER_KINDS, UnionFind, choose_canonical
 from ..config import Config
 from ..lsh import band_keys, lsh_params
 from ..match import ParagraphMatches, build_passages, classify_pairs, verify
@@ -294,22 +294,34 @@ def connected_components(edges: Any, partitions: int, max_rounds: int = 200) -> 
     Raises:
         RuntimeError: The labels did not settle within ``max_rounds``.
     """
-    adj = edges.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).distinct(partitions).persist(_level())
+    adj = edges.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).distinct(partitions).partitionBy(partitions)
+    adj = adj.persist(_level())
     labels = adj.map(lambda e: (e[0], min(e[0], e[1]))).reduceByKey(min, partitions).persist(_level())
-    for rounds in range(1, max_rounds + 1):
+    for _ in range(max_rounds):
         spread = adj.join(labels, partitions).map(lambda kv: (kv[1][0], kv[1][1]))
-        step = labels.union(spread).reduceByKey(min, partitions)
+        step = labels.union(spread).reduceByKey(min, partitions).persist(_level())
         jumped = step.map(lambda vl: (vl[1], vl[0])).join(step, partitions).map(lambda kv: (kv[1][0], kv[1][1]))
         new = step.union(jumped).reduceByKey(min, partitions).persist(_level())
         changed = new.join(labels, partitions).filter(lambda kv: kv[1][0] != kv[1][1]).count()
+        step.unpersist()
         labels.unpersist()
         labels = new
-        if rounds % 8 == 0:
-            labels.localCheckpoint()
         if changed == 0:
             adj.unpersist()
             return labels
     raise RuntimeError(f"connected components did not settle in {max_rounds} rounds")
+
+
+def driver_components(edges: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Connected components of a (small) edge list with a union-find on the driver.
+
+    Returns:
+        ``(node, label)`` pairs, ``label`` being the smallest id of the component.
+    """
+    uf = UnionFind()
+    for a, b in edges:
+        uf.union(a, b)
+    return [(node, group[0]) for group in uf.groups() for node in group]
 
 
 def _cluster_first(item: tuple[Any, Iterable[str]]) -> Cluster:
@@ -326,7 +338,13 @@ def _cluster_policy(item: tuple[Any, Iterable[Document]], policy: str) -> Cluste
 # ---------------------------------------------------------------- the pipeline
 
 
-def run_pipeline(documents: Any, config: Config, partitions: int, docs_per_batch: int = 1000) -> PipelineResult:
+def run_pipeline(
+    documents: Any,
+    config: Config,
+    partitions: int,
+    docs_per_batch: int = 1000,
+    driver_cluster_edges: int = 1_000_000,
+) -> PipelineResult:
     """Run the dedup pipeline on an RDD of documents.
 
     Args:
@@ -334,13 +352,21 @@ def run_pipeline(documents: Any, config: Config, partitions: int, docs_per_batch
         config: Detection settings (the same as for ``dedup scan``).
         partitions: Partitions of every shuffle.
         docs_per_batch: Documents per ``prepare`` call inside a partition.
+        driver_cluster_edges: Up to this many duplicate/near-duplicate pairs,
+            clusters are found by a union-find on the driver (the edge list is
+            collected: about 250 bytes per edge, so 1,000,000 edges take about
+            250 MB of driver memory); above it, by min-label propagation in
+            Spark (:func:`connected_components`).
 
     Returns:
         Sorted RDDs of document summaries (dicts), passages, pairs and
         clusters, and counters.
     """
     prepared = documents.mapPartitions(lambda it: _prepare_partition(it, config, docs_per_batch)).persist(_level())
-    docrecs = prepared.filter(lambda r: r[0] == 0).map(lambda r: (r[1].id, r[1])).persist(_level())
+    # Tables joined more than once are hash-partitioned once and kept; the other side of
+    # each join is partitioned the same way, so PySpark's join does not reshuffle them.
+    docrecs = prepared.filter(lambda r: r[0] == 0).map(lambda r: (r[1].id, r[1])).partitionBy(partitions)
+    docrecs = docrecs.persist(_level())
     texts = (
         prepared.filter(lambda r: r[0] == 1)
         .map(lambda r: r[1])
@@ -357,11 +383,13 @@ def run_pipeline(documents: Any, config: Config, partitions: int, docs_per_batch
         .filter(lambda kv: len(kv[1]) > 1)
         .flatMap(_band_group_pairs)
         .distinct(partitions)
+        .partitionBy(partitions)
     )
     # Verify exact Jaccard on the shingle sets.
     verified = (
         candidates.join(shingles, partitions)
         .map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
+        .partitionBy(partitions)
         .join(shingles, partitions)
         .mapPartitions(lambda it: _verify_partition(it, config.threshold))
         .persist(_level())
@@ -376,8 +404,10 @@ def run_pipeline(documents: Any, config: Config, partitions: int, docs_per_batch
     identical = occurrences.filter(lambda kv: len(kv[1]) > 1).flatMap(_identical_matches)
     similar = (
         verified.map(lambda kv: (kv[0][0], (kv[0][1], kv[1])))
+        .partitionBy(partitions)
         .join(occurrences, partitions)
         .map(lambda kv: (kv[1][0][0], (kv[1][0][1], list(kv[1][1]))))
+        .partitionBy(partitions)
         .join(occurrences, partitions)
         .flatMap(_similar_matches)
     )
@@ -387,8 +417,10 @@ def run_pipeline(documents: Any, config: Config, partitions: int, docs_per_batch
     # Passages and pairs per document pair, on a two-document table.
     outputs = (
         doc_pairs.map(lambda kv: (kv[0][0], (kv[0][1], list(kv[1]))))
+        .partitionBy(partitions)
         .join(docrecs, partitions)
         .map(lambda kv: (kv[1][0][0], (kv[0], kv[1][0][1], kv[1][1])))
+        .partitionBy(partitions)
         .join(docrecs, partitions)
         .flatMap(lambda item: _doc_pair_outputs(item, config))
         .persist(_level())
@@ -400,7 +432,13 @@ def run_pipeline(documents: Any, config: Config, partitions: int, docs_per_batch
 
     # Clusters.
     edges = pairs.filter(lambda p: p.kind in CLUSTER_KINDS).map(lambda p: (p.a, p.b))
-    labels = connected_components(edges, partitions)
+    edges = edges.persist(_level())
+    n_edges = edges.count()
+    if n_edges <= driver_cluster_edges:
+        sc = documents.context
+        labels = sc.parallelize(driver_components(edges.collect()), max(1, min(partitions, n_edges)))
+    else:
+        labels = connected_components(edges, partitions)
     if config.canonical == "first":
         clusters = labels.map(lambda vl: (vl[1], vl[0])).groupByKey(partitions).map(_cluster_first)
     else:

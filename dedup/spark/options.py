@@ -44,6 +44,10 @@ class SparkOptions:
         docs_per_batch: Documents fingerprinted together inside a partition
             (bounds the memory of one ``prepare`` call).
         driver_memory: ``spark.driver.memory`` for a new local session.
+        driver_cluster_edges: Up to this many cluster edges (duplicate and
+            near-duplicate pairs) clusters are computed by a union-find on the
+            driver (about 250 MB per million edges); above it by min-label
+            propagation in Spark. 0 always uses Spark.
     """
 
     master: str = "local[*]"
@@ -56,6 +60,7 @@ class SparkOptions:
     overwrite: bool = False
     docs_per_batch: int = 1000
     driver_memory: str | None = None
+    driver_cluster_edges: int = 1_000_000
 
     def __post_init__(self) -> None:
         if self.input_format not in INPUT_FORMATS:
@@ -65,6 +70,9 @@ class SparkOptions:
             raise ConfigError(f"partitions must be an integer between 1 and 100000, got {self.partitions!r}")
         if isinstance(self.docs_per_batch, bool) or not isinstance(self.docs_per_batch, int) or self.docs_per_batch < 1:
             raise ConfigError(f"docs_per_batch must be a positive integer, got {self.docs_per_batch!r}")
+        e = self.driver_cluster_edges
+        if isinstance(e, bool) or not isinstance(e, int) or e < 0:
+            raise ConfigError(f"driver_cluster_edges must be a non-negative integer, got {e!r}")
         for name in ("master", "text_field", "id_field"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:

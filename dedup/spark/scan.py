@@ -274,7 +274,7 @@ def spark_scan(
         )
         if repeated:
             raise InputError(repeated[0], "duplicate document id")
-        result = run_pipeline(docs, config, partitions, options.docs_per_batch)
+        result = run_pipeline(docs, config, partitions, options.docs_per_batch, options.driver_cluster_edges)
 
         tmp = f"{out_dir}.tmp-{uuid.uuid4().hex[:12]}"
         os.makedirs(tmp)
