@@ -183,7 +183,7 @@ def scan(
 @click.option("--text-field", default="text", show_default=True, help="JSONL field / Parquet column with the text.")
 @click.option("--id-field", default="id", show_default=True, help="JSONL field / Parquet column with the document id.")
 @click.option("--date-field", default=None, help="JSONL field / Parquet column with an ISO date (optional).")
-@click.option("--master", default="local[*]", show_default=True, help="Spark master when no session is active.")
+@click.option("--master", default=None, help="Spark master (default: spark-submit's --master, else local[*]).")
 @click.option("--partitions", type=int, default=None, help="Shuffle partitions (default 2 x default parallelism).")
 @click.option("--driver-memory", default=None, help="spark.driver.memory for a new session, e.g. 4g.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
@@ -203,7 +203,7 @@ def spark_scan_command(
     text_field: str,
     id_field: str,
     date_field: str | None,
-    master: str,
+    master: str | None,
     partitions: int | None,
     driver_memory: str | None,
     overwrite: bool,

@@ -80,13 +80,14 @@ class DocRecord(NamedTuple):
 
 
 class PipelineResult(NamedTuple):
-    """The RDDs of a run (sorted) and its counters."""
+    """The RDDs of a run (sorted), its counters, and the intermediate RDDs it persisted."""
 
     documents: Any
     passages: Any
     pairs: Any
     clusters: Any
     counts: dict[str, int]
+    persisted: tuple[Any, ...] = ()
 
 
 # ---------------------------------------------------------------- stage 1: prepare
@@ -456,7 +457,8 @@ def run_pipeline(
         "distinct_paragraphs": texts.count(),
         "verified_text_pairs": verified.count(),
     }
-    return PipelineResult(doc_summaries, passages, pairs, clusters, counts)
+    persisted = (prepared, docrecs, texts, verified, occurrences, outputs, pairs, edges)
+    return PipelineResult(doc_summaries, passages, pairs, clusters, counts, persisted)
 
 
 def _doc_summary(rec: DocRecord) -> dict[str, Any]:

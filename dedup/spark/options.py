@@ -27,8 +27,9 @@ class SparkOptions:
     """How the Spark job reads input and partitions its work.
 
     Args:
-        master: Spark master URL used when no session is active
-            (``local[*]`` runs in this process's JVM with all cores).
+        master: Spark master URL used when no session is active; ``None``
+            takes the one ``spark-submit --master`` (or spark-defaults) set,
+            else ``local[*]`` (this process's JVM with all cores).
         partitions: Partitions of every shuffle; ``None`` uses twice
             ``defaultParallelism``.
         input_format: ``text`` (files and folders of ``.txt``/``.md``),
@@ -50,7 +51,7 @@ class SparkOptions:
             propagation in Spark. 0 always uses Spark.
     """
 
-    master: str = "local[*]"
+    master: str | None = None
     partitions: int | None = None
     input_format: InputFormat = "auto"
     text_field: str = "text"
@@ -73,7 +74,9 @@ class SparkOptions:
         e = self.driver_cluster_edges
         if isinstance(e, bool) or not isinstance(e, int) or e < 0:
             raise ConfigError(f"driver_cluster_edges must be a non-negative integer, got {e!r}")
-        for name in ("master", "text_field", "id_field"):
+        if self.master is not None and (not isinstance(self.master, str) or not self.master):
+            raise ConfigError(f"master must be a non-empty string or None, got {self.master!r}")
+        for name in ("text_field", "id_field"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{name} must be a non-empty string, got {value!r}")

@@ -91,14 +91,14 @@ def get_session(options: SparkOptions | None = None) -> tuple[Any, bool]:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active, False
-    builder = (
-        SparkSession.builder.master(options.master)
-        .appName("dedup-spark-scan")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.pyspark.python", sys.executable)
-        .config("spark.pyspark.driver.python", sys.executable)
-    )
+    # Under spark-submit the JVM already exists (it started this Python) and carries --master.
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ
+    builder = SparkSession.builder.appName("dedup-spark-scan").config("spark.ui.showConsoleProgress", "false")
+    master = options.master or (None if submitted else "local[*]")
+    if master is not None:
+        builder = builder.master(master)
+    if master is not None and master.startswith("local"):
+        builder = builder.config("spark.ui.enabled", "false").config("spark.pyspark.python", sys.executable)
     if options.partitions:
         builder = builder.config("spark.sql.shuffle.partitions", str(options.partitions))
     if options.driver_memory:
@@ -291,6 +291,9 @@ def spark_scan(
                 df = session.createDataFrame(rdd.map(rows[name]), schemas[name])
                 df.write.parquet(_uri(os.path.join(tmp, f"{name}.parquet")))
                 rdd.unpersist()
+            counts["persisted_bytes"] = _persisted_bytes(sc)
+            for rdd in result.persisted:
+                rdd.unpersist()
             summary = SparkScanSummary(
                 output=out_dir,
                 counts=counts,
@@ -311,6 +314,15 @@ def spark_scan(
     finally:
         if created:
             session.stop()
+
+
+def _persisted_bytes(sc: Any) -> int:
+    """Bytes (memory + disk) of the RDDs currently persisted in the session."""
+    try:
+        infos = sc._jsc.sc().getRDDStorageInfo()
+        return int(sum(i.memSize() + i.diskSize() for i in infos))
+    except Exception:  # a private API; the figure is informational only
+        return -1
 
 
 def _replace_dir(tmp: str, out_dir: str) -> None:
