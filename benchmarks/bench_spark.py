@@ -95,6 +95,7 @@ def shuffle_metrics(event_dir: str, group: str) -> dict[str, int]:
     stages: set[int] = set()
     written = records = read = 0
     tasks: list[dict] = []
+    names: dict[int, str] = {}
     files = [os.path.join(root, f) for root, _, names in os.walk(event_dir) for f in names if not f.startswith(".")]
     for path in sorted(files):
         if "appstatus" in os.path.basename(path):
@@ -107,16 +108,29 @@ def shuffle_metrics(event_dir: str, group: str) -> dict[str, int]:
                         stages.update(e.get("Stage IDs", []))
                 elif e["Event"] == "SparkListenerTaskEnd":
                     tasks.append(e)
+                elif e["Event"] == "SparkListenerStageSubmitted":
+                    info = e["Stage Info"]
+                    name = info.get("Stage Name", "")
+                    names[info["Stage ID"]] = name.split(" at ")[0] + " @ " + os.path.basename(name.split(" at ")[-1])
+    by_stage: dict[str, int] = {}
     for e in tasks:
         if e.get("Stage ID") not in stages:
             continue
         m = e.get("Task Metrics") or {}
         w = m.get("Shuffle Write Metrics") or {}
         r = m.get("Shuffle Read Metrics") or {}
+        key = names.get(e["Stage ID"], "?")
+        by_stage[key] = by_stage.get(key, 0) + int(w.get("Shuffle Bytes Written", 0))
         written += int(w.get("Shuffle Bytes Written", 0))
         records += int(w.get("Shuffle Records Written", 0))
         read += int(r.get("Remote Bytes Read", 0)) + int(r.get("Local Bytes Read", 0))
-    return {"shuffle_bytes_written": written, "shuffle_records_written": records, "shuffle_bytes_read": read}
+    top = dict(sorted(((k, v) for k, v in by_stage.items() if v), key=lambda kv: -kv[1])[:8])
+    return {
+        "shuffle_bytes_written": written,
+        "shuffle_batches_written": records,  # PySpark writes pickled batches, not single records
+        "shuffle_bytes_read": read,
+        "shuffle_bytes_by_stage": top,
+    }
 
 
 def main() -> None:

@@ -47,7 +47,7 @@ class SparkOptions:
         driver_memory: ``spark.driver.memory`` for a new local session.
         driver_cluster_edges: Up to this many cluster edges (duplicate and
             near-duplicate pairs) clusters are computed by a union-find on the
-            driver (about 250 MB per million edges); above it by min-label
+            driver (peak about 0.7 GB per million edges); above it by min-label
             propagation in Spark. 0 always uses Spark.
     """
 
