@@ -17,6 +17,7 @@ and call :meth:`Detector.run`.
 from .baseline import Baseline, Finding
 from .check import CheckResult, Index, check
 from .cluster import choose_canonical, clusters_from_pairs
+from .compare import CompareResult, Comparison, compare_paths
 from .config import Config
 from .detector import Detector, scan
 from .errors import (
@@ -30,17 +31,21 @@ from .errors import (
     MissingDependencyError,
 )
 from .io.readers import read_document, read_paths
-from .models import Cluster, Document, InputProblem, Match, Pair, Passage, ScanResult, Span
+from .models import Boilerplate, Cluster, Document, InputProblem, Match, Pair, Passage, ScanResult, Span
 from .normalize import normalize, tokens
 from .report.formatters import format_result
 from .segment import segment
+from .story import StoryModel
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Baseline",
+    "Boilerplate",
     "CheckResult",
     "Cluster",
+    "CompareResult",
+    "Comparison",
     "Config",
     "ConfigError",
     "DedupError",
@@ -60,10 +65,12 @@ __all__ = [
     "Passage",
     "ScanResult",
     "Span",
+    "StoryModel",
     "__version__",
     "check",
     "choose_canonical",
     "clusters_from_pairs",
+    "compare_paths",
     "format_result",
     "normalize",
     "read_document",

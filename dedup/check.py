@@ -32,12 +32,13 @@ from typing import Any, Literal
 import numpy as np
 
 from .baseline import Baseline, Finding
-from .cluster import clusters_from_pairs
+from .boilerplate import boilerplate_rows
+from .cluster import choose_canonical, clusters_from_pairs
 from .config import Config
 from .errors import IndexMismatchError, IndexStoreError, InputError
 from .lsh import band_keys, lsh_params
-from .match import build_passages, classify_pairs, jaccard, paragraph_matches
-from .models import Document, InputProblem, Pair, Passage, ScanResult
+from .match import ParagraphMatches, build_passages, classify_pairs, jaccard, paragraph_matches
+from .models import Cluster, Document, InputProblem, Pair, Passage, ScanResult
 from .paragraphs import ParagraphTable, prepare
 from .shingle import ShingleBatch
 from .store.base import AddBatch, AddStats, IndexInfo, IndexStore, StoredDocument, StoredOccurrences
@@ -196,7 +197,8 @@ class Index:
         """Fingerprint documents and add them in one transaction.
 
         Only the new documents are processed; the cost does not grow with the
-        index beyond its B-tree lookups.
+        index beyond its B-tree lookups. Documents are fingerprinted in pieces
+        of 2,000 (bounded memory) and committed together.
 
         Args:
             documents: Documents with unique ids.
@@ -210,8 +212,8 @@ class Index:
             InputError: Two documents share an id.
         """
         docs = _unique_sorted(documents)
-        batch = self._batch(docs)
-        return self.store.add(batch, replace=replace)
+        batches = (self._batch(docs[i : i + _ADD_BATCH]) for i in range(0, len(docs), _ADD_BATCH))
+        return self.store.add(batches, replace=replace)
 
     def _batch(self, docs: Sequence[Document]) -> AddBatch:
         table = prepare(docs, self.config)
@@ -266,7 +268,8 @@ class CheckResult:
     Attributes:
         result: Pairs, passages and clusters involving a new document, minus
             the ones the baseline accepts (same contract as a scan; indexed
-            documents that appear carry ``meta["indexed"] = True``).
+            documents that appear carry ``meta["indexed"] = True``, and a
+            cluster's canonical member is an indexed one when it has one).
         new_ids: Ids of the checked documents, sorted.
         findings: Findings that fail the check (not in the baseline), sorted.
         suppressed: Findings the baseline accepted, sorted.
@@ -403,6 +406,14 @@ def _candidate_documents(index: Index, table: ParagraphTable, exclude: set[str])
     return sorted(found - exclude)
 
 
+def _prefer_indexed(cluster: Cluster, documents: dict[str, Document], policy: str) -> Cluster:
+    """The canonical member of a cluster is an indexed (already published) one when there is one."""
+    indexed = [m for m in cluster.members if documents[m].meta.get("indexed")]
+    if not indexed:
+        return cluster
+    return Cluster(cluster.members, choose_canonical(indexed, documents, policy))
+
+
 def check(
     documents: Iterable[Document],
     index: Index,
@@ -447,9 +458,19 @@ def check(
         gsig = np.empty((0, cfg.num_perm), dtype=np.uint32)
     combined, all_ids = _combined_table(new_ids, table, loaded, gkeys, gsh, gsig, group_ids)
 
-    matches = paragraph_matches(combined, cfg)
+    # Boilerplate (navigation, footers) repeated across the new and the loaded indexed
+    # documents is left out of matches and pair scores, as in a scan.
+    bp_mask = boilerplate_rows(combined, cfg)
+    matches = paragraph_matches(combined, cfg, excluded_rows=bp_mask)
+    # Matches between two indexed documents can only build passages and pairs that are
+    # dropped below; leaving them out first changes nothing else (a pair's coverage
+    # only counts passages between its own two documents).
+    is_new = np.array([d in new_set for d in all_ids], dtype=bool)
+    if len(matches):
+        keep = is_new[combined.doc[matches.p]] | is_new[combined.doc[matches.q]]
+        matches = ParagraphMatches(matches.p[keep], matches.q[keep], matches.sim[keep], matches.exact[keep])
     passages, runs = build_passages(combined, matches, all_ids)
-    pairs = classify_pairs(combined, runs, all_ids, cfg)
+    pairs = classify_pairs(combined, runs, all_ids, cfg, excluded_rows=bp_mask)
 
     def involves_new(a: str, b: str) -> bool:
         return a in new_set or b in new_set
@@ -488,7 +509,9 @@ def check(
         meta = dict(sd.meta)
         meta["indexed"] = True
         out_docs[doc_id] = Document(sd.id, sd.text, path=sd.path, date=sd.date, mtime=sd.mtime, meta=meta)
-    clusters = clusters_from_pairs(kept_pairs, out_docs, cfg.canonical)
+    clusters = [
+        _prefer_indexed(c, out_docs, cfg.canonical) for c in clusters_from_pairs(kept_pairs, out_docs, cfg.canonical)
+    ]
     para_counts = dict(zip(all_ids, combined.doc_paragraphs))
     result = ScanResult(
         documents=tuple(out_docs[k] for k in sorted(out_docs)),

@@ -51,7 +51,7 @@ class UsageError(click.ClickException):
 
 def _settings_options(func: Any) -> Any:
     options = [
-        click.option("--threshold", type=float, default=None, help="Paragraph Jaccard threshold (default 0.5)."),
+        click.option("--threshold", type=float, default=None, help="Paragraph Jaccard threshold (default 0.3)."),
         click.option("--num-perm", type=int, default=None, help="MinHash permutations (default 128)."),
         click.option(
             "--shingle",
@@ -59,8 +59,14 @@ def _settings_options(func: Any) -> Any:
             default=None,
             help="Shingle kind: word n-grams (default) or char n-grams.",
         ),
-        click.option("--shingle-size", type=int, default=None, help="n of the n-grams (default 3 words / 5 chars)."),
+        click.option("--shingle-size", type=int, default=None, help="n of the n-grams (default 2 words / 5 chars)."),
         click.option("--min-tokens", type=int, default=None, help="Skip paragraphs with fewer words (default 3)."),
+        click.option(
+            "--min-shared",
+            type=int,
+            default=None,
+            help="Shingles two non-identical paragraphs must share to match (default 6).",
+        ),
         click.option(
             "--coverage-threshold",
             type=float,
@@ -74,6 +80,71 @@ def _settings_options(func: Any) -> Any:
             help="Which cluster member to keep (default first).",
         ),
         click.option("--seed", type=int, default=None, help="MinHash seed (default 1)."),
+    ]
+    for opt in reversed(options):
+        func = opt(func)
+    return func
+
+
+def _accuracy_options(func: Any) -> Any:
+    """Options of the same-story tier, rewrite passages and boilerplate."""
+    options = [
+        click.option(
+            "--story-threshold",
+            type=float,
+            default=None,
+            help="Story score (0..1) for same_story pairs (default 0.45).",
+        ),
+        click.option(
+            "--story-min-tfidf",
+            type=float,
+            default=None,
+            help="TF-IDF cosine a same_story pair must also reach (default 0.3).",
+        ),
+        click.option(
+            "--story-model",
+            type=click.Choice(["tfidf", "minilm"]),
+            default=None,
+            help="Story model: tfidf (default, numpy) or minilm (needs the embeddings extra).",
+        ),
+        click.option("--story/--no-story", "story", default=None, help="Run the same-story tier (default on)."),
+        click.option(
+            "--background",
+            "story_background",
+            type=click.Path(exists=True),
+            default=None,
+            help="Background corpus for story statistics: a file with one document per line, or a folder.",
+        ),
+        click.option(
+            "--near-threshold",
+            type=float,
+            default=None,
+            help="Char 7-gram Jaccard of rewritten paragraphs reported as near passages (default 0.3).",
+        ),
+        click.option(
+            "--near-containment",
+            type=float,
+            default=None,
+            help="Char 7-gram containment that also makes a near passage (default 0.6).",
+        ),
+        click.option(
+            "--boilerplate/--no-boilerplate",
+            "boilerplate",
+            default=None,
+            help="Detect boilerplate and leave it out of scores (default on).",
+        ),
+        click.option(
+            "--boilerplate-min-docs",
+            type=int,
+            default=None,
+            help="Documents a paragraph must repeat in to be boilerplate (default 4).",
+        ),
+        click.option(
+            "--boilerplate-max-shared",
+            type=float,
+            default=None,
+            help="Median share of other text those documents may share (default 0.5).",
+        ),
     ]
     for opt in reversed(options):
         func = opt(func)
@@ -141,6 +212,7 @@ def cli(ctx: click.Context) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Do not print per-file errors on stderr.")
 @_reader_options
 @_settings_options
+@_accuracy_options
 def scan(
     paths: Sequence[str],
     fmt: str,
@@ -165,9 +237,107 @@ def scan(
         det.add_paths(paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field))
     except DedupError as exc:
         raise UsageError(str(exc)) from None
-    result = det.run()
+    try:
+        result = det.run()
+    except DedupError as exc:
+        raise UsageError(str(exc)) from None
     _report_problems(result, quiet)
     _emit(format_result(result, fmt), output)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write to FILE (atomically).")
+@click.option("--quiet", "-q", is_flag=True, help="Do not print per-file errors on stderr.")
+@_settings_options
+@_accuracy_options
+def compare(files: Sequence[str], fmt: str, output: str | None, quiet: bool, **settings: Any) -> None:
+    """Score every pair among FILES: jaccard, containment, story, and shared passages.
+
+    Files are named by their paths as given.
+    """
+    from .compare import compare_paths
+    from .report.compare import format_comparison
+
+    if len(files) < 2:
+        raise UsageError("compare needs at least two files")
+    try:
+        result = compare_paths(files, _config(**settings))
+    except DedupError as exc:
+        raise UsageError(str(exc)) from None
+    _report_problems(result.scan, quiet)
+    _emit(format_comparison(result, fmt), output)
+
+
+_SHOW_STYLES: dict[str, dict[str, Any]] = {
+    "title": {"bold": True, "reverse": True},
+    "head": {"bold": True},
+    "dim": {"dim": True},
+    "del": {"fg": "red", "bold": True, "strikethrough": True},
+    "ins": {"fg": "green", "bold": True},
+}
+
+
+def _show_style(text: str, role: str) -> str:
+    return click.style(text, **_SHOW_STYLES.get(role, {}))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("a", type=click.Path(exists=True, dir_okay=False))
+@click.argument("b", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--layout",
+    type=click.Choice(["auto", "side", "stacked"]),
+    default="auto",
+    show_default=True,
+    help="Side by side, one after the other, or side by side when the terminal is 120+ columns wide.",
+)
+@click.option("--width", type=click.IntRange(40, 1000), default=None, help="Line width (default: the terminal's).")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Highlight differing words in color (default: when writing to a terminal and NO_COLOR is unset); "
+    "plain output marks them [-only in A-] {+only in B+}.",
+)
+@_settings_options
+def show(a: str, b: str, layout: str, width: int | None, color: bool | None, **settings: Any) -> None:
+    """Show the passages two files share, with the differing words highlighted.
+
+    Both files are scanned with the given settings; each shared passage is
+    printed from A and from B, side by side or one after the other.
+    """
+    import os
+    import shutil
+
+    from .io.readers import read_document
+    from .report.show import render_show
+
+    if os.path.realpath(a) == os.path.realpath(b):
+        raise UsageError(f"A and B are the same file: {a}")
+    det = Detector(_config(**settings))
+    try:
+        for path in (a, b):
+            doc, warning = read_document(path, doc_id=path)
+            if warning:
+                click.echo(f"dedup: warning: {path}: {warning}", err=True)
+            det.add_document(doc)
+    except DedupError as exc:
+        raise UsageError(str(exc)) from None
+    result = det.run()
+    if color is None:
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if width is None:
+        width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+    text = render_show(result, a, b, width=width, layout=layout, style=_show_style if color else None)
+    click.echo(text, nl=False, color=color)
 
 
 @cli.command("spark-scan", epilog=EXIT_CODES_HELP)

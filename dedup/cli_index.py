@@ -18,7 +18,7 @@ from .config import Config
 from .errors import DedupError
 from .io.readers import DEFAULT_EXTENSIONS, ReadOutcome, read_paths
 from .io.sources import ReaderOptions
-from .settings_file import FileSettings, find_settings
+from .settings_file import ALIASES, FileSettings, find_settings
 
 __all__ = ["CHECK_EXIT_CODES_HELP", "EXIT_FOUND", "register_index_commands"]
 
@@ -394,7 +394,8 @@ def register_index_commands(cli: click.Group) -> None:
         for name, value in sorted(fs.values.items()):
             if name not in cfg.to_dict():
                 shown = list(value) if isinstance(value, tuple) else value
-                rows.append({"name": name, "value": shown, "source": fs.source})
+                display = {v: k for k, v in ALIASES.items()}.get(name, name)
+                rows.append({"name": display, "value": shown, "source": fs.source})
         if fmt == "json":
             click.echo(json.dumps({"settings_file": fs.source, "settings": rows}, indent=2))
             return

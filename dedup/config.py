@@ -19,9 +19,10 @@ __all__ = ["DEFAULT_SHINGLE_SIZE", "Config"]
 
 ShingleKind = Literal["word", "char"]
 CanonicalPolicy = Literal["first", "longest", "earliest"]
+StoryModelName = Literal["tfidf", "minilm"]
 
 #: Default shingle size per shingle kind (words or characters).
-DEFAULT_SHINGLE_SIZE = {"word": 3, "char": 5}
+DEFAULT_SHINGLE_SIZE = {"word": 2, "char": 5}
 
 #: MinHash permutation scheme (datasketch >= 2.0 ``"affine32"``).
 MINHASH_SCHEME = "affine32"
@@ -40,10 +41,14 @@ class Config:
         num_perm: MinHash permutations per paragraph signature.
         shingle: ``"word"`` n-grams (default) or ``"char"`` n-grams (for short
             or non-space-delimited text).
-        shingle_size: n of the n-grams; ``None`` picks 3 for words, 5 for chars.
+        shingle_size: n of the n-grams; ``None`` picks 2 for words, 5 for chars.
         seed: Seed of the MinHash permutations (datasketch's ``seed``).
         min_tokens: Paragraphs with fewer word tokens are not fingerprinted
             (headings like "Trending", dates, separators).
+        min_shared: Two paragraphs that are not identical after normalization
+            must also share at least this many shingles to match, so two short
+            lines sharing a few words (a headline with a typo, a recurring
+            name) are not reported as near copies.
         coverage_threshold: Fraction of a document's fingerprinted text that
             must lie in passages shared with the other document: both ways for
             ``near_duplicate``, the smaller way for ``containment``.
@@ -51,16 +56,55 @@ class Config:
             (first document id in sort order), ``"longest"`` (most
             characters), ``"earliest"`` (oldest date from metadata, else file
             modification time).
+        story: Run the same-story tier (see :mod:`dedup.story`).
+        story_threshold: Story score (0..1) at or above which two documents
+            that are not copies are reported as ``same_story``.
+        story_min_tfidf: The TF-IDF cosine part of the story score must also
+            reach this, so a shared topic alone (the concept part) never makes
+            a ``same_story`` pair.
+        story_model: ``"tfidf"`` (default: numpy-only TF-IDF and concept
+            profiles) or ``"minilm"`` (cosine of all-MiniLM-L6-v2 document
+            embeddings; needs the ``embeddings`` extra).
+        story_background: A background corpus for the story tier's IDF and
+            concepts: a file with one document per line, or a folder of
+            ``.txt``/``.md`` files; ``None`` uses the scanned corpus only.
+        near_threshold: Character 7-gram Jaccard at or above which two
+            paragraphs of same-story documents form a ``near`` passage.
+        near_containment: Character 7-gram containment (over the smaller
+            paragraph) that also makes a ``near`` passage when the Jaccard is
+            at least half of ``near_threshold``.
+        near_min_tokens: Paragraphs with fewer word tokens are not compared by
+            the rewrite matcher.
+        boilerplate: Detect boilerplate and leave it out of pair scores (see
+            :mod:`dedup.boilerplate`).
+        boilerplate_min_docs: A paragraph text must occur in at least this many
+            documents to be boilerplate.
+        boilerplate_max_shared: ... and the documents holding it must share at
+            most this fraction of their other text with each other (median over
+            the documents), so a story re-published in many outlets is never
+            boilerplate.
     """
 
-    threshold: float = 0.5
+    threshold: float = 0.3
     num_perm: int = 128
     shingle: ShingleKind = "word"
     shingle_size: int | None = None
     seed: int = 1
     min_tokens: int = 3
+    min_shared: int = 6
     coverage_threshold: float = 0.8
     canonical: CanonicalPolicy = "first"
+    story: bool = True
+    story_threshold: float = 0.45
+    story_min_tfidf: float = 0.3
+    story_model: StoryModelName = "tfidf"
+    story_background: str | None = None
+    near_threshold: float = 0.3
+    near_containment: float = 0.6
+    near_min_tokens: int = 8
+    boilerplate: bool = True
+    boilerplate_min_docs: int = 4
+    boilerplate_max_shared: float = 0.5
     normalization_version: int = field(default=NORMALIZATION_VERSION, repr=False)
 
     def __post_init__(self) -> None:
@@ -72,8 +116,23 @@ class Config:
         _check_int("num_perm", self.num_perm, 2, 4096)
         _check_int("seed", self.seed, 0, 2**32 - 1)
         _check_int("min_tokens", self.min_tokens, 1, 10_000)
+        _check_int("min_shared", self.min_shared, 1, 10_000)
         _check_float("threshold", self.threshold, 0.0, 1.0, low_open=True)
         _check_float("coverage_threshold", self.coverage_threshold, 0.0, 1.0, low_open=True)
+        for name in ("story", "boilerplate"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        _check_float("story_threshold", self.story_threshold, 0.0, 1.0, low_open=True)
+        _check_float("story_min_tfidf", self.story_min_tfidf, 0.0, 1.0)
+        if self.story_model not in ("tfidf", "minilm"):
+            raise ConfigError(f"story_model must be 'tfidf' or 'minilm', got {self.story_model!r}")
+        if self.story_background is not None and not isinstance(self.story_background, str):
+            raise ConfigError(f"story_background must be a path or None, got {self.story_background!r}")
+        _check_float("near_threshold", self.near_threshold, 0.0, 1.0, low_open=True)
+        _check_float("near_containment", self.near_containment, 0.0, 1.0, low_open=True)
+        _check_int("near_min_tokens", self.near_min_tokens, 1, 10_000)
+        _check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 1_000_000)
+        _check_float("boilerplate_max_shared", self.boilerplate_max_shared, 0.0, 1.0)
         if self.canonical not in ("first", "longest", "earliest"):
             raise ConfigError(f"canonical must be 'first', 'longest' or 'earliest', got {self.canonical!r}")
         if self.normalization_version != NORMALIZATION_VERSION:

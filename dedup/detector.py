@@ -3,7 +3,8 @@
 Pipeline (each stage is a function of its own module)::
 
     read -> segment -> normalize -> shingle -> MinHash -> LSH -> verify
-         -> paragraph matches -> passages -> pairs -> clusters
+         -> boilerplate -> paragraph matches -> passages -> pairs -> clusters
+         -> same-story tier (story pairs, near passages across rewrites)
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .boilerplate import boilerplate_rows, find_boilerplate
 from .cluster import clusters_from_pairs
 from .config import Config
 from .errors import InputError
 from .io.readers import DEFAULT_EXTENSIONS, read_paths
 from .io.sources import ReaderOptions
 from .match import build_passages, classify_pairs, paragraph_matches
-from .models import Document, InputProblem, ScanResult
+from .models import Document, InputProblem, Pair, Passage, ScanResult
 from .paragraphs import prepare
 
 __all__ = ["Detector", "scan"]
@@ -44,6 +46,7 @@ class Detector:
         self._documents: dict[str, Document] = {}
         self._errors: list[InputProblem] = []
         self._warnings: list[InputProblem] = []
+        self._background: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self._documents)
@@ -120,10 +123,15 @@ class Detector:
         docs = [self._documents[k] for k in sorted(self._documents)]
         ids = [d.id for d in docs]
         table = prepare(docs, cfg)
-        matches = paragraph_matches(table, cfg)
+        bp_mask = boilerplate_rows(table, cfg)
+        matches = paragraph_matches(table, cfg, excluded_rows=bp_mask)
         passages, runs = build_passages(table, matches, ids)
-        pairs = classify_pairs(table, runs, ids, cfg)
+        pairs = classify_pairs(table, runs, ids, cfg, excluded_rows=bp_mask)
         clusters = clusters_from_pairs(pairs, self._documents, cfg.canonical)
+        if cfg.story:
+            story_pairs, near = self._story_tier(docs, ids, table, bp_mask, pairs, passages)
+            pairs = pairs + story_pairs
+            passages = passages + near
         return ScanResult(
             documents=tuple(docs),
             passages=tuple(sorted(passages)),
@@ -133,6 +141,38 @@ class Detector:
             warnings=tuple(sorted(self._warnings)),
             settings=cfg.to_dict(),
             paragraph_counts=dict(zip(ids, table.doc_paragraphs)),
+            boilerplate=tuple(find_boilerplate(table, bp_mask, ids)),
+        )
+
+    def _story_tier(
+        self,
+        docs: Sequence[Document],
+        ids: Sequence[str],
+        table: Any,
+        bp_mask: Any,
+        pairs: Sequence[Pair],
+        passages: Sequence[Passage],
+    ) -> tuple[list[Pair], list[Passage]]:
+        from .story import load_background, same_story_tier
+
+        cfg = self.config
+        index = {d: i for i, d in enumerate(ids)}
+        paragraphs: list[list[tuple[int, int]]] = [[] for _ in docs]
+        excluded: list[list[tuple[int, int]]] = [[] for _ in docs]
+        for d, s, e, bp in zip(table.doc.tolist(), table.start.tolist(), table.end.tolist(), bp_mask.tolist()):
+            (excluded if bp else paragraphs)[d].append((s, e))
+        copies = {(index[p.a], index[p.b]) for p in pairs}
+        if cfg.story_background and self._background is None:
+            self._background = load_background(cfg.story_background)
+        return same_story_tier(
+            [d.text for d in docs],
+            ids,
+            paragraphs,
+            excluded,
+            copies,
+            passages,
+            cfg,
+            self._background or (),
         )
 
 

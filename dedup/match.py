@@ -73,6 +73,19 @@ def verify(batch: ShingleBatch, pairs: np.ndarray, threshold: float) -> tuple[np
     return pairs[keep], sims[keep]
 
 
+def _enough_shared(
+    batch: ShingleBatch, pairs: np.ndarray, sims: np.ndarray, min_shared: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the verified pairs that share at least ``min_shared`` shingles."""
+    if min_shared <= 1 or len(pairs) == 0:
+        return pairs, sims
+    sizes = batch.sizes()
+    total = sizes[pairs[:, 0]] + sizes[pairs[:, 1]]
+    shared = np.rint(sims * total / (1.0 + sims))  # |A & B| from J and |A| + |B|
+    keep = shared >= min_shared
+    return pairs[keep], sims[keep]
+
+
 @dataclass
 class ParagraphMatches:
     """Matches between paragraph occurrences (rows of a ParagraphTable).
@@ -99,25 +112,52 @@ def _group_members(group: np.ndarray, n_groups: int) -> list[np.ndarray]:
     return np.split(order, np.cumsum(counts)[:-1])
 
 
-def paragraph_matches(table: ParagraphTable, config: Config) -> ParagraphMatches:
+#: Occurrences of one paragraph text above which its occurrences are linked
+#: as a star (each to the first) instead of all pairs, bounding the matches.
+MAX_CLIQUE = 100
+
+
+def _link(m1: np.ndarray, m2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Occurrence pairs linking two member lists (all pairs, or stars when large)."""
+    if len(m1) * len(m2) <= MAX_CLIQUE * MAX_CLIQUE:
+        return np.repeat(m1, len(m2)), np.tile(m2, len(m1))
+    return np.concatenate([np.full(len(m2), m1[0]), m1[1:]]), np.concatenate([m2, np.full(len(m1) - 1, m2[0])])
+
+
+def paragraph_matches(
+    table: ParagraphTable, config: Config, excluded_rows: np.ndarray | None = None
+) -> ParagraphMatches:
     """All verified matches between fingerprinted paragraph occurrences.
+
+    A paragraph text with more than :data:`MAX_CLIQUE` occurrences links each
+    occurrence to its first one only (a star, not every pair), so matches stay
+    linear in the number of occurrences.
 
     Args:
         table: The prepared paragraphs.
         config: Settings (threshold).
+        excluded_rows: Boolean mask of rows left out (boilerplate); ``None``
+            keeps all.
 
     Returns:
         Matches with ``p < q`` (row order: document, then position).
     """
     n_groups = len(table.group_keys)
     members = _group_members(table.group, n_groups)
+    if excluded_rows is not None and excluded_rows.any():
+        members = [m[~excluded_rows[m]] for m in members]
     ps: list[np.ndarray] = []
     qs: list[np.ndarray] = []
     sims: list[np.ndarray] = []
     exact: list[np.ndarray] = []
     # Identical occurrences.
     for m in members:
-        if len(m) > 1:
+        if len(m) > MAX_CLIQUE:
+            ps.append(np.full(len(m) - 1, m[0]))
+            qs.append(m[1:])
+            sims.append(np.ones(len(m) - 1))
+            exact.append(np.ones(len(m) - 1, dtype=bool))
+        elif len(m) > 1:
             ii, jj = np.triu_indices(len(m), k=1)
             ps.append(m[ii])
             qs.append(m[jj])
@@ -126,10 +166,12 @@ def paragraph_matches(table: ParagraphTable, config: Config) -> ParagraphMatches
     # Similar distinct texts.
     cands = candidate_pairs(table.signatures, config.threshold)
     kept, ksims = verify(table.shingles, cands, config.threshold)
+    kept, ksims = _enough_shared(table.shingles, kept, ksims, config.min_shared)
     for (g1, g2), s in zip(kept.tolist(), ksims.tolist()):
         m1, m2 = members[g1], members[g2]
-        a = np.repeat(m1, len(m2))
-        b = np.tile(m2, len(m1))
+        if len(m1) == 0 or len(m2) == 0:
+            continue
+        a, b = _link(m1, m2)
         ps.append(np.minimum(a, b))
         qs.append(np.maximum(a, b))
         sims.append(np.full(len(a), s))
@@ -257,7 +299,8 @@ def classify_pairs(
         n_passages[(a, b)] += 1
     by_key: dict[bytes, list[int]] = defaultdict(list)
     for i, k in enumerate(table.doc_keys):
-        by_key[k].append(i)
+        if k:
+            by_key[k].append(i)
     identical: set[tuple[int, int]] = set()
     for docs in by_key.values():
         for x in range(len(docs)):

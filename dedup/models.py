@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "Boilerplate",
     "Cluster",
     "Document",
     "InputProblem",
@@ -181,6 +182,31 @@ class Cluster:
 
 
 @dataclass(frozen=True, order=True)
+class Boilerplate:
+    """One boilerplate paragraph text and every place it occurs.
+
+    Attributes:
+        occurrences: Spans of every occurrence, sorted.
+        documents: Number of distinct documents holding it.
+        tokens: Word tokens of the paragraph.
+    """
+
+    occurrences: tuple[Span, ...]
+    documents: int
+    tokens: int
+
+    def to_dict(self, text: str | None = None) -> dict[str, Any]:
+        """JSON form: ``text`` (of the first occurrence), counts, occurrences."""
+        out: dict[str, Any] = {}
+        if text is not None:
+            out["text"] = text
+        out["documents"] = self.documents
+        out["tokens"] = self.tokens
+        out["occurrences"] = [s.to_dict() for s in self.occurrences]
+        return out
+
+
+@dataclass(frozen=True, order=True)
 class InputProblem:
     """A file that could not be used, or was used with a caveat.
 
@@ -206,6 +232,8 @@ class ScanResult:
         warnings: Inputs read with a caveat (e.g. legacy encoding).
         settings: The settings used (``Config.to_dict()``).
         paragraph_counts: Number of paragraphs per document id.
+        boilerplate: Paragraph texts repeated across many otherwise unrelated
+            documents (left out of pair scores and passages), sorted.
     """
 
     documents: tuple[Document, ...]
@@ -216,6 +244,7 @@ class ScanResult:
     warnings: tuple[InputProblem, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
     paragraph_counts: dict[str, int] = field(default_factory=dict)
+    boilerplate: tuple[Boilerplate, ...] = ()
 
     def document(self, doc_id: str) -> Document:
         """Look a document up by id.
@@ -253,6 +282,7 @@ class ScanResult:
             "pairs": [p.to_dict() for p in self.pairs],
             "passages": [p.to_dict() for p in self.passages],
             "clusters": [c.to_dict() for c in self.clusters],
+            "boilerplate": [b.to_dict(self.text(b.occurrences[0])) for b in self.boilerplate],
             "errors": [{"path": e.path, "error": e.message} for e in self.errors],
             "warnings": [{"path": w.path, "warning": w.message} for w in self.warnings],
         }

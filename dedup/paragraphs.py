@@ -44,7 +44,8 @@ class ParagraphTable:
         group_keys: Content key of each distinct text.
         shingles: Shingle hashes of each distinct text.
         signatures: MinHash signatures of each distinct text.
-        doc_keys: Content key of each whole document.
+        doc_keys: Content key of each whole document (``b""`` when it has no
+            word tokens).
         doc_paragraphs: Number of paragraphs (fingerprinted or not) per document.
     """
 
@@ -109,7 +110,8 @@ def prepare(documents: Sequence[Document], config: Config, hasher: TokenHasher |
             ntok_col.append(len(toks))
             group_col.append(g)
             ordinal += 1
-        doc_keys.append(content_key(all_tokens))
+        # A document without any word has no key: it duplicates nothing.
+        doc_keys.append(content_key(all_tokens) if all_tokens else b"")
     batch = shingles_for_batch(group_tokens, config.shingle, config.size, hasher)
     sigs = minhash_signatures(batch, config.num_perm, config.seed)
     return ParagraphTable(

@@ -18,19 +18,24 @@ wrapped text. Otherwise every line is its own paragraph.
 
 Each paragraph is a ``(start, end)`` pair of character offsets into the
 original text with surrounding whitespace excluded, so ``text[start:end]`` is
-the paragraph exactly as written. ``\\r\\n``, ``\\r`` and ``\\n`` are all line
-breaks.
+the paragraph exactly as written. A paragraph longer than
+:data:`MAX_PARAGRAPH_CHARS` (a file that is one huge line) is cut at
+whitespace into pieces of at most that size. ``\\r\\n``, ``\\r`` and ``\\n``
+are all line breaks.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["WRAP_FULL_RATIO", "WRAP_MAX_WIDTH", "WRAP_MIN_WIDTH", "segment"]
+__all__ = ["MAX_PARAGRAPH_CHARS", "WRAP_FULL_RATIO", "WRAP_MAX_WIDTH", "WRAP_MIN_WIDTH", "segment"]
 
 WRAP_MAX_WIDTH = 110
 WRAP_MIN_WIDTH = 40
 WRAP_FULL_RATIO = 0.6
+#: Paragraphs longer than this many characters are cut at whitespace into
+#: pieces of at most this size, so one huge line cannot dominate memory or time.
+MAX_PARAGRAPH_CHARS = 20_000
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _SEPARATOR_RE = re.compile(r"[|\-*_=~#•·+]+")
@@ -107,4 +112,31 @@ def segment(text: str) -> list[tuple[int, int]]:
             prev_len = e - s
             prev_is_heading = _is_heading(text, s)
         paragraphs.append((para_start, para_end))
+    if any(e - s > MAX_PARAGRAPH_CHARS for s, e in paragraphs):
+        paragraphs = [piece for s, e in paragraphs for piece in _split_long(text, s, e)]
     return paragraphs
+
+
+def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut an overlong paragraph at whitespace into pieces of at most MAX_PARAGRAPH_CHARS."""
+    if end - start <= MAX_PARAGRAPH_CHARS:
+        return [(start, end)]
+    pieces = []
+    s = start
+    while s < end:
+        limit = min(s + MAX_PARAGRAPH_CHARS, end)
+        cut = limit
+        if limit < end:
+            lo = s + MAX_PARAGRAPH_CHARS // 2
+            space = max(text.rfind(c, lo, limit + 1) for c in " \t\n\r\u00a0\u3000")
+            if space > 0:
+                cut = space
+        e = cut
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            pieces.append((s, e))
+        s = cut
+        while s < end and text[s].isspace():
+            s += 1
+    return pieces

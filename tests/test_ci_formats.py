@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-from ci_articles import article, write
 
 from dedup.check import Index, check
 from dedup.detector import Detector
@@ -16,6 +15,8 @@ from dedup.errors import ConfigError
 from dedup.models import Document
 from dedup.report.ci import escape_data, escape_property, line_range, to_github, to_sarif
 from dedup.settings_file import find_settings, load_settings_file
+
+from .ci_articles import article, write
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -7,7 +7,7 @@ from dedup import Config, ConfigError, DedupError
 
 def test_defaults_and_resolved_shingle_size():
     c = Config()
-    assert c.shingle == "word" and c.size == 3
+    assert c.shingle == "word" and c.size == 2  # tuned on the planted harness (issue 4)
     assert Config(shingle="char").size == 5
     assert Config(shingle="char", shingle_size=7).size == 7
 

@@ -11,7 +11,6 @@ import time
 
 import numpy as np
 import pytest
-from ci_articles import article, write
 
 from dedup.check import Index
 from dedup.config import Config
@@ -19,6 +18,8 @@ from dedup.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from dedup.lsh import band_keys, lsh_params
 from dedup.models import Document
 from dedup.paragraphs import prepare
+
+from .ci_articles import article, write
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -228,3 +229,41 @@ def test_add_cost_does_not_depend_on_index_size(tmp_path):
 
     t_small, t_big = timed(small), timed(big)
     assert t_big < 3 * t_small + 0.5, (t_small, t_big)
+
+
+def test_band_lookup_without_sqlite_json_gives_the_same_hits(tmp_path):
+    batch = docs(range(6))
+    with Index.open(str(tmp_path / "idx.db")) as idx:
+        idx.add(batch)
+        table = prepare(batch[:3] + docs(range(50, 53)), idx.config)
+        keys = band_keys(table.signatures, idx.bands, idx.rows)
+        with_json = idx.store.query_bands(keys)
+        idx.store._json1 = False
+        without = idx.store.query_bands(keys)
+    assert len(with_json) > 0
+    assert np.array_equal(with_json, without)
+
+
+def test_large_add_is_fingerprinted_in_pieces_and_committed_once(tmp_path, monkeypatch):
+    check_mod = sys.modules["dedup.check"]  # (the package attribute `dedup.check` is the function)
+
+    monkeypatch.setattr(check_mod, "_ADD_BATCH", 2)
+    batch = docs(range(5))
+    shared = "The same closing paragraph appears in two documents of different pieces here."
+    batch[0] = Document(batch[0].id, batch[0].text + "\n" + shared + "\n")
+    batch[4] = Document(batch[4].id, batch[4].text + "\n" + shared + "\n")
+    with Index.open(str(tmp_path / "pieces.db")) as idx:
+        stats = idx.add(batch)
+        info = idx.info()
+    monkeypatch.setattr(check_mod, "_ADD_BATCH", 2000)
+    with Index.open(str(tmp_path / "whole.db")) as idx:
+        idx.add(batch)
+        whole = idx.info()
+    assert len(stats.added) == 5 and info.adds == 1
+    # The shared paragraph is stored once although its documents were fingerprinted apart.
+    assert (info.documents, info.paragraphs, info.groups, info.band_entries) == (
+        whole.documents,
+        whole.paragraphs,
+        whole.groups,
+        whole.band_entries,
+    )

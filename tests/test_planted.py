@@ -169,3 +169,8 @@ def test_canonical_policies(canonical, expected):
     (cluster,) = det.run().clusters
     assert cluster.members == ("a.txt", "b.txt", "c.txt")
     assert cluster.canonical == expected
+
+
+def test_documents_without_words_are_not_duplicates():
+    r = run({"a.txt": "--- *** ---", "b.txt": "!!! ???", "c.txt": "!!! ???"})
+    assert r.pairs == ()

@@ -81,7 +81,7 @@ def _local_dict(result: dedup.ScanResult) -> dict:
 def planted(tmp_path_factory):
     """A ~2,000-document corpus with planted duplicates, plus two unreadable files."""
     folder = tmp_path_factory.mktemp("planted")
-    docs = CorpusGenerator(seed=11).corpus(2000)
+    docs = CorpusGenerator(seed=11).corpus(2000, boilerplate=0.08)  # > MAX_CLIQUE copies of one line
     for name, text in docs.items():
         (folder / name).write_text(text, encoding="utf-8")
     (folder / "zz-binary.txt").write_bytes(b"\x00\x01 not text")
@@ -91,9 +91,9 @@ def planted(tmp_path_factory):
 
 def test_spark_equals_local_scan_on_planted_corpus(spark, planted, tmp_path):
     folder, docs = planted
-    local = dedup.scan(str(folder))
+    local = dedup.scan(str(folder), story=False, boilerplate=False)
     out = tmp_path / "out"
-    summary = spark_scan(str(folder), str(out), options=OPTS, spark=spark)
+    summary = spark_scan(str(folder), str(out), options=OPTS, spark=spark)  # default Config: tiers forced off
 
     got = _spark_dict(out)
     want = _local_dict(local)
@@ -115,6 +115,8 @@ def test_spark_equals_local_scan_on_planted_corpus(spark, planted, tmp_path):
     quotes = [n for n in docs if n.endswith("-quote.txt")]
     repeats = [n for n in docs if n.endswith("-repeat.txt")]
     assert min(len(copies), len(edits), len(quotes), len(repeats)) >= 50
+    boiler = "Sign up for the morning briefing"
+    assert sum(boiler in t for t in docs.values()) > 100  # identical text linked as a star (MAX_CLIQUE)
     for c in copies:
         assert kinds[frozenset((c.replace("-copy", ""), c))] == "duplicate"
     for e in edits:
@@ -151,7 +153,7 @@ def test_jsonl_and_parquet_inputs_equal_detector(spark, tmp_path):
     records.insert(3, {"doc_id": "no-text"})  # reported, not fatal
 
     for fmt, canonical in (("jsonl", "earliest"), ("parquet", "longest")):
-        cfg = Config(canonical=canonical, threshold=0.6)
+        cfg = Config(canonical=canonical, threshold=0.6, story=False, boilerplate=False)
         det = Detector(cfg)
         for k, v in docs.items():
             det.add(k, v, date=dates[k])
@@ -199,7 +201,7 @@ def test_cli_spark_scan_and_existing_output(spark, tmp_path):
     res = runner.invoke(cli, ["spark-scan", str(corpus), "--output", str(out), "--partitions", "2"])
     assert res.exit_code == 0, res.output
     assert "pairs" in res.output and (out / "summary.json").is_file()
-    assert _spark_dict(out) == _local_dict(dedup.scan(str(corpus)))
+    assert _spark_dict(out) == _local_dict(dedup.scan(str(corpus), story=False, boilerplate=False))
     again = runner.invoke(cli, ["spark-scan", str(corpus), "--output", str(out)])
     assert again.exit_code == 2 and "exists" in again.output
     with pytest.raises(OutputError):

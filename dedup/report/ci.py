@@ -13,7 +13,8 @@ offsets refer to the extracted text. Documents that come from an index
   documents (data: ``%`` ``\\r`` ``\\n``; properties also ``:`` and ``,``).
 * ``sarif``: a SARIF 2.1.0 log with one rule per finding kind
   (``duplicate``, ``near_duplicate``, ``containment``, ``same_story``,
-  ``passage``), one result per pair and per passage side.
+  ``passage``), one result per pair and per passage side; results about a
+  whole document, or without line information, point at line 1.
 """
 
 from __future__ import annotations
@@ -149,14 +150,17 @@ def _uri(path: str) -> str:
 
 def _location(doc: Document, span: Span | None) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(_file(doc))}}
+    # Findings about a whole document (pairs), and passages of extracted text, point at line 1
+    # (code scanning viewers expect a region).
+    region: dict[str, Any] = {"startLine": 1}
     if span is not None:
         lines = line_range(doc, span.start, span.end)
         if lines is not None:
-            region: dict[str, Any] = {"startLine": lines[0], "endLine": lines[1]}
+            region = {"startLine": lines[0], "endLine": lines[1]}
             if reader_kind(doc.path or "") == "text":
                 region["charOffset"] = span.start
                 region["charLength"] = span.end - span.start
-            physical["region"] = region
+    physical["region"] = region
     return {"physicalLocation": physical, "logicalLocations": [{"name": doc.id, "kind": "module"}]}
 
 

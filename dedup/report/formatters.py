@@ -6,9 +6,13 @@ byte-identical output.
 * ``json``: the JSON contract (``ScanResult.to_dict()``), indented, sorted
   as produced, UTF-8 text.
 * ``jsonl``: one JSON object per line, each with a ``"type"`` of
-  ``document``, ``pair``, ``passage``, ``cluster``, ``error`` or ``warning``.
-* ``csv``: one row per pair and per passage, with a ``record`` column.
+  ``document``, ``pair``, ``passage``, ``cluster``, ``boilerplate``, ``error`` or ``warning``.
+* ``csv``: one row per pair and per passage, with a ``record`` column
+  (``passages`` is set on pair rows, ``paragraphs`` and offsets on passage
+  rows; see :data:`CSV_COLUMNS`).
 * ``table``: a human-readable summary with excerpts.
+* ``html``: a self-contained HTML page with both documents of every pair side
+  by side (see :mod:`dedup.report.html`).
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from ..models import ScanResult, Span
+from ..models import ScanResult
+from .html import to_html
+from .table import excerpt  # noqa: F401  (kept importable from here)
+from .table import to_table as _to_table
 
 __all__ = ["FORMATS", "format_result", "to_csv", "to_json", "to_jsonl", "to_table"]
 
@@ -39,6 +45,7 @@ def to_jsonl(result: ScanResult) -> str:
         ("pairs", "pair"),
         ("passages", "passage"),
         ("clusters", "cluster"),
+        ("boilerplate", "boilerplate"),
         ("errors", "error"),
         ("warnings", "warning"),
     ):
@@ -59,6 +66,7 @@ CSV_COLUMNS = (
     "b_start",
     "b_end",
     "paragraphs",
+    "passages",
 )
 
 
@@ -79,6 +87,7 @@ def to_csv(result: ScanResult) -> str:
                 "a_in_b": d["a_in_b"],
                 "b_in_a": d["b_in_a"],
                 "paragraphs": "",
+                "passages": p.passages,
             }
         )
     for s in result.passages:
@@ -100,54 +109,9 @@ def to_csv(result: ScanResult) -> str:
     return buf.getvalue()
 
 
-def excerpt(result: ScanResult, span: Span, width: int = 60) -> str:
-    """A one-line excerpt of a span, shortened to ``width`` characters."""
-    text = " ".join(result.text(span).split())
-    return textwrap.shorten(text, width=width, placeholder=" ...") if len(text) > width else text
-
-
 def to_table(result: ScanResult, width: int = 80) -> str:
-    """A readable report: pairs, clusters, passages with excerpts, problems."""
-    out: list[str] = []
-    n_docs = len(result.documents)
-    out.append(
-        f"{n_docs} document(s), {len(result.pairs)} pair(s), {len(result.passages)} passage(s), "
-        f"{len(result.clusters)} cluster(s), {len(result.errors)} error(s)"
-    )
-    if result.pairs:
-        out.append("")
-        out.append("Pairs")
-        for p in result.pairs:
-            out.append(
-                f"  {p.kind:<15} {p.similarity:5.2f}  {p.a}  <->  {p.b}  (a in b {p.a_in_b:.0%}, b in a {p.b_in_a:.0%})"
-            )
-    if result.clusters:
-        out.append("")
-        out.append("Clusters")
-        for c in result.clusters:
-            others = ", ".join(m for m in c.members if m != c.canonical)
-            out.append(f"  keep {c.canonical}; duplicates: {others}")
-    if result.passages:
-        out.append("")
-        out.append("Passages")
-        ex_width = max(30, width - 8)
-        for s in result.passages:
-            where = "same document" if s.a.doc == s.b.doc else "between documents"
-            out.append(f"  {s.kind:<5} {s.similarity:5.2f}  {s.paragraphs} paragraph(s), {where}")
-            out.append(f"    {s.a.doc} [{s.a.start}:{s.a.end}]")
-            out.append(f"    {s.b.doc} [{s.b.start}:{s.b.end}]")
-            out.append(f'    "{excerpt(result, s.a, ex_width)}"')
-    if result.errors:
-        out.append("")
-        out.append("Errors")
-        for e in result.errors:
-            out.append(f"  {e.path}: {e.message}")
-    if result.warnings:
-        out.append("")
-        out.append("Warnings")
-        for w in result.warnings:
-            out.append(f"  {w.path}: {w.message}")
-    return "\n".join(out) + "\n"
+    """A readable report grouped by cluster, with excerpts (see :mod:`dedup.report.table`)."""
+    return _to_table(result, width=width)
 
 
 FORMATS: dict[str, Callable[[ScanResult], str]] = {
@@ -155,6 +119,7 @@ FORMATS: dict[str, Callable[[ScanResult], str]] = {
     "json": to_json,
     "jsonl": to_jsonl,
     "csv": to_csv,
+    "html": to_html,
 }
 
 

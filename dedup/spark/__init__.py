@@ -2,7 +2,9 @@
 
 The job runs the local pipeline's own functions (``prepare``, ``band_keys``,
 ``verify``, ``build_passages``, ``classify_pairs``) inside Spark stages, and
-its output equals ``dedup scan`` on the same corpus. Importing this package
+its output equals ``dedup scan`` on the same corpus and settings with the
+corpus-global tiers off (``story=False, boilerplate=False``, which the job
+always sets). Importing this package
 does not import pyspark; :func:`spark_scan` does.
 
 Example::
@@ -16,13 +18,14 @@ to ``spark-submit``).
 """
 
 from .options import INPUT_FORMATS, SparkOptions
-from .scan import DATASETS, SparkScanSummary, get_session, read_jsonl_dataset, spark_scan
+from .scan import DATASETS, SparkScanSummary, copy_tiers, get_session, read_jsonl_dataset, spark_scan
 
 __all__ = [
     "DATASETS",
     "INPUT_FORMATS",
     "SparkOptions",
     "SparkScanSummary",
+    "copy_tiers",
     "get_session",
     "read_jsonl_dataset",
     "spark_scan",

@@ -32,7 +32,7 @@ import numpy as np
 from ..cluster import CLUSTER_KINDS, UnionFind, choose_canonical
 from ..config import Config
 from ..lsh import band_keys, lsh_params
-from ..match import ParagraphMatches, build_passages, classify_pairs, verify
+from ..match import MAX_CLIQUE, ParagraphMatches, _enough_shared, build_passages, classify_pairs, verify
 from ..models import Cluster, Document
 from ..paragraphs import ParagraphTable, prepare
 from ..shingle import ShingleBatch, TokenHasher
@@ -166,7 +166,9 @@ def _batch_from_bytes(arrays: Sequence[bytes]) -> ShingleBatch:
     return ShingleBatch(hashes.astype(np.uint64), offsets)
 
 
-def _verify_partition(items: Iterable[Any], threshold: float) -> Iterator[tuple[tuple[bytes, bytes], float]]:
+def _verify_partition(
+    items: Iterable[Any], threshold: float, min_shared: int
+) -> Iterator[tuple[tuple[bytes, bytes], float]]:
     # items: (ck2, ((ck1, shingles1), shingles2))
     keys: list[tuple[bytes, bytes]] = []
     arrays: list[bytes] = []
@@ -179,6 +181,7 @@ def _verify_partition(items: Iterable[Any], threshold: float) -> Iterator[tuple[
     batch = _batch_from_bytes(arrays)
     pairs = np.arange(2 * len(keys), dtype=np.int64).reshape(-1, 2)
     kept, sims = verify(batch, pairs, threshold)
+    kept, sims = _enough_shared(batch, kept, sims, min_shared)
     for (i, _), s in zip(kept.tolist(), sims.tolist()):
         yield (keys[i // 2], s)
 
@@ -188,6 +191,10 @@ def _verify_partition(items: Iterable[Any], threshold: float) -> Iterator[tuple[
 
 def _identical_matches(item: tuple[bytes, Iterable[tuple[str, int]]]) -> Iterator[Any]:
     occ = sorted(item[1])
+    if len(occ) > MAX_CLIQUE:  # a star to the first occurrence, as dedup.match does
+        for o in occ[1:]:
+            yield ((occ[0][0], o[0]), (occ[0][1], o[1], 1.0, True))
+        return
     for i in range(len(occ)):
         for j in range(i + 1, len(occ)):
             yield ((occ[i][0], occ[j][0]), (occ[i][1], occ[j][1], 1.0, True))
@@ -196,10 +203,16 @@ def _identical_matches(item: tuple[bytes, Iterable[tuple[str, int]]]) -> Iterato
 def _similar_matches(item: Any) -> Iterator[Any]:
     # item: (ck2, ((sim, occurrences1), occurrences2))
     _, ((sim, occ1), occ2) = item
-    for o1 in occ1:
-        for o2 in occ2:
-            p, q = (o1, o2) if o1 < o2 else (o2, o1)
-            yield ((p[0], q[0]), (p[1], q[1], sim, False))
+    occ1, occ2 = sorted(occ1), sorted(occ2)
+    if occ2[0] < occ1[0]:  # dedup.match orders the two texts by first occurrence
+        occ1, occ2 = occ2, occ1
+    if len(occ1) * len(occ2) <= MAX_CLIQUE * MAX_CLIQUE:
+        links = [(o1, o2) for o1 in occ1 for o2 in occ2]
+    else:  # a star, as dedup.match._link does
+        links = [(occ1[0], o2) for o2 in occ2] + [(o1, occ2[0]) for o1 in occ1[1:]]
+    for o1, o2 in links:
+        p, q = (o1, o2) if o1 < o2 else (o2, o1)
+        yield ((p[0], q[0]), (p[1], q[1], sim, False))
 
 
 def _identical_doc_pairs(item: tuple[bytes, Iterable[str]]) -> Iterator[Any]:
@@ -392,7 +405,7 @@ def run_pipeline(
         .map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
         .partitionBy(partitions)
         .join(shingles, partitions)
-        .mapPartitions(lambda it: _verify_partition(it, config.threshold))
+        .mapPartitions(lambda it: _verify_partition(it, config.threshold, config.min_shared))
         .persist(_level())
     )
 
@@ -412,7 +425,12 @@ def run_pipeline(
         .join(occurrences, partitions)
         .flatMap(_similar_matches)
     )
-    same_docs = docrecs.map(lambda kv: (kv[1].key, kv[0])).groupByKey(partitions).filter(lambda kv: len(kv[1]) > 1)
+    same_docs = (
+        docrecs.filter(lambda kv: kv[1].key)  # a document without words duplicates nothing
+        .map(lambda kv: (kv[1].key, kv[0]))
+        .groupByKey(partitions)
+        .filter(lambda kv: len(kv[1]) > 1)
+    )
     doc_pairs = identical.union(similar).union(same_docs.flatMap(_identical_doc_pairs)).groupByKey(partitions)
 
     # Passages and pairs per document pair, on a two-document table.

@@ -36,7 +36,7 @@ from ..io.atomic import write_atomic
 from ..models import SCHEMA_VERSION, InputProblem
 from .options import SparkOptions
 
-__all__ = ["DATASETS", "SparkScanSummary", "get_session", "read_jsonl_dataset", "spark_scan"]
+__all__ = ["DATASETS", "SparkScanSummary", "copy_tiers", "get_session", "read_jsonl_dataset", "spark_scan"]
 
 #: Datasets written to the output folder.
 DATASETS = ("documents", "pairs", "passages", "clusters")
@@ -109,6 +109,19 @@ def get_session(options: SparkOptions | None = None) -> tuple[Any, bool]:
         raise MissingDependencyError(f"Spark could not start (it needs Java 17+ on PATH or JAVA_HOME): {exc}") from None
     session.sparkContext.setLogLevel("ERROR")
     return session, True
+
+
+def copy_tiers(config: Config) -> Config:
+    """``config`` with the same-story tier and boilerplate detection off.
+
+    Both need statistics over the whole corpus at once (document frequencies
+    of paragraph texts, TF-IDF profiles); the Spark job does not distribute
+    them yet, so it runs the copy tiers only, and equals a local scan with
+    ``story=False, boilerplate=False``.
+    """
+    if config.story or config.boilerplate:
+        return config.replace(story=False, boilerplate=False)
+    return config
 
 
 def _local_dir(path: str) -> str:
@@ -219,7 +232,11 @@ def spark_scan(
     """Scan a corpus with Spark and write pairs, passages and clusters.
 
     The results equal ``dedup.scan`` / :class:`dedup.Detector` on the same
-    documents and settings (same pairs, passages, clusters, same JSON).
+    documents and settings (same pairs, passages, clusters, same JSON) with
+    the two corpus-global tiers off: the job runs the copy tiers (passages,
+    ``duplicate``/``near_duplicate``/``containment`` pairs, clusters) and
+    always sets ``story=False`` and ``boilerplate=False`` (see
+    :func:`copy_tiers`); the settings it used are in ``summary.json``.
 
     Args:
         inputs: Files/folders of text, JSONL files, or Parquet files/folders.
@@ -240,7 +257,7 @@ def spark_scan(
     from .inputs import read_inputs
     from .job import run_pipeline
 
-    config = config or Config()
+    config = copy_tiers(config or Config())
     options = options or SparkOptions()
     paths = [inputs] if isinstance(inputs, str) else list(inputs)
     out_dir = _local_dir(output)

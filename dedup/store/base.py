@@ -26,7 +26,7 @@ integers, stable while the group exists.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,8 +209,12 @@ class IndexStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    def add(self, batch: AddBatch, replace: bool = True) -> AddStats:
+    def add(self, batch: AddBatch | Iterable[AddBatch], replace: bool = True) -> AddStats:
         """Add documents in one transaction.
+
+        ``batch`` may be an iterable of batches (consumed inside the
+        transaction, so a large add can be fingerprinted piece by piece and
+        still commit all at once).
 
         A document whose id is already indexed with the same content hash is
         left unchanged; with other content it is replaced when ``replace``

@@ -178,7 +178,9 @@ class RedisStore(IndexStore):
             )
 
     def _lock(self) -> Any:
-        return self._r.lock(self._k("lock"), timeout=self._lease, blocking_timeout=self._timeout)
+        # Waiting writers poll every 10 ms, so a writer that releases and re-locks at once
+        # does not keep the lock from the others.
+        return self._r.lock(self._k("lock"), timeout=self._lease, sleep=0.01, blocking_timeout=self._timeout)
 
     def _transaction(self, build: Any) -> Any:
         """Run ``build(pipe)`` under the writer lock with WATCH; retry on a WatchError.
@@ -300,9 +302,15 @@ class RedisStore(IndexStore):
             pipe.hdel(self._k("gkey"), key)
             pipe.delete(self._k("group", g), self._k("gdocs", g))
 
-    def add(self, batch: AddBatch, replace: bool = True) -> AddStats:
+    def add(self, batch: AddBatch | Iterable[AddBatch], replace: bool = True) -> AddStats:
+        """Add documents in one ``MULTI``/``EXEC`` transaction.
+
+        An iterable of batches is merged into one batch first (the client holds
+        the whole add until ``EXEC``, and a retried transaction needs it again).
+        """
+        merged = batch if isinstance(batch, AddBatch) else _merge_batches(list(batch))
         with self._errors():
-            return self._transaction(lambda pipe: self._add(pipe, batch, replace))
+            return self._transaction(lambda pipe: self._add(pipe, merged, replace))
 
     def _add(self, pipe: Any, batch: AddBatch, replace: bool) -> AddStats:
         meta = self._k("meta")
@@ -623,6 +631,55 @@ class RedisStore(IndexStore):
     def close(self) -> None:
         with contextlib.suppress(Exception):  # closing a broken connection must not raise
             self._r.close()
+
+
+def _merge_batches(batches: Sequence[AddBatch]) -> AddBatch:
+    """One batch holding several (documents in order; groups deduplicated by content key)."""
+    if len(batches) == 1:
+        return batches[0]
+    docs: list[StoredDocument] = []
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("doc", "ordinal", "start", "end", "ntokens", "group")}
+    index: dict[bytes, int] = {}
+    shingles: list[np.ndarray] = []
+    sigs: list[np.ndarray] = []
+    bkeys: list[np.ndarray] = []
+    n_perm = n_bands = 0
+    for b in batches:
+        n_perm = b.signatures.shape[1] if b.signatures.ndim == 2 else n_perm
+        n_bands = b.band_keys.shape[1] if b.band_keys.ndim == 2 else n_bands
+        remap = np.empty(len(b.group_keys), dtype=np.int64)
+        for g, key in enumerate(b.group_keys):
+            i = index.get(key)
+            if i is None:
+                i = index[key] = len(shingles)
+                shingles.append(b.shingles.get(g))
+                sigs.append(b.signatures[g])
+                bkeys.append(b.band_keys[g])
+            remap[g] = i
+        cols["doc"].append(np.asarray(b.occ_doc, dtype=np.int64) + len(docs))
+        cols["ordinal"].append(np.asarray(b.occ_ordinal, dtype=np.int64))
+        cols["start"].append(np.asarray(b.occ_start, dtype=np.int64))
+        cols["end"].append(np.asarray(b.occ_end, dtype=np.int64))
+        cols["ntokens"].append(np.asarray(b.occ_ntokens, dtype=np.int64))
+        cols["group"].append(remap[np.asarray(b.occ_group, dtype=np.int64)])
+        docs.extend(b.documents)
+    offsets = np.zeros(len(shingles) + 1, dtype=np.int64)
+    np.cumsum([len(a) for a in shingles], out=offsets[1:])
+    hashes = np.concatenate(shingles).astype(np.uint64) if shingles else np.empty(0, dtype=np.uint64)
+    cat = {k: (np.concatenate(v) if v else np.empty(0, dtype=np.int64)) for k, v in cols.items()}
+    return AddBatch(
+        documents=docs,
+        occ_doc=cat["doc"],
+        occ_ordinal=cat["ordinal"],
+        occ_start=cat["start"],
+        occ_end=cat["end"],
+        occ_ntokens=cat["ntokens"],
+        occ_group=cat["group"],
+        group_keys=list(index),
+        shingles=ShingleBatch(hashes, offsets),
+        signatures=np.stack(sigs).astype(np.uint32) if sigs else np.empty((0, n_perm), dtype=np.uint32),
+        band_keys=np.stack(bkeys).astype(np.uint64) if bkeys else np.empty((0, n_bands), dtype=np.uint64),
+    )
 
 
 def new_prefix() -> str:

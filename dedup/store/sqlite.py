@@ -30,7 +30,7 @@ import sqlite3
 import sys
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -123,6 +123,7 @@ class SQLiteStore(IndexStore):
 
     def __init__(self, path: str, create: bool = True, timeout: float = 60.0, verify: str = "quick") -> None:
         self.path = path
+        self._json1 = True
         exists = os.path.exists(path)
         if not exists and not create:
             raise IndexStoreError(f"{path}: no such index")
@@ -146,6 +147,7 @@ class SQLiteStore(IndexStore):
     def _setup(self, existed: bool, verify: str) -> None:
         db = self._db
         db.execute("PRAGMA busy_timeout = 60000")
+        db.execute("PRAGMA cache_size = -65536")  # 64 MiB page cache: B-tree inserts stay in memory
         if existed:
             if verify in ("quick", "full"):
                 self._integrity(verify == "full")
@@ -251,11 +253,32 @@ class SQLiteStore(IndexStore):
 
     # -- writing -------------------------------------------------------------
 
-    def add(self, batch: AddBatch, replace: bool = True) -> AddStats:
+    def add(self, batch: AddBatch | Iterable[AddBatch], replace: bool = True) -> AddStats:
+        batches = [batch] if isinstance(batch, AddBatch) else batch
         with self._errors():
-            return self._add(batch, replace)
+            return self._add(batches, replace)
 
-    def _add(self, batch: AddBatch, replace: bool) -> AddStats:
+    def _add(self, batches: Iterable[AddBatch], replace: bool) -> AddStats:
+        added: list[str] = []
+        replaced: list[str] = []
+        unchanged: list[str] = []
+        with self._write():
+            seq = int(self._meta("adds") or 0) + 1
+            # Batches may be produced lazily (fingerprinted while the transaction is open).
+            for batch in batches:
+                self._add_one(batch, replace, seq, added, replaced, unchanged)
+            self._db.execute("UPDATE meta SET value = ? WHERE key = 'adds'", (str(seq),))
+        return AddStats(tuple(added), tuple(replaced), tuple(unchanged))
+
+    def _add_one(
+        self,
+        batch: AddBatch,
+        replace: bool,
+        seq: int,
+        added: list[str],
+        replaced: list[str],
+        unchanged: list[str],
+    ) -> None:
         db = self._db
         delay = float(os.environ.get(_DELAY_ENV, "0") or 0)
         n_docs = len(batch.documents)
@@ -263,79 +286,72 @@ class SQLiteStore(IndexStore):
         order = np.argsort(batch.occ_doc, kind="stable")
         counts = np.bincount(batch.occ_doc, minlength=n_docs) if n_docs else np.zeros(0, dtype=np.int64)
         bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        added: list[str] = []
-        replaced: list[str] = []
-        unchanged: list[str] = []
-        with self._write():
-            seq = int(self._meta("adds") or 0) + 1
-            # 1. Which documents go in (removing replaced versions first).
-            inserting: list[int] = []
-            for di, doc in enumerate(batch.documents):
-                old = db.execute("SELECT id, content_hash FROM docs WHERE doc_id = ?", (doc.id,)).fetchone()
-                if old is not None:
-                    if bytes(old[1]) == doc.content_hash or not replace:
-                        unchanged.append(doc.id)
-                        continue
-                    self._remove_rowid(int(old[0]))
-                    replaced.append(doc.id)
-                else:
-                    added.append(doc.id)
-                inserting.append(di)
-            # 2. Store group id of every batch group those documents use (new groups inserted).
-            used = np.zeros(len(batch.group_keys), dtype=bool)
-            for di in inserting:
-                used[batch.occ_group[order[bounds[di] : bounds[di + 1]]]] = True
-            gid_of = self._resolve_groups(batch, np.nonzero(used)[0])
-            # 3. Documents and occurrences, in chunks.
-            for first in range(0, len(inserting), _CHUNK_DOCS):
-                occ_parts: list[np.ndarray] = []
-                for di in inserting[first : first + _CHUNK_DOCS]:
-                    doc = batch.documents[di]
-                    cur = db.execute(
-                        "INSERT INTO docs(doc_id, path, title, date, mtime, source, content_hash, chars, "
-                        "paragraphs, meta, text, add_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            doc.id,
-                            doc.path,
-                            doc.title,
-                            doc.date,
-                            doc.mtime,
-                            doc.source,
-                            doc.content_hash,
-                            len(doc.text),
-                            doc.paragraphs,
-                            json.dumps(doc.meta, sort_keys=True, ensure_ascii=False),
-                            zlib.compress(doc.text.encode("utf-8"), 6),
-                            seq,
-                        ),
+        # 1. Which documents go in (removing replaced versions first).
+        inserting: list[int] = []
+        for di, doc in enumerate(batch.documents):
+            old = db.execute("SELECT id, content_hash FROM docs WHERE doc_id = ?", (doc.id,)).fetchone()
+            if old is not None:
+                if bytes(old[1]) == doc.content_hash or not replace:
+                    unchanged.append(doc.id)
+                    continue
+                self._remove_rowid(int(old[0]))
+                replaced.append(doc.id)
+            else:
+                added.append(doc.id)
+            inserting.append(di)
+        # 2. Store group id of every batch group those documents use (new groups inserted).
+        used = np.zeros(len(batch.group_keys), dtype=bool)
+        for di in inserting:
+            used[batch.occ_group[order[bounds[di] : bounds[di + 1]]]] = True
+        gid_of = self._resolve_groups(batch, np.nonzero(used)[0])
+        # 3. Documents and occurrences, in chunks.
+        for first in range(0, len(inserting), _CHUNK_DOCS):
+            occ_parts: list[np.ndarray] = []
+            for di in inserting[first : first + _CHUNK_DOCS]:
+                doc = batch.documents[di]
+                cur = db.execute(
+                    "INSERT INTO docs(doc_id, path, title, date, mtime, source, content_hash, chars, "
+                    "paragraphs, meta, text, add_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        doc.id,
+                        doc.path,
+                        doc.title,
+                        doc.date,
+                        doc.mtime,
+                        doc.source,
+                        doc.content_hash,
+                        len(doc.text),
+                        doc.paragraphs,
+                        json.dumps(doc.meta, sort_keys=True, ensure_ascii=False),
+                        zlib.compress(doc.text.encode("utf-8"), 6),
+                        seq,
+                    ),
+                )
+                rowid = int(cur.lastrowid)  # type: ignore[arg-type]
+                rows = order[bounds[di] : bounds[di + 1]]
+                occ_parts.append(
+                    np.stack(
+                        [
+                            np.full(len(rows), rowid, dtype=np.int64),
+                            batch.occ_ordinal[rows],
+                            batch.occ_start[rows],
+                            batch.occ_end[rows],
+                            batch.occ_ntokens[rows],
+                            gid_of[batch.occ_group[rows]],
+                        ],
+                        axis=1,
                     )
-                    rowid = int(cur.lastrowid)  # type: ignore[arg-type]
-                    rows = order[bounds[di] : bounds[di + 1]]
-                    occ_parts.append(
-                        np.stack(
-                            [
-                                np.full(len(rows), rowid, dtype=np.int64),
-                                batch.occ_ordinal[rows],
-                                batch.occ_start[rows],
-                                batch.occ_end[rows],
-                                batch.occ_ntokens[rows],
-                                gid_of[batch.occ_group[rows]],
-                            ],
-                            axis=1,
-                        )
-                    )
-                if occ_parts:
-                    occ = np.concatenate(occ_parts).astype(np.int64)
-                    db.executemany(
-                        'INSERT INTO occ(doc, ordinal, start, "end", ntokens, grp) VALUES (?,?,?,?,?,?)', occ.tolist()
-                    )
-                if delay > 0:
-                    done = min(len(inserting), first + _CHUNK_DOCS)
-                    sys.stderr.write(f"dedup-test: in transaction after {done} docs\n")
-                    sys.stderr.flush()
-                    time.sleep(delay)
-            db.execute("UPDATE meta SET value = ? WHERE key = 'adds'", (str(seq),))
-        return AddStats(tuple(added), tuple(replaced), tuple(unchanged))
+                )
+            if occ_parts:
+                occ = np.concatenate(occ_parts).astype(np.int64)
+                db.executemany(
+                    'INSERT INTO occ(doc, ordinal, start, "end", ntokens, grp) VALUES (?,?,?,?,?,?)', occ.tolist()
+                )
+            if delay > 0:
+                done = min(len(inserting), first + _CHUNK_DOCS)
+                sys.stderr.write(f"dedup-test: in transaction after {done} docs\n")
+                sys.stderr.flush()
+                time.sleep(delay)
 
     def _resolve_groups(self, batch: AddBatch, needed: np.ndarray) -> np.ndarray:
         """Store ids of batch groups (inserting the new ones with their band keys).
@@ -418,10 +434,7 @@ class SQLiteStore(IndexStore):
             for band in range(bands):
                 col = signed[:, band]
                 uniq, inverse = np.unique(col, return_inverse=True)
-                hits = self._db.execute(
-                    "SELECT key, grp FROM bands WHERE band = ? AND key IN (SELECT value FROM json_each(?))",
-                    (band, json.dumps(uniq.tolist())),
-                ).fetchall()
+                hits = self._band_hits(band, uniq)
                 if not hits:
                     continue
                 arr = np.array(hits, dtype=np.int64)
@@ -436,6 +449,24 @@ class SQLiteStore(IndexStore):
             return np.empty((0, 2), dtype=np.int64)
         arr = np.unique(np.array(found, dtype=np.int64), axis=0)
         return arr
+
+    def _band_hits(self, band: int, keys: np.ndarray) -> list[tuple[int, int]]:
+        """``(key, group)`` rows of one band whose key is among ``keys`` (signed int64)."""
+        if self._json1:
+            try:
+                return self._db.execute(
+                    "SELECT key, grp FROM bands WHERE band = ? AND key IN (SELECT value FROM json_each(?))",
+                    (band, json.dumps(keys.tolist())),
+                ).fetchall()
+            except sqlite3.OperationalError as exc:
+                if "json_each" not in str(exc):
+                    raise
+                self._json1 = False  # an SQLite built without JSON: bounded IN lists instead
+        hits: list[tuple[int, int]] = []
+        for chunk in _chunks(keys.tolist(), 500):
+            q = f"SELECT key, grp FROM bands WHERE band = ? AND key IN ({','.join('?' * len(chunk))})"
+            hits.extend(self._db.execute(q, [band, *chunk]).fetchall())
+        return hits
 
     def groups(self, group_ids: Sequence[int]) -> tuple[list[bytes], ShingleBatch, np.ndarray]:
         ids = [int(g) for g in group_ids]

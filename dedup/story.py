@@ -1,0 +1,508 @@
+"""The same-story tier: are two documents the same story, rewritten?
+
+Copies share long runs of words; rewrites of one story (syndication,
+paraphrase, translation-style rewrites) share almost none, but they name the
+same people, places, numbers and events. The story score captures that with
+two numpy-only views of each document, both built from the scanned corpus
+(plus an optional background corpus) and nothing else, so it works offline:
+
+1. **TF-IDF cosine.** Terms are the document's word tokens
+   (:func:`dedup.normalize.tokens`) without English stop words, lightly
+   stemmed (plural ``-s``/``-ies``, ``-ing``, ``-ed``). Weights are sublinear
+   (``1 + ln tf``) times IDF ``ln((N + 1) / (df + 1)) + 1`` where ``N`` and
+   ``df`` count the corpus and the background documents; vectors are
+   L2-normalized.
+2. **Concept-profile cosine** (explicit-semantic-analysis style, with the
+   background and corpus documents as the "concepts"). A document becomes the
+   vector of its TF-IDF cosines with every concept document, of which the
+   :data:`TOP_CONCEPTS` largest are kept; two documents are compared by the
+   cosine of those profiles. Two rewrites of one story resemble the same
+   documents even where their own wording differs.
+
+``story = (1 - CONCEPT_WEIGHT) * tfidf + CONCEPT_WEIGHT * concept``, in
+``[0, 1]``. At most :data:`MAX_CONCEPTS` documents serve as concepts
+(background first, then evenly spaced corpus documents), so the concept
+profiles cost ``O(n * terms * concept-df)``, not ``O(n**2)``.
+
+Candidate pairs (for scans) come from an inverted index over each document's
+:data:`TOP_TERMS` heaviest terms: two documents are candidates when they share
+at least :data:`MIN_SHARED_TERMS` of them. Terms that are among the top terms
+of more than :data:`MAX_POSTING` documents are skipped (they name no single
+story), which keeps candidate generation sub-quadratic. Every candidate is
+then scored exactly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .config import Config
+from .errors import ConfigError, InputError
+from .models import Pair, Passage
+from .normalize import normalize, tokens
+
+__all__ = [
+    "CONCEPT_WEIGHT",
+    "MAX_CONCEPTS",
+    "MAX_POSTING",
+    "MIN_SHARED_TERMS",
+    "STOPWORDS",
+    "STORY_MODELS",
+    "TOP_CONCEPTS",
+    "TOP_TERMS",
+    "StoryModel",
+    "load_background",
+    "pair_dots",
+    "same_story_tier",
+    "story_terms",
+]
+
+#: Story models: the numpy TF-IDF/concept default, and the optional embedding extra.
+STORY_MODELS = ("tfidf", "minilm")
+#: Weight of the concept-profile cosine in the story score.
+CONCEPT_WEIGHT = 0.5
+#: Concepts kept per document profile.
+TOP_CONCEPTS = 50
+#: Most documents used as concepts.
+MAX_CONCEPTS = 2000
+#: Heaviest terms per document used for candidate generation.
+TOP_TERMS = 20
+#: Top terms two documents must share to become candidates.
+MIN_SHARED_TERMS = 2
+#: A term heading more documents' top terms than this is not used for candidates.
+MAX_POSTING = 200
+
+# Entries expanded at once in sparse joins (bounds memory).
+_CHUNK = 4_000_000
+
+_STOPWORD_TEXT = """
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had has
+have having he her here hers herself him himself his how i if in into is it its itself just me more
+most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why will with
+would you your yours yourself yourselves said says say mr mrs ms one two new year years told may
+might must shall us s t
+"""
+
+#: English stop words left out of story terms.
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    return word
+
+
+def story_terms(text: str) -> list[str]:
+    """The terms of a text for the story score.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        Normalized word tokens without stop words and one-letter words, lightly
+        stemmed, in order.
+
+    Example:
+        >>> story_terms("The schools were visited by the ministers.")
+        ['school', 'visit', 'minister']
+    """
+    return [_stem(w) for w in tokens(normalize(text)) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+def load_background(path: str) -> list[str]:
+    """Read a background corpus.
+
+    Args:
+        path: A file with one document per non-empty line (like
+            ``lee_background.cor``), or a folder whose ``.txt``/``.md`` files
+            are one document each.
+
+    Returns:
+        The background documents' texts.
+
+    Raises:
+        InputError: The path cannot be read.
+    """
+    from .io.readers import decode_bytes, read_paths
+
+    if os.path.isdir(path):
+        outcome = read_paths([path])
+        return [d.text for d in outcome.documents]
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise InputError(path, exc.strerror or str(exc)) from None
+    text, _ = decode_bytes(data, path)
+    return [line for line in text.splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class _Csr:
+    """Rows of sparse vectors: row ``i`` is ``indices/data[indptr[i]:indptr[i+1]]`` (indices sorted)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+
+def _expand_rows(csr: _Csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each requested row, all its entries: (owner position, index, value)."""
+    lens = csr.lengths()[rows]
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
+    starts = csr.indptr[rows]
+    offs = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+    pos = np.repeat(starts, lens) + offs
+    return owner, csr.indices[pos], csr.data[pos]
+
+
+def pair_dots(csr: _Csr, pairs: np.ndarray) -> np.ndarray:
+    """Dot products of row pairs of a sparse matrix, vectorised.
+
+    Pairs are grouped by their first row; a chunk of first rows is scattered
+    into a dense block, and every second row's entries are gathered from it.
+
+    Args:
+        csr: The rows.
+        pairs: ``(m, 2)`` row index pairs.
+
+    Returns:
+        ``m`` dot products.
+    """
+    m = len(pairs)
+    out = np.zeros(m, dtype=np.float64)
+    if m == 0 or len(csr.indices) == 0:
+        return out
+    n_cols = int(csr.indices.max()) + 1
+    order = np.argsort(pairs[:, 0], kind="stable")
+    firsts, starts = np.unique(pairs[order, 0], return_index=True)
+    bounds = np.append(starts, m)
+    lens = csr.lengths()
+    rows_per_chunk = max(1, _CHUNK // n_cols)
+    c0 = 0
+    while c0 < len(firsts):
+        # Bound both the dense block and the gathered entries.
+        c1 = min(len(firsts), c0 + rows_per_chunk)
+        sel = order[bounds[c0] : bounds[c1]]
+        while c1 - c0 > 1 and int(lens[pairs[sel, 1]].sum()) > _CHUNK:
+            c1 = c0 + (c1 - c0) // 2
+            sel = order[bounds[c0] : bounds[c1]]
+        chunk = firsts[c0:c1]
+        dense = np.zeros((len(chunk), n_cols))
+        oa, ia, va = _expand_rows(csr, chunk)
+        dense[oa, ia] = va
+        local = np.searchsorted(chunk, pairs[sel, 0])
+        ob, ib, vb = _expand_rows(csr, pairs[sel, 1])
+        out[sel] = np.bincount(ob, weights=dense[local[ob], ib] * vb, minlength=len(sel))
+        c0 = c1
+    return out
+
+
+def _tfidf(term_lists: Sequence[Sequence[str]]) -> tuple[_Csr, np.ndarray]:
+    """TF-IDF rows of all term lists; IDF counts every list (corpus + background).
+
+    Returns the rows and the vocabulary (sorted terms).
+    """
+    lens = np.fromiter((len(t) for t in term_lists), dtype=np.int64, count=len(term_lists))
+    flat = np.array([w for t in term_lists for w in t], dtype=object)
+    if len(flat) == 0:
+        empty = _Csr(np.zeros(len(term_lists) + 1, dtype=np.int64), np.empty(0, np.int64), np.empty(0))
+        return empty, np.empty(0, dtype=object)
+    vocab, ids = np.unique(flat.astype(str), return_inverse=True)
+    ids = ids.reshape(-1).astype(np.int64)
+    owner = np.repeat(np.arange(len(term_lists), dtype=np.int64), lens)
+    v = len(vocab)
+    key, tf = np.unique(owner * v + ids, return_counts=True)
+    rows, cols = key // v, key % v
+    df = np.bincount(cols, minlength=v).astype(np.float64)
+    n = len(term_lists)
+    idf = np.log((n + 1.0) / (df + 1.0)) + 1.0
+    w = (1.0 + np.log(tf)) * idf[cols]
+    norms = np.sqrt(np.bincount(rows, weights=w * w, minlength=n))
+    w = w / np.where(norms > 0, norms, 1.0)[rows]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return _Csr(indptr, cols, w), vocab
+
+
+def _concept_profiles(x: _Csr, concepts: np.ndarray, top: int) -> _Csr:
+    """Each row's cosines with the concept rows, top ``top`` kept, L2-normalized."""
+    n = len(x)
+    nc = len(concepts)
+    k = min(top, nc)
+    if n == 0 or nc == 0 or len(x.indices) == 0:
+        return _Csr(np.zeros(n + 1, dtype=np.int64), np.empty(0, np.int64), np.empty(0))
+    # Postings of the concept rows by term.
+    c_owner, c_term, c_val = _expand_rows(x, concepts)
+    order = np.argsort(c_term, kind="stable")
+    c_owner, c_term, c_val = c_owner[order], c_term[order], c_val[order]
+    n_terms = int(x.indices.max()) + 1
+    post_start = np.searchsorted(c_term, np.arange(n_terms))
+    post_len = np.bincount(c_term, minlength=n_terms)
+    out_idx = np.zeros((n, k), dtype=np.int64)
+    out_val = np.zeros((n, k), dtype=np.float64)
+    row_cost = np.bincount(
+        np.repeat(np.arange(n), x.lengths()), weights=post_len[x.indices].astype(np.float64), minlength=n
+    )
+    chunk_rows = max(1, min(n, int(_CHUNK // max(1.0, float(row_cost.mean()) + nc))))
+    for first in range(0, n, chunk_rows):
+        rows = np.arange(first, min(n, first + chunk_rows))
+        owner, term, val = _expand_rows(x, rows)
+        cnt = post_len[term]
+        rep_owner = np.repeat(owner, cnt)
+        rep_val = np.repeat(val, cnt)
+        offs = np.arange(int(cnt.sum()), dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        pos = np.repeat(post_start[term], cnt) + offs
+        sims = np.bincount(rep_owner * nc + c_owner[pos], weights=rep_val * c_val[pos], minlength=len(rows) * nc)
+        sims = sims.reshape(len(rows), nc)
+        if k < nc:
+            part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        else:
+            part = np.broadcast_to(np.arange(nc), (len(rows), nc))
+        part = np.sort(part, axis=1)
+        out_idx[rows] = part
+        out_val[rows] = np.take_along_axis(sims, part, axis=1)
+    norms = np.linalg.norm(out_val, axis=1, keepdims=True)
+    out_val = out_val / np.where(norms > 0, norms, 1.0)
+    indptr = np.arange(0, n * k + 1, k, dtype=np.int64)
+    return _Csr(indptr, out_idx.reshape(-1), out_val.reshape(-1))
+
+
+class StoryModel:
+    """Story vectors of a corpus; scores document pairs.
+
+    Args:
+        texts: The corpus documents' texts (row ``i`` is document ``i``).
+        background: Extra documents used only for IDF statistics and as
+            concepts.
+        model: ``"tfidf"`` (default, numpy only) or ``"minilm"`` (embedding
+            cosine; needs the ``embeddings`` extra).
+        encoder: Text encoder for ``"minilm"`` (default: the packaged model).
+
+    Raises:
+        ConfigError: Unknown model.
+        MissingDependencyError: ``"minilm"`` without the extra installed.
+
+    Example:
+        >>> m = StoryModel(["Flood hits the river town", "River town flooded", "Budget vote"])
+        >>> s = m.scores(np.array([[0, 1], [0, 2]]))
+        >>> bool(s[0] > s[1])
+        True
+    """
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        background: Sequence[str] = (),
+        model: str = "tfidf",
+        encoder: Callable[[list[str]], np.ndarray] | None = None,
+    ) -> None:
+        if model not in STORY_MODELS:
+            raise ConfigError(f"story model must be one of {', '.join(STORY_MODELS)}, got {model!r}")
+        self.model = model
+        self.n = len(texts)
+        self._emb: np.ndarray | None = None
+        if model == "minilm":
+            from .embed import document_embeddings
+
+            self._emb = document_embeddings(texts, encoder)
+        term_lists = [story_terms(t) for t in texts] + [story_terms(t) for t in background]
+        x, self.vocab = _tfidf(term_lists)
+        self._x = x
+        nb = len(background)
+        bg_rows = np.arange(self.n, self.n + nb, dtype=np.int64)[:MAX_CONCEPTS]
+        room = MAX_CONCEPTS - len(bg_rows)
+        if room >= self.n:
+            corpus_rows = np.arange(self.n, dtype=np.int64)
+        else:
+            corpus_rows = np.unique(np.linspace(0, self.n - 1, room).astype(np.int64)) if room > 0 else np.empty(0)
+        concepts = np.concatenate([bg_rows, corpus_rows]).astype(np.int64)
+        self._profiles = _concept_profiles(x, concepts, TOP_CONCEPTS)
+
+    def tfidf_scores(self, pairs: np.ndarray) -> np.ndarray:
+        """TF-IDF cosine of each document pair."""
+        return np.clip(pair_dots(self._x, np.asarray(pairs, dtype=np.int64).reshape(-1, 2)), 0.0, 1.0)
+
+    def concept_scores(self, pairs: np.ndarray) -> np.ndarray:
+        """Concept-profile cosine of each document pair."""
+        return np.clip(pair_dots(self._profiles, np.asarray(pairs, dtype=np.int64).reshape(-1, 2)), 0.0, 1.0)
+
+    def scores(self, pairs: np.ndarray) -> np.ndarray:
+        """The story score (0..1) of each document pair.
+
+        With ``model="minilm"`` it is the cosine of the documents' embeddings
+        (see :mod:`dedup.embed`); otherwise the TF-IDF/concept blend.
+
+        Args:
+            pairs: ``(m, 2)`` document index pairs.
+
+        Returns:
+            ``m`` scores.
+        """
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        if self._emb is not None:
+            e = self._emb
+            return np.clip(np.einsum("ij,ij->i", e[pairs[:, 0]], e[pairs[:, 1]]), 0.0, 1.0)
+        return (1.0 - CONCEPT_WEIGHT) * self.tfidf_scores(pairs) + CONCEPT_WEIGHT * self.concept_scores(pairs)
+
+    def candidates(self) -> np.ndarray:
+        """Document pairs sharing enough top terms (sub-quadratic).
+
+        Returns:
+            A sorted ``(m, 2)`` array of pairs ``(i, j)``, ``i < j``, of corpus
+            documents.
+        """
+        x = self._x
+        n = self.n
+        if n < 2:
+            return np.empty((0, 2), dtype=np.int64)
+        owner_all = np.repeat(np.arange(n, dtype=np.int64), x.lengths()[:n])
+        end = int(x.indptr[n])
+        terms, vals = x.indices[:end], x.data[:end]
+        # Rank each document's terms by weight (ties by term id) and keep the top ones.
+        order = np.lexsort((terms, -vals, owner_all))
+        owner_s, terms_s = owner_all[order], terms[order]
+        rank = np.arange(len(order)) - np.repeat(x.indptr[:n], x.lengths()[:n])
+        keep = rank < TOP_TERMS
+        owner_s, terms_s = owner_s[keep], terms_s[keep]
+        order = np.lexsort((owner_s, terms_s))
+        owner_s, terms_s = owner_s[order], terms_s[order]
+        bound = np.flatnonzero(np.diff(terms_s)) + 1
+        starts = np.concatenate([[0], bound])
+        sizes = np.diff(np.concatenate([starts, [len(terms_s)]]))
+        found = []
+        for s, z in zip(
+            starts[(sizes > 1) & (sizes <= MAX_POSTING)].tolist(), sizes[(sizes > 1) & (sizes <= MAX_POSTING)].tolist()
+        ):
+            members = owner_s[s : s + z]
+            ii, jj = np.triu_indices(z, k=1)
+            found.append(members[ii] * n + members[jj])
+        if not found:
+            return np.empty((0, 2), dtype=np.int64)
+        codes, counts = np.unique(np.concatenate(found), return_counts=True)
+        codes = codes[counts >= MIN_SHARED_TERMS]
+        return np.stack([codes // n, codes % n], axis=1)
+
+
+def _blank_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    parts, pos = [], 0
+    for s, e in sorted(spans):
+        parts.append(text[pos:s])
+        pos = max(pos, e)
+    parts.append(text[pos:])
+    return "\n".join(parts)
+
+
+def same_story_tier(
+    texts: Sequence[str],
+    doc_ids: Sequence[str],
+    paragraphs: Sequence[Sequence[tuple[int, int]]],
+    excluded: Sequence[Sequence[tuple[int, int]]],
+    copy_pairs: set[tuple[int, int]],
+    passages: Sequence[Passage],
+    config: Config,
+    background: Sequence[str] = (),
+) -> tuple[list[Pair], list[Passage]]:
+    """Run the same-story tier over a corpus.
+
+    Args:
+        texts: Document texts by index.
+        doc_ids: Document ids by index (sorted).
+        paragraphs: Per document, its fingerprinted paragraph spans (not
+            boilerplate).
+        excluded: Per document, spans left out of the story text
+            (boilerplate).
+        copy_pairs: Document index pairs already reported as copies; they are
+            never reported as ``same_story``.
+        passages: Passages found by the main matcher.
+        config: Settings (``story_threshold``, ``story_min_tfidf``,
+            ``near_*``).
+        background: Background documents for IDF and concepts.
+
+    Returns:
+        ``(same_story_pairs, near_passages)``; the pairs' ``a_in_b`` and
+        ``b_in_a`` are the character shares of each document's fingerprinted
+        paragraphs covered by passages shared with the other.
+    """
+    from .rewrites import near_paragraph_passages
+
+    n = len(texts)
+    if n < 2:
+        return [], []
+    model = StoryModel([_blank_spans(t, ex) for t, ex in zip(texts, excluded)], background, config.story_model)
+    cands = model.candidates()
+    if not len(cands):
+        return [], []
+    tfidf = model.tfidf_scores(cands)
+    scores = model.scores(cands)
+    # A shared topic alone (concept profile) never makes a same-story pair.
+    keep = (scores >= config.story_threshold) & (tfidf >= config.story_min_tfidf)
+    chosen = [
+        (int(a), int(b), float(s))
+        for (a, b), s in zip(cands[keep].tolist(), scores[keep].tolist())
+        if (a, b) not in copy_pairs
+    ]
+    index = {d: i for i, d in enumerate(doc_ids)}
+    taken: dict[tuple[int, int], set[tuple[int, int, int]]] = {}
+    by_pair: dict[tuple[int, int], list[Passage]] = {}
+    for p in passages:
+        a, b = index[p.a.doc], index[p.b.doc]
+        if a != b:
+            by_pair.setdefault((min(a, b), max(a, b)), []).append(p)
+    chosen_pairs = [(a, b) for a, b, _ in chosen]
+    # Paragraphs inside a main passage of the same two documents are skipped.
+    for a, b in chosen_pairs:
+        for p in by_pair.get((a, b), []):
+            for side in (p.a, p.b):
+                d = index[side.doc]
+                for s, e in paragraphs[d]:
+                    if s >= side.start and e <= side.end:
+                        taken.setdefault((a, b), set()).add((d, s, e))
+    near = near_paragraph_passages(texts, doc_ids, paragraphs, chosen_pairs, config, taken)
+    for p in near:
+        by_pair.setdefault((index[p.a.doc], index[p.b.doc]), []).append(p)
+    para_chars = [sum(e - s for s, e in spans) for spans in paragraphs]
+    out = []
+    for a, b, score in chosen:
+        shared = by_pair.get((a, b), [])
+        cov_a = _covered(shared, doc_ids[a], para_chars[a])
+        cov_b = _covered(shared, doc_ids[b], para_chars[b])
+        out.append(Pair(doc_ids[a], doc_ids[b], "same_story", score, cov_a, cov_b, len(shared)))
+    return out, near
+
+
+def _covered(passages: Sequence[Passage], doc: str, total: int) -> float:
+    if total <= 0:
+        return 0.0
+    spans = sorted((s.start, s.end) for p in passages for s in (p.a, p.b) if s.doc == doc)
+    covered, reach = 0, -1
+    for s, e in spans:
+        s = max(s, reach)
+        if e > s:
+            covered += e - s
+            reach = e
+    return min(1.0, covered / total)

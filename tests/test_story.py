@@ -1,0 +1,215 @@
+"""The same-story tier and near passages across rewrites."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from dedup import Config, ConfigError, Detector
+from dedup.story import StoryModel, load_background, story_terms
+
+from ._accuracy_texts import ARTICLES
+
+SEEDS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "seeds")
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict[str, str]:
+    if not os.path.isdir(SEEDS):
+        pytest.skip("seed texts not available at ../shared/seeds")
+    out = {}
+    for name in sorted(os.listdir(SEEDS)):
+        with open(os.path.join(SEEDS, name), encoding="utf-8") as fh:
+            out[name[:3]] = fh.read()
+    return out
+
+
+@pytest.fixture(scope="module")
+def seed_result(seeds: dict[str, str]):
+    det = Detector()
+    for k, v in seeds.items():
+        det.add(k, v)
+    return det.run()
+
+
+def test_seed_rewrites_are_same_story(seed_result) -> None:
+    kinds = {(p.a, p.b): p.kind for p in seed_result.pairs}
+    assert kinds == {("000", "001"): "same_story", ("000", "002"): "same_story", ("001", "002"): "same_story"}
+    for p in seed_result.pairs:
+        assert Config().story_threshold <= p.similarity <= 1.0
+
+
+def test_seeds_003_004_in_no_pair(seed_result) -> None:
+    for p in seed_result.pairs:
+        assert "003" not in (p.a, p.b) and "004" not in (p.a, p.b)
+    for s in seed_result.passages:
+        if (s.a.doc in ("003", "004") or s.b.doc in ("003", "004")) and s.a.doc != s.b.doc:
+            # 003's link list names 004's headline (with a typo): a real, one-line match.
+            assert (s.a.doc, s.b.doc) == ("003", "004")
+            assert "UNESCO City of Learning" in seed_result.text(s.a)
+            assert "UNESCO City of Learning" in seed_result.text(s.b)
+
+
+def _paragraph_with(text: str, word: str) -> tuple[int, int]:
+    """Offsets of the (blank-line or newline separated) paragraph holding ``word``."""
+    i = text.index(word)
+    start = max(text.rfind("\n", 0, i) + 1, 0)
+    end = text.find("\n", i)
+    return start, len(text) if end < 0 else end
+
+
+def test_scholarships_paragraph_is_a_near_passage_with_offsets(seeds, seed_result) -> None:
+    near = [p for p in seed_result.passages if (p.a.doc, p.b.doc) == ("000", "002") and p.kind == "near"]
+    assert near, "no near passage between 000 and 002"
+    want_a = _paragraph_with(seeds["000"], "scholarships")
+    want_b = _paragraph_with(seeds["002"], "scholarships")
+    hits = [p for p in near if (p.a.start, p.a.end) == want_a and (p.b.start, p.b.end) == want_b]
+    assert len(hits) == 1
+    assert "scholarships" in seed_result.text(hits[0].a)
+    assert "scholarships" in seed_result.text(hits[0].b)
+    assert 0.3 <= hits[0].similarity < 0.8
+    # The rewrite matcher finds it on its own too (main matcher made strict).
+    det = Detector(threshold=0.9)
+    for k in ("000", "002"):
+        det.add(k, seeds[k])
+    res = det.run()
+    got = [(p.a.start, p.a.end, p.b.start, p.b.end, p.kind) for p in res.passages if p.a.doc != p.b.doc]
+    assert got == [(*want_a, *want_b, "near")]
+    # Without the story tier and with a strict main matcher it is not found: it is no copy.
+    det = Detector(threshold=0.9, story=False)
+    for k in ("000", "002"):
+        det.add(k, seeds[k])
+    assert [p for p in det.run().passages if p.a.doc != p.b.doc] == []
+
+
+def test_story_off(seeds) -> None:
+    det = Detector(story=False)
+    for k, v in seeds.items():
+        det.add(k, v)
+    assert det.run().pairs == ()
+
+
+@pytest.mark.parametrize("settings", [{"story_threshold": 0.99}, {"story_min_tfidf": 0.99}])
+def test_story_threshold_settings(seeds, settings) -> None:
+    det = Detector(**settings)
+    for k, v in seeds.items():
+        det.add(k, v)
+    assert det.run().pairs == ()
+
+
+def test_copies_are_never_same_story() -> None:
+    det = Detector()
+    det.add("a.txt", ARTICLES[0])
+    det.add("b.txt", ARTICLES[0].replace("Tuesday", "Wednesday"))
+    det.add("c.txt", ARTICLES[3])
+    res = det.run()
+    assert [(p.a, p.b, p.kind) for p in res.pairs] == [("a.txt", "b.txt", "near_duplicate")]
+
+
+def test_unrelated_articles_are_not_same_story() -> None:
+    det = Detector()
+    for i, a in enumerate(ARTICLES):
+        det.add(f"{i}.txt", a)
+    assert det.run().pairs == ()
+
+
+def test_rewritten_story_found_among_unrelated() -> None:
+    rewrite = (
+        "Potholes in the northern suburbs will finally be repaired: the city council voted through "
+        "the road budget on Tuesday.\n\nWork on the damaged streets begins in April, councillors said, "
+        "and the worst roads come first.\n\nFor months residents near the old market square had "
+        "complained about cracked pavements and tyres."
+    )
+    det = Detector()
+    for i, a in enumerate(ARTICLES):
+        det.add(f"{i}.txt", a)
+    det.add("rewrite.txt", rewrite)
+    res = det.run()
+    assert [(p.a, p.b, p.kind) for p in res.pairs] == [("0.txt", "rewrite.txt", "same_story")]
+
+
+def test_story_terms() -> None:
+    assert story_terms("The Schools were VISITED by ministers, said officials.") == [
+        "school",
+        "visit",
+        "minister",
+        "official",
+    ]
+
+
+def test_model_scores_and_candidates() -> None:
+    texts = [
+        "Bushfire threatens homes near the Blue Mountains as firefighters battle strong winds",
+        "Firefighters battle a bushfire in the Blue Mountains; homes threatened by winds",
+        "Central bank leaves interest rates unchanged after the board meeting",
+        "Interest rates unchanged, central bank board says after meeting",
+    ]
+    m = StoryModel(texts)
+    pairs = np.array([[0, 1], [0, 2], [2, 3], [1, 3]])
+    s = m.scores(pairs)
+    assert s[0] > 0.5 and s[2] > 0.5
+    assert s[1] < 0.2 and s[3] < 0.2
+    assert np.all((s >= 0) & (s <= 1))
+    assert m.candidates().tolist() == [[0, 1], [2, 3]]
+    # Symmetric and self-similar.
+    assert m.scores(np.array([[1, 0]]))[0] == pytest.approx(s[0])
+    assert m.scores(np.array([[2, 2]]))[0] == pytest.approx(1.0)
+
+
+def test_background_file_and_folder(tmp_path) -> None:
+    f = tmp_path / "bg.cor"
+    f.write_bytes("first background doc\n\nsecond caf\xe9 doc\n".encode("latin-1"))
+    assert load_background(str(f)) == ["first background doc", "second café doc"]
+    d = tmp_path / "bgdir"
+    d.mkdir()
+    (d / "x.txt").write_text("folder doc one", encoding="utf-8")
+    assert load_background(str(d)) == ["folder doc one"]
+    det = Detector(story_background=str(f))
+    det.add("a", ARTICLES[0])
+    det.add("b", ARTICLES[1])
+    assert det.run().pairs == ()
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"story_threshold": 0},
+        {"story_threshold": 1.5},
+        {"story_min_tfidf": 2},
+        {"story": "yes"},
+        {"near_threshold": -1},
+        {"near_min_tokens": 0},
+        {"boilerplate_min_docs": 1},
+        {"boilerplate_max_shared": 2},
+        {"story_background": 3},
+    ],
+)
+def test_config_validation(settings) -> None:
+    with pytest.raises(ConfigError):
+        Config(**settings)
+
+
+def test_deterministic(seeds) -> None:
+    outs = []
+    for _ in range(2):
+        det = Detector()
+        for k in sorted(seeds, reverse=True):
+            det.add(k, seeds[k])
+        outs.append(det.run().to_dict())
+    assert outs[0] == outs[1]
+
+
+def test_scholarships_paragraph_also_carried_into_001(seeds, seed_result) -> None:
+    # The 000-002 passage must not hide the same paragraph's match with 001.
+    want_a = _paragraph_with(seeds["000"], "scholarships")
+    near = [
+        p
+        for p in seed_result.passages
+        if (p.a.doc, p.b.doc) == ("000", "001") and (p.a.start, p.a.end) == want_a and p.kind == "near"
+    ]
+    assert len(near) == 1
+    assert "scholarship" in seed_result.text(near[0].b).lower()
+    pair = next(p for p in seed_result.pairs if (p.a, p.b) == ("000", "001"))
+    assert pair.a_in_b > 0 and pair.b_in_a > 0 and pair.passages == 1
