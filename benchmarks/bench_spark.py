@@ -2,7 +2,8 @@
 
 For each corpus size, side by side in one process:
 
-1. ``dedup.scan`` (the local pipeline) on the folder;
+1. ``dedup.scan`` (the local pipeline) on the folder, with the same tiers as the
+   Spark job (``story=False, boilerplate=False``);
 2. ``dedup.spark.spark_scan`` on the same folder in a warm local Spark session
    (a small warm-up scan runs first), with the event log on, so the shuffle
    bytes/records of the measured run are read from Spark's own task metrics;
@@ -171,7 +172,7 @@ def main() -> None:
             os.makedirs(folder)
             n_docs = write_corpus(folder, n, args.seed)
             t0 = time.perf_counter()
-            local = dedup.scan(folder)
+            local = dedup.scan(folder, story=False, boilerplate=False)  # the tiers the Spark job runs
             local_s = time.perf_counter() - t0
             paragraphs = sum(local.paragraph_counts.values())
 
