@@ -277,3 +277,47 @@ def test_cli_index_add_info_and_check_with_redis_url(url, tmp_path):
     assert "zz-copy.txt" in r.stdout and docs[0].id in r.stdout
     r = run("index", "add", str(old), "--index", url, "--threshold", "0.8")
     assert r.returncode == 2 and "other settings" in r.stderr
+
+
+def test_writer_killed_before_exec_leaves_nothing_and_the_next_writer_proceeds(url, tmp_path):
+    import signal
+
+    docs = corpus(24, seed=9)
+    lease_url = url + "&lock_lease=2"
+    with Index.open(lease_url) as idx:
+        idx.add(docs[:12])
+        info_before = idx.info()
+    folder = tmp_path / "more"
+    folder.mkdir()
+    for d in docs[12:]:
+        (folder / d.id).write_text(d.text, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), DEDUP_TEST_ADD_DELAY="60")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dedup", "index", "add", str(folder), "--index", lease_url],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            line = proc.stderr.readline()
+            if "transaction queued" in line or not line:
+                break
+        assert "transaction queued" in line, line
+        proc.send_signal(signal.SIGKILL)  # dies holding the lock, with every write queued in MULTI
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with Index.open(lease_url, verify="full") as idx:
+        info = idx.info()
+        assert idx.document_ids() == sorted(d.id for d in docs[:12])
+        before = (info_before.paragraphs, info_before.groups, info_before.adds)
+        assert (info.paragraphs, info.groups, info.adds) == before
+        t0 = time.time()
+        stats = idx.add(docs[12:])  # waits for the dead writer's 2 s lease, then commits
+        assert len(stats.added) == 12 and time.time() - t0 < 30
+        assert idx.document_ids() == sorted(d.id for d in docs)
+        idx.store.check_integrity(full=True)

@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import sys
 import time
 import uuid
 import zlib
@@ -57,6 +59,8 @@ _FORMAT = "dedup-index-redis"
 #: URL schemes that select this backend.
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 _OCC_COLS = 5
+#: Test hook (as in the SQLite store): seconds to sleep with the transaction queued, before EXEC.
+_DELAY_ENV = "DEDUP_TEST_ADD_DELAY"
 
 
 def is_redis_url(location: str) -> bool:
@@ -65,19 +69,32 @@ def is_redis_url(location: str) -> bool:
 
 
 def _split_url(url: str) -> tuple[str, str]:
-    """Take ``prefix=`` out of the query string; returns ``(url, prefix)``."""
+    """Take ``prefix=`` (and ``lock_lease=``) out of the query string; returns ``(url, prefix)``."""
+    url, opts = _split_options(url)
+    return url, opts["prefix"]
+
+
+def _split_options(url: str) -> tuple[str, dict[str, Any]]:
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
-    prefix = "dedup"
+    opts: dict[str, Any] = {"prefix": "dedup", "lock_lease": None}
     rest = []
     for k, v in query:
-        if k == "prefix":
-            prefix = v
+        if k in opts:
+            opts[k] = v
         else:
             rest.append((k, v))
+    prefix = opts["prefix"]
     if not prefix or any(c in prefix for c in "{}: \t\n"):
         raise IndexStoreError(f"{url}: prefix must be non-empty without braces, colons or spaces")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(rest), parts.fragment)), prefix
+    if opts["lock_lease"] is not None:
+        try:
+            opts["lock_lease"] = float(opts["lock_lease"])
+        except ValueError:
+            opts["lock_lease"] = -1.0
+        if not 0 < opts["lock_lease"] <= 3600:
+            raise IndexStoreError(f"{url}: lock_lease must be a number of seconds in (0, 3600]")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(rest), parts.fragment)), opts
 
 
 def _safe_url(url: str) -> str:
@@ -103,8 +120,10 @@ class RedisStore(IndexStore):
         timeout: Seconds a writer waits for another writer's lock.
         verify: ``"quick"`` checks the format marker on open, ``"full"`` also
             runs :meth:`check_integrity` with ``full=True``, ``"none"`` skips.
-        lease: Seconds a writer's lock lasts (renewed by nothing: a writer
-            slower than this is caught by the WATCH and retries).
+        lease: Seconds a writer's lock lasts; also ``lock_lease=`` in the URL.
+            A writer that dies holding it blocks the others until it expires
+            (so keep it below ``timeout``); a live writer slower than this is
+            caught by the WATCH and retries.
         client: An existing ``redis.Redis`` client to use instead of ``url``'s.
 
     Raises:
@@ -122,7 +141,7 @@ class RedisStore(IndexStore):
         create: bool = True,
         timeout: float = 60.0,
         verify: str = "quick",
-        lease: float = 120.0,
+        lease: float = 30.0,
         client: Any = None,
     ) -> None:
         try:
@@ -130,7 +149,10 @@ class RedisStore(IndexStore):
         except ImportError:
             raise MissingDependencyError("a Redis index needs redis-py: pip install 'dedup[redis]'") from None
         self._redis_mod = redis
-        conn_url, self.prefix = _split_url(url)
+        conn_url, url_opts = _split_options(url)
+        self.prefix = url_opts["prefix"]
+        if url_opts["lock_lease"] is not None:
+            lease = url_opts["lock_lease"]
         self.path = _safe_url(url)
         self._timeout = timeout
         self._lease = lease
@@ -199,6 +221,11 @@ class RedisStore(IndexStore):
                         pipe.watch(self._k("meta"))
                         result = build(pipe)
                         pipe.hincrby(self._k("meta"), "version", 1)
+                        delay = float(os.environ.get(_DELAY_ENV, "0") or 0)
+                        if delay > 0:  # test hook: a writer to kill before EXEC
+                            sys.stderr.write("dedup-test: transaction queued\n")
+                            sys.stderr.flush()
+                            time.sleep(delay)
                         pipe.execute()
                         return result
                     except redis.WatchError:
