@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -24,9 +25,12 @@ from .sources import ReaderOptions, StructuredRead, reader_kind
 
 __all__ = [
     "DEFAULT_EXTENSIONS",
+    "DEFAULT_MAX_FILE_SIZE",
     "ReadOutcome",
     "collect_files",
     "decode_bytes",
+    "printable_id",
+    "read_bytes",
     "read_document",
     "read_paths",
     "read_structured",
@@ -34,6 +38,9 @@ __all__ = [
 
 #: File name endings read when a folder is scanned.
 DEFAULT_EXTENSIONS = (".txt", ".md")
+
+#: Files larger than this are refused unless a larger limit is given.
+DEFAULT_MAX_FILE_SIZE = ReaderOptions.max_file_size
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -76,32 +83,89 @@ def decode_bytes(data: bytes, path: str = "<bytes>") -> tuple[str, str | None]:
         return data.decode("latin-1"), "not valid UTF-8; decoded as latin-1"
 
 
-def read_document(path: str, doc_id: str | None = None) -> tuple[Document, str | None]:
+def read_bytes(path: str, max_bytes: int = DEFAULT_MAX_FILE_SIZE) -> tuple[bytes, float]:
+    """Read a regular file's bytes, refusing what cannot be read safely.
+
+    Args:
+        path: The file.
+        max_bytes: Largest size read; a larger file is refused before it is
+            read, so memory stays bounded.
+
+    Returns:
+        ``(data, mtime)``.
+
+    Raises:
+        InputError: The file is missing (it may have vanished during a scan),
+            unreadable, not a regular file (a FIFO, device or socket, which
+            could block or never end), a symlink loop, or too large.
+    """
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(path, f"not a regular file ({_file_kind(st.st_mode)})")
+        if st.st_size > max_bytes:
+            raise InputError(path, f"file too large: {st.st_size} bytes (limit {max_bytes}, see --max-file-size)")
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(path, exc.strerror or str(exc)) from None
+    if len(data) > max_bytes:
+        raise InputError(path, f"file too large: grew past the limit of {max_bytes} bytes while being read")
+    return data, st.st_mtime
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return name
+    return "special file"
+
+
+def read_document(
+    path: str, doc_id: str | None = None, max_bytes: int = DEFAULT_MAX_FILE_SIZE
+) -> tuple[Document, str | None]:
     """Read one text file.
 
     Args:
         path: File to read.
         doc_id: Id to give the document (default: ``path``).
+        max_bytes: Largest file size read (see :func:`read_bytes`).
 
     Returns:
         ``(document, warning)``.
 
     Raises:
-        InputError: The file cannot be read or is binary.
+        InputError: The file cannot be read, is not a regular file, is too
+            large, or is binary.
         EmptyInputError: The file holds no text.
     """
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-        mtime = os.stat(path).st_mtime
-    except OSError as exc:
-        raise InputError(path, exc.strerror or str(exc)) from None
+    data, mtime = read_bytes(path, max_bytes)
     if not data:
         raise EmptyInputError(path, "empty file")
     text, warning = decode_bytes(data, path)
     if not text.strip():
         raise EmptyInputError(path, "no text (only whitespace)")
     return Document(id=doc_id or path, text=text, path=path, mtime=mtime), warning
+
+
+def printable_id(name: str) -> str:
+    """A file name as a valid Unicode id.
+
+    Bytes of a file name that are not UTF-8 (kept by Python as lone
+    surrogates) become ``\\xNN`` escapes, so ids always encode to UTF-8 in
+    JSON, CSV and HTML; the file itself is still opened by its real name.
+    """
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _is_hidden(name: str) -> bool:
@@ -155,7 +219,7 @@ def collect_files(
     seen: dict[str, str] = {}
     for f in found:
         rel = os.path.relpath(os.path.abspath(f), base)
-        doc_id = rel.replace(os.sep, "/")
+        doc_id = printable_id(rel.replace(os.sep, "/"))
         seen.setdefault(doc_id, f)
     return sorted(((f, i) for i, f in seen.items()), key=lambda t: t[1])
 
@@ -204,7 +268,7 @@ def read_paths(
             warnings.extend(sub.warnings)
             continue
         try:
-            doc, warning = read_document(path, doc_id)
+            doc, warning = read_document(path, doc_id, (options or ReaderOptions()).max_file_size)
         except InputError as exc:
             errors.append(InputProblem(doc_id, exc.reason))
             continue
@@ -245,11 +309,9 @@ def read_structured(path: str, file_id: str, options: ReaderOptions) -> Structur
         MissingDependencyError: The reader's extra is not installed.
     """
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-        mtime = os.stat(path).st_mtime
-    except OSError as exc:
-        return StructuredRead([], [InputProblem(file_id, exc.strerror or str(exc))], [])
+        data, mtime = read_bytes(path, options.max_file_size)
+    except InputError as exc:
+        return StructuredRead([], [InputProblem(file_id, exc.reason)], [])
     if not data.strip():
         return StructuredRead([], [InputProblem(file_id, "empty file")], [])
     kind = reader_kind(path)

@@ -39,12 +39,15 @@ class ReaderOptions:
         id_field: JSON Lines field holding the document id.
         title_field: JSON Lines field holding the title (optional).
         date_field: JSON Lines field holding an ISO-8601 date (optional).
+        max_file_size: Files larger than this many bytes are not read (an
+            error names them), so one huge file cannot exhaust memory.
     """
 
     text_field: str = "text"
     id_field: str = "id"
     title_field: str = "title"
     date_field: str = "date"
+    max_file_size: int = 100 * 1024 * 1024
 
 
 class StructuredRead(NamedTuple):
