@@ -114,10 +114,11 @@ class Index:
         verify: str = "quick",
         **settings: Any,
     ) -> Index:
-        """Open (or create) a SQLite index file.
+        """Open (or create) an index: a SQLite file, or a Redis URL.
 
         Args:
-            path: The index file.
+            path: The index file, or ``redis://host:port/db?prefix=name``
+                for a shared Redis index (extra ``dedup[redis]``).
             config: Full settings; an existing index built with other
                 fingerprint settings is refused.
             create: Create the index when the file does not exist.
@@ -132,9 +133,9 @@ class Index:
             IndexStoreError: The file does not exist and ``create`` is false.
             ConfigError: A setting is invalid.
         """
-        from .store.sqlite import SQLiteStore
+        from .store.factory import open_store
 
-        store = SQLiteStore(path, create=create, verify=verify)
+        store = open_store(path, create=create, verify=verify)
         try:
             return cls.from_store(store, config, **settings)
         except BaseException:

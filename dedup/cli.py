@@ -388,6 +388,81 @@ def show(a: str, b: str, layout: str, width: int | None, color: bool | None, **s
     click.echo(text, nl=False, color=color)
 
 
+@cli.command("spark-scan", epilog=EXIT_CODES_HELP)
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--output", "-o", required=True, type=click.Path(file_okay=False), help="Output folder (local).")
+@click.option(
+    "--input-format",
+    type=click.Choice(["auto", "text", "jsonl", "parquet"]),
+    default="auto",
+    show_default=True,
+    help="Input kind; auto picks by file ending (.jsonl/.ndjson/.json, .parquet, else text).",
+)
+@click.option("--text-field", default="text", show_default=True, help="JSONL field / Parquet column with the text.")
+@click.option("--id-field", default="id", show_default=True, help="JSONL field / Parquet column with the document id.")
+@click.option("--date-field", default=None, help="JSONL field / Parquet column with an ISO date (optional).")
+@click.option("--master", default=None, help="Spark master (default: spark-submit's --master, else local[*]).")
+@click.option("--partitions", type=int, default=None, help="Shuffle partitions (default 2 x default parallelism).")
+@click.option("--driver-memory", default=None, help="spark.driver.memory for a new session, e.g. 4g.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@click.option(
+    "--ext",
+    "extensions",
+    multiple=True,
+    default=DEFAULT_EXTENSIONS,
+    show_default=True,
+    help="File endings read from folders in text mode (repeatable).",
+)
+@_settings_options
+def spark_scan_command(
+    inputs: Sequence[str],
+    output: str,
+    input_format: str,
+    text_field: str,
+    id_field: str,
+    date_field: str | None,
+    master: str | None,
+    partitions: int | None,
+    driver_memory: str | None,
+    overwrite: bool,
+    extensions: Sequence[str],
+    **settings: Any,
+) -> None:
+    """Scan a large corpus with Spark (extra dedup[spark]); write Parquet and JSON Lines.
+
+    INPUTS are folders/files of text, JSONL files, or Parquet files/folders.
+    The output folder gets documents/pairs/passages/clusters as .jsonl and
+    .parquet datasets plus summary.json; results equal `dedup scan`.
+    """
+    from .spark import SparkOptions, spark_scan
+
+    config = _config(**settings)
+    try:
+        options = SparkOptions(
+            master=master,
+            partitions=partitions,
+            input_format=input_format,  # type: ignore[arg-type]
+            text_field=text_field,
+            id_field=id_field,
+            date_field=date_field,
+            extensions=tuple(extensions),
+            overwrite=overwrite,
+            driver_memory=driver_memory,
+        )
+        summary = spark_scan(list(inputs), output, config, options)
+    except DedupError as exc:
+        raise UsageError(str(exc)) from None
+    for e in summary.errors:
+        click.echo(f"dedup: error: {e.path}: {e.message}", err=True)
+    for w in summary.warnings:
+        click.echo(f"dedup: warning: {w.path}: {w.message}", err=True)
+    c = summary.counts
+    click.echo(
+        f"{c['documents']} documents, {c['paragraphs']} paragraphs: {c['pairs']} pairs, {c['passages']} passages, "
+        f"{c['clusters']} clusters in {summary.seconds:.1f}s -> {summary.output}"
+    )
+
+
 from .cli_index import register_index_commands  # noqa: E402
 
 register_index_commands(cli)

@@ -148,7 +148,7 @@ def register_index_commands(cli: click.Group) -> None:
         "index",
         type=click.Path(dir_okay=False),
         required=True,
-        help="The index file (SQLite).",
+        help="The index: a SQLite file, or redis://host:port/db?prefix=name (extra dedup[redis]).",
     )
     root_option = click.option(
         "--root",

@@ -10,7 +10,8 @@ caller can catch one class::
     ├── IndexStoreError      a persisted index cannot be used
     │   ├── IndexMismatchError  built with other settings
     │   └── IndexCorruptError   damaged, truncated or not an index
-    └── MissingDependencyError  an optional extra is not installed
+    ├── MissingDependencyError  an optional extra is not installed
+    └── OutputError          an output folder cannot be written
 
 The CLI turns these into one-line messages and exit code 2.
 """
@@ -26,6 +27,7 @@ __all__ = [
     "IndexStoreError",
     "InputError",
     "MissingDependencyError",
+    "OutputError",
 ]
 
 
@@ -69,3 +71,7 @@ class IndexCorruptError(IndexStoreError):
 
 class MissingDependencyError(DedupError):
     """An optional dependency (an extra such as ``dedup[feeds]``) is not installed."""
+
+
+class OutputError(DedupError):
+    """An output folder or file cannot be written (exists, not writable)."""

@@ -1,0 +1,486 @@
+"""The Spark pipeline: the local dedup pipeline, partitioned.
+
+Stages (each runs the same library functions as ``dedup scan``)::
+
+    documents --mapPartitions(prepare)--> per-document paragraph records
+                                       + distinct paragraph texts (content key, shingles, signature)
+    texts --mapPartitions(band_keys)--> (band, band key) -> text   [shuffle 1: LSH bands]
+          --groupByKey, same band values--> candidate text pairs
+          --join shingles, verify()--> verified similar texts        [shuffle 2: verification]
+    occurrences of each text --> paragraph matches keyed by document pair
+          (identical texts: every pair of occurrences; similar texts: cross product)
+    matches --groupByKey(doc_a, doc_b) + both documents' paragraph records-->
+          build_passages() + classify_pairs() on a two-document table   [shuffle 3]
+    duplicate/near-duplicate pairs --min-label propagation--> clusters
+
+Everything is keyed by document id and 16-byte paragraph content key (never
+by a global row number), so no stage needs a global ordering; the local
+orientation rules (``a`` is the smaller id, then the earlier paragraph) hold
+because document indexes in ``dedup scan`` follow sorted ids. The two-document
+table built for a document pair holds exactly the rows and shingle sets of
+those two documents, so ``build_passages`` and ``classify_pairs`` compute the
+same passages, coverage and similarities as on the whole corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..cluster import CLUSTER_KINDS, UnionFind, choose_canonical
+from ..config import Config
+from ..lsh import band_keys, lsh_params
+from ..match import MAX_CLIQUE, ParagraphMatches, _enough_shared, build_passages, classify_pairs, verify
+from ..models import Cluster, Document
+from ..paragraphs import ParagraphTable, prepare
+from ..shingle import ShingleBatch, TokenHasher
+
+__all__ = ["DocRecord", "PipelineResult", "connected_components", "run_pipeline"]
+
+_U64 = np.dtype("<u8")
+_I64 = np.dtype("<i8")
+_U32 = np.dtype("<u4")
+
+
+def _level() -> Any:
+    """The storage level of persisted stages (memory, spilling to disk)."""
+    from pyspark import StorageLevel
+
+    return StorageLevel.MEMORY_AND_DISK
+
+
+class DocRecord(NamedTuple):
+    """One document's fingerprinted paragraphs, as shipped between stages.
+
+    Attributes:
+        id: Document id.
+        chars: Length of the text in characters.
+        key: Content key of the whole normalized document.
+        paragraphs: Number of paragraphs (fingerprinted or not).
+        start: Start offsets of the fingerprinted paragraphs (int64 bytes).
+        end: End offsets (int64 bytes).
+        ntokens: Token counts (int64 bytes).
+        cks: Content key of each fingerprinted paragraph, in order.
+        shingles: Shingle hashes (uint64 bytes) of each distinct content key.
+        date: ISO date from metadata, if any.
+    """
+
+    id: str
+    chars: int
+    key: bytes
+    paragraphs: int
+    start: bytes
+    end: bytes
+    ntokens: bytes
+    cks: tuple[bytes, ...]
+    shingles: dict[bytes, bytes]
+    date: str | None
+
+
+class PipelineResult(NamedTuple):
+    """The RDDs of a run (sorted), its counters, and the intermediate RDDs it persisted."""
+
+    documents: Any
+    passages: Any
+    pairs: Any
+    clusters: Any
+    counts: dict[str, int]
+    persisted: tuple[Any, ...] = ()
+
+
+# ---------------------------------------------------------------- stage 1: prepare
+
+
+def _prepare_batch(docs: list[Document], config: Config, hasher: TokenHasher) -> Iterator[tuple[int, Any]]:
+    table = prepare(docs, config, hasher)
+    bounds = np.searchsorted(table.doc, np.arange(len(docs) + 1)).tolist()
+    keys = table.group_keys
+    for di, doc in enumerate(docs):
+        lo, hi = bounds[di], bounds[di + 1]
+        groups = table.group[lo:hi].tolist()
+        yield (
+            0,
+            DocRecord(
+                id=doc.id,
+                chars=len(doc.text),
+                key=table.doc_keys[di],
+                paragraphs=table.doc_paragraphs[di],
+                start=table.start[lo:hi].astype(_I64).tobytes(),
+                end=table.end[lo:hi].astype(_I64).tobytes(),
+                ntokens=table.ntokens[lo:hi].astype(_I64).tobytes(),
+                cks=tuple(keys[g] for g in groups),
+                shingles={keys[g]: table.shingles.get(g).astype(_U64).tobytes() for g in sorted(set(groups))},
+                date=doc.date,
+            ),
+        )
+    for g, ck in enumerate(keys):
+        yield (1, (ck, (table.shingles.get(g).astype(_U64).tobytes(), table.signatures[g].astype(_U32).tobytes())))
+
+
+def _prepare_partition(docs: Iterable[Document], config: Config, batch_docs: int) -> Iterator[tuple[int, Any]]:
+    hasher = TokenHasher()
+    batch: list[Document] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) >= batch_docs:
+            yield from _prepare_batch(batch, config, hasher)
+            batch = []
+    if batch:
+        yield from _prepare_batch(batch, config, hasher)
+
+
+# ---------------------------------------------------------------- stage 2: LSH + verify
+
+
+def _band_partition(items: Iterable[tuple[bytes, tuple[bytes, bytes]]], bands: int, rows: int) -> Iterator[Any]:
+    items = list(items)
+    if not items:
+        return
+    sigs = np.frombuffer(b"".join(sig for _, (_, sig) in items), dtype=_U32).reshape(len(items), -1)
+    keys = band_keys(sigs, bands, rows).tolist()
+    width = rows * 4
+    for i, (ck, (_, sig)) in enumerate(items):
+        row = keys[i]
+        for band in range(bands):
+            yield ((band, row[band]), (ck, sig[band * width : (band + 1) * width]))
+
+
+def _band_group_pairs(item: tuple[Any, Iterable[tuple[bytes, bytes]]]) -> Iterator[tuple[bytes, bytes]]:
+    members = sorted(item[1])
+    n = len(members)
+    for i in range(n):
+        ck_i, vals_i = members[i]
+        for j in range(i + 1, n):
+            # Confirm the band's values, not just its 64-bit key.
+            if members[j][1] == vals_i:
+                yield (ck_i, members[j][0])
+
+
+def _batch_from_bytes(arrays: Sequence[bytes]) -> ShingleBatch:
+    parts = [np.frombuffer(a, dtype=_U64) for a in arrays]
+    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=offsets[1:])
+    hashes = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+    return ShingleBatch(hashes.astype(np.uint64), offsets)
+
+
+def _verify_partition(
+    items: Iterable[Any], threshold: float, min_shared: int
+) -> Iterator[tuple[tuple[bytes, bytes], float]]:
+    # items: (ck2, ((ck1, shingles1), shingles2))
+    keys: list[tuple[bytes, bytes]] = []
+    arrays: list[bytes] = []
+    for ck2, ((ck1, sh1), sh2) in items:
+        keys.append((ck1, ck2))
+        arrays.append(sh1)
+        arrays.append(sh2)
+    if not keys:
+        return
+    batch = _batch_from_bytes(arrays)
+    pairs = np.arange(2 * len(keys), dtype=np.int64).reshape(-1, 2)
+    kept, sims = verify(batch, pairs, threshold)
+    kept, sims = _enough_shared(batch, kept, sims, min_shared)
+    for (i, _), s in zip(kept.tolist(), sims.tolist()):
+        yield (keys[i // 2], s)
+
+
+# ---------------------------------------------------------------- stage 3: matches
+
+
+def _identical_matches(item: tuple[bytes, Iterable[tuple[str, int]]]) -> Iterator[Any]:
+    occ = sorted(item[1])
+    if len(occ) > MAX_CLIQUE:  # a star to the first occurrence, as dedup.match does
+        for o in occ[1:]:
+            yield ((occ[0][0], o[0]), (occ[0][1], o[1], 1.0, True))
+        return
+    for i in range(len(occ)):
+        for j in range(i + 1, len(occ)):
+            yield ((occ[i][0], occ[j][0]), (occ[i][1], occ[j][1], 1.0, True))
+
+
+def _similar_matches(item: Any) -> Iterator[Any]:
+    # item: (ck2, ((sim, occurrences1), occurrences2))
+    _, ((sim, occ1), occ2) = item
+    occ1, occ2 = sorted(occ1), sorted(occ2)
+    if occ2[0] < occ1[0]:  # dedup.match orders the two texts by first occurrence
+        occ1, occ2 = occ2, occ1
+    if len(occ1) * len(occ2) <= MAX_CLIQUE * MAX_CLIQUE:
+        links = [(o1, o2) for o1 in occ1 for o2 in occ2]
+    else:  # a star, as dedup.match._link does
+        links = [(occ1[0], o2) for o2 in occ2] + [(o1, occ2[0]) for o1 in occ1[1:]]
+    for o1, o2 in links:
+        p, q = (o1, o2) if o1 < o2 else (o2, o1)
+        yield ((p[0], q[0]), (p[1], q[1], sim, False))
+
+
+def _identical_doc_pairs(item: tuple[bytes, Iterable[str]]) -> Iterator[Any]:
+    ids = sorted(item[1])
+    for i in range(len(ids)):
+        for j in range(i + 1, len(ids)):
+            yield ((ids[i], ids[j]), None)
+
+
+# ---------------------------------------------------------------- stage 4: passages + pairs
+
+
+def _two_doc_table(recs: Sequence[DocRecord]) -> tuple[ParagraphTable, list[int]]:
+    doc: list[np.ndarray] = []
+    groups: list[int] = []
+    keys: dict[bytes, int] = {}
+    arrays: list[bytes] = []
+    first_row: list[int] = []
+    n = 0
+    for di, rec in enumerate(recs):
+        first_row.append(n)
+        doc.append(np.full(len(rec.cks), di, dtype=np.int64))
+        n += len(rec.cks)
+        for ck in rec.cks:
+            g = keys.get(ck)
+            if g is None:
+                g = keys[ck] = len(arrays)
+                arrays.append(rec.shingles[ck])
+            groups.append(g)
+    table = ParagraphTable(
+        doc=np.concatenate(doc) if doc else np.empty(0, dtype=np.int64),
+        ordinal=np.concatenate([np.arange(len(r.cks), dtype=np.int64) for r in recs]),
+        start=np.concatenate([np.frombuffer(r.start, dtype=_I64) for r in recs]).astype(np.int64),
+        end=np.concatenate([np.frombuffer(r.end, dtype=_I64) for r in recs]).astype(np.int64),
+        ntokens=np.concatenate([np.frombuffer(r.ntokens, dtype=_I64) for r in recs]).astype(np.int64),
+        group=np.array(groups, dtype=np.int64),
+        group_keys=list(keys),
+        shingles=_batch_from_bytes(arrays),
+        signatures=np.empty((len(arrays), 0), dtype=np.uint32),
+        doc_keys=[r.key for r in recs],
+        doc_paragraphs=[r.paragraphs for r in recs],
+    )
+    return table, first_row
+
+
+def _doc_pair_outputs(item: Any, config: Config) -> Iterator[tuple[int, Any]]:
+    # item: (db, ((da, matches, rec_a), rec_b))
+    db, ((da, matches, rec_a), rec_b) = item
+    recs = [rec_a] if da == db else [rec_a, rec_b]
+    table, first_row = _two_doc_table(recs)
+    ms = [m for m in matches if m is not None]
+    if ms:
+        arr = np.array([(m[0], m[1]) for m in ms], dtype=np.int64)
+        pm = ParagraphMatches(
+            p=arr[:, 0] + first_row[0],
+            q=arr[:, 1] + first_row[-1],
+            sim=np.array([m[2] for m in ms], dtype=np.float64),
+            exact=np.array([m[3] for m in ms], dtype=bool),
+        )
+    else:
+        e = np.empty(0, dtype=np.int64)
+        pm = ParagraphMatches(e, e.copy(), np.empty(0), np.empty(0, dtype=bool))
+    ids = [r.id for r in recs]
+    passages, runs = build_passages(table, pm, ids)
+    for p in passages:
+        yield (0, p)
+    if len(recs) == 2:
+        for pair in classify_pairs(table, runs, ids, config):
+            yield (1, pair)
+
+
+# ---------------------------------------------------------------- stage 5: clusters
+
+
+def connected_components(edges: Any, partitions: int, max_rounds: int = 200) -> Any:
+    """Connected components of an undirected edge RDD by min-label propagation.
+
+    Each round every node takes the smallest label among itself and its
+    neighbours, then jumps to its label's label (pointer jumping), so a
+    component of diameter ``d`` settles in about ``log2(d) + 2`` rounds rather
+    than ``d``. Each round is two joins and one ``reduceByKey`` over the
+    edges; nothing is collected on the driver.
+
+    Args:
+        edges: RDD of ``(u, v)`` pairs of comparable node ids.
+        partitions: Shuffle partitions.
+        max_rounds: Safety bound on the number of rounds.
+
+    Returns:
+        An RDD of ``(node, label)`` where ``label`` is the smallest node id
+        of the node's component.
+
+    Raises:
+        RuntimeError: The labels did not settle within ``max_rounds``.
+    """
+    adj = edges.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).distinct(partitions).partitionBy(partitions)
+    adj = adj.persist(_level())
+    labels = adj.map(lambda e: (e[0], min(e[0], e[1]))).reduceByKey(min, partitions).persist(_level())
+    for _ in range(max_rounds):
+        spread = adj.join(labels, partitions).map(lambda kv: (kv[1][0], kv[1][1]))
+        step = labels.union(spread).reduceByKey(min, partitions).persist(_level())
+        jumped = step.map(lambda vl: (vl[1], vl[0])).join(step, partitions).map(lambda kv: (kv[1][0], kv[1][1]))
+        new = step.union(jumped).reduceByKey(min, partitions).persist(_level())
+        changed = new.join(labels, partitions).filter(lambda kv: kv[1][0] != kv[1][1]).count()
+        step.unpersist()
+        labels.unpersist()
+        labels = new
+        if changed == 0:
+            adj.unpersist()
+            return labels
+    raise RuntimeError(f"connected components did not settle in {max_rounds} rounds")
+
+
+def driver_components(edges: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Connected components of a (small) edge list with a union-find on the driver.
+
+    Returns:
+        ``(node, label)`` pairs, ``label`` being the smallest id of the component.
+    """
+    uf = UnionFind()
+    for a, b in edges:
+        uf.union(a, b)
+    return [(node, group[0]) for group in uf.groups() for node in group]
+
+
+def _cluster_first(item: tuple[Any, Iterable[str]]) -> Cluster:
+    members = tuple(sorted(item[1]))
+    return Cluster(members, members[0])
+
+
+def _cluster_policy(item: tuple[Any, Iterable[Document]], policy: str) -> Cluster:
+    docs = {d.id: d for d in item[1]}
+    members = tuple(sorted(docs))
+    return Cluster(members, choose_canonical(members, docs, policy))
+
+
+# ---------------------------------------------------------------- the pipeline
+
+
+def run_pipeline(
+    documents: Any,
+    config: Config,
+    partitions: int,
+    docs_per_batch: int = 1000,
+    driver_cluster_edges: int = 1_000_000,
+) -> PipelineResult:
+    """Run the dedup pipeline on an RDD of documents.
+
+    Args:
+        documents: RDD of :class:`Document` with unique ids.
+        config: Detection settings (the same as for ``dedup scan``).
+        partitions: Partitions of every shuffle.
+        docs_per_batch: Documents per ``prepare`` call inside a partition.
+        driver_cluster_edges: Up to this many duplicate/near-duplicate pairs,
+            clusters are found by a union-find on the driver (the edge list is
+            collected: measured peak about 700 bytes per edge with 40-character
+            ids, so 1,000,000 edges take about 0.7 GB of driver memory); above it, by min-label propagation in
+            Spark (:func:`connected_components`).
+
+    Returns:
+        Sorted RDDs of document summaries (dicts), passages, pairs and
+        clusters, and counters.
+    """
+    prepared = documents.mapPartitions(lambda it: _prepare_partition(it, config, docs_per_batch)).persist(_level())
+    # Tables joined more than once are hash-partitioned once and kept; the other side of
+    # each join is partitioned the same way, so PySpark's join does not reshuffle them.
+    docrecs = prepared.filter(lambda r: r[0] == 0).map(lambda r: (r[1].id, r[1])).partitionBy(partitions)
+    docrecs = docrecs.persist(_level())
+    texts = (
+        prepared.filter(lambda r: r[0] == 1)
+        .map(lambda r: r[1])
+        .reduceByKey(lambda a, b: a, partitions)
+        .persist(_level())
+    )
+    shingles = texts.mapValues(lambda v: v[0])
+
+    # LSH: explode (band, key), group, confirm band values.
+    bands, rows = lsh_params(config.threshold, config.num_perm)
+    candidates = (
+        texts.mapPartitions(lambda it: _band_partition(it, bands, rows))
+        .groupByKey(partitions)
+        .filter(lambda kv: len(kv[1]) > 1)
+        .flatMap(_band_group_pairs)
+        .distinct(partitions)
+        .partitionBy(partitions)
+    )
+    # Verify exact Jaccard on the shingle sets.
+    verified = (
+        candidates.join(shingles, partitions)
+        .map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
+        .partitionBy(partitions)
+        .join(shingles, partitions)
+        .mapPartitions(lambda it: _verify_partition(it, config.threshold, config.min_shared))
+        .persist(_level())
+    )
+
+    # Paragraph matches keyed by (doc_a, doc_b).
+    occurrences = (
+        docrecs.flatMap(lambda kv: [(ck, (kv[0], i)) for i, ck in enumerate(kv[1].cks)])
+        .groupByKey(partitions)
+        .persist(_level())
+    )
+    identical = occurrences.filter(lambda kv: len(kv[1]) > 1).flatMap(_identical_matches)
+    similar = (
+        verified.map(lambda kv: (kv[0][0], (kv[0][1], kv[1])))
+        .partitionBy(partitions)
+        .join(occurrences, partitions)
+        .map(lambda kv: (kv[1][0][0], (kv[1][0][1], list(kv[1][1]))))
+        .partitionBy(partitions)
+        .join(occurrences, partitions)
+        .flatMap(_similar_matches)
+    )
+    same_docs = (
+        docrecs.filter(lambda kv: kv[1].key)  # a document without words duplicates nothing
+        .map(lambda kv: (kv[1].key, kv[0]))
+        .groupByKey(partitions)
+        .filter(lambda kv: len(kv[1]) > 1)
+    )
+    doc_pairs = identical.union(similar).union(same_docs.flatMap(_identical_doc_pairs)).groupByKey(partitions)
+
+    # Passages and pairs per document pair, on a two-document table.
+    outputs = (
+        doc_pairs.map(lambda kv: (kv[0][0], (kv[0][1], list(kv[1]))))
+        .partitionBy(partitions)
+        .join(docrecs, partitions)
+        .map(lambda kv: (kv[1][0][0], (kv[0], kv[1][0][1], kv[1][1])))
+        .partitionBy(partitions)
+        .join(docrecs, partitions)
+        .flatMap(lambda item: _doc_pair_outputs(item, config))
+        .persist(_level())
+    )
+    passages = outputs.filter(lambda r: r[0] == 0).map(lambda r: r[1]).sortBy(lambda p: p, True, partitions)
+    pairs = (
+        outputs.filter(lambda r: r[0] == 1).map(lambda r: r[1]).sortBy(lambda p: p, True, partitions).persist(_level())
+    )
+
+    # Clusters.
+    edges = pairs.filter(lambda p: p.kind in CLUSTER_KINDS).map(lambda p: (p.a, p.b))
+    edges = edges.persist(_level())
+    n_edges = edges.count()
+    if n_edges <= driver_cluster_edges:
+        sc = documents.context
+        labels = sc.parallelize(driver_components(edges.collect()), max(1, min(partitions, n_edges)))
+    else:
+        labels = connected_components(edges, partitions)
+    if config.canonical == "first":
+        clusters = labels.map(lambda vl: (vl[1], vl[0])).groupByKey(partitions).map(_cluster_first)
+    else:
+        policy = config.canonical
+        docs_by_id = documents.map(lambda d: (d.id, d))
+        clusters = labels.join(docs_by_id, partitions).map(lambda kv: (kv[1][0], kv[1][1])).groupByKey(partitions)
+        clusters = clusters.map(lambda kv: _cluster_policy(kv, policy))
+    clusters = clusters.sortBy(lambda c: c, True, partitions)
+
+    doc_summaries = docrecs.map(lambda kv: _doc_summary(kv[1])).sortBy(lambda d: d["id"], True, partitions)
+    counts = {
+        "documents": docrecs.count(),
+        "paragraphs": docrecs.map(lambda kv: kv[1].paragraphs).sum(),
+        "fingerprinted_paragraphs": docrecs.map(lambda kv: len(kv[1].cks)).sum(),
+        "distinct_paragraphs": texts.count(),
+        "verified_text_pairs": verified.count(),
+    }
+    persisted = (prepared, docrecs, texts, verified, occurrences, outputs, pairs, edges)
+    return PipelineResult(doc_summaries, passages, pairs, clusters, counts, persisted)
+
+
+def _doc_summary(rec: DocRecord) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": rec.id, "chars": rec.chars, "paragraphs": rec.paragraphs}
+    if rec.date:
+        entry["date"] = rec.date
+    return entry
