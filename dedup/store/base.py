@@ -26,15 +26,42 @@ integers, stable while the group exists.
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ..errors import IndexCorruptError
 from ..shingle import ShingleBatch
 
-__all__ = ["AddBatch", "AddStats", "IndexInfo", "IndexStore", "StoredDocument", "StoredOccurrences"]
+__all__ = [
+    "AddBatch",
+    "AddStats",
+    "IndexInfo",
+    "IndexStore",
+    "StoredDocument",
+    "StoredOccurrences",
+    "decode_settings",
+]
+
+
+def decode_settings(value: str | bytes | None, where: str) -> dict[str, Any] | None:
+    """Parse stored settings JSON (``None`` when none are stored yet).
+
+    Raises:
+        IndexCorruptError: The value is not a JSON object.
+    """
+    if value is None:
+        return None
+    try:
+        settings = json.loads(value)
+    except ValueError:
+        raise IndexCorruptError(f"{where}: stored settings are not valid JSON") from None
+    if not isinstance(settings, dict):
+        raise IndexCorruptError(f"{where}: stored settings are not an object")
+    return settings
 
 
 @dataclass(frozen=True)

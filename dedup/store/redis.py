@@ -49,7 +49,7 @@ import numpy as np
 from ..errors import IndexCorruptError, IndexStoreError, MissingDependencyError
 from ..lsh import band_keys as compute_band_keys
 from ..shingle import ShingleBatch
-from .base import AddBatch, AddStats, IndexInfo, IndexStore, StoredDocument, StoredOccurrences
+from .base import AddBatch, AddStats, IndexInfo, IndexStore, StoredDocument, StoredOccurrences, decode_settings
 
 __all__ = ["REDIS_SCHEMES", "SCHEMA_VERSION", "RedisStore", "is_redis_url"]
 
@@ -242,15 +242,7 @@ class RedisStore(IndexStore):
     def get_settings(self) -> dict[str, Any] | None:
         with self._errors():
             value = self._r.hget(self._k("meta"), "settings")
-        if value is None:
-            return None
-        try:
-            settings = json.loads(value)
-        except ValueError:
-            raise IndexCorruptError(f"{self.path}: stored settings are not valid JSON") from None
-        if not isinstance(settings, dict):
-            raise IndexCorruptError(f"{self.path}: stored settings are not an object")
-        return settings
+        return decode_settings(value, self.path)
 
     def lsh_shape(self) -> tuple[int, int] | None:
         """The stored ``(bands, rows)``, or ``None`` before settings are set."""

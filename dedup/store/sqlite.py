@@ -38,7 +38,7 @@ import numpy as np
 from ..errors import IndexCorruptError, IndexStoreError
 from ..lsh import band_keys as compute_band_keys
 from ..shingle import ShingleBatch
-from .base import AddBatch, AddStats, IndexInfo, IndexStore, StoredDocument, StoredOccurrences
+from .base import AddBatch, AddStats, IndexInfo, IndexStore, StoredDocument, StoredOccurrences, decode_settings
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
@@ -224,15 +224,7 @@ class SQLiteStore(IndexStore):
     def get_settings(self) -> dict[str, Any] | None:
         with self._errors():
             value = self._meta("settings")
-        if value is None:
-            return None
-        try:
-            settings = json.loads(value)
-        except ValueError:
-            raise IndexCorruptError(f"{self.path}: stored settings are not valid JSON") from None
-        if not isinstance(settings, dict):
-            raise IndexCorruptError(f"{self.path}: stored settings are not an object")
-        return settings
+        return decode_settings(value, self.path)
 
     def lsh_shape(self) -> tuple[int, int] | None:
         """The stored ``(bands, rows)``, or ``None`` before settings are set."""
