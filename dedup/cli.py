@@ -265,11 +265,7 @@ def scan(
     quiet: bool,
     jobs: int,
     progress: bool | None,
-    text_field: str,
-    id_field: str,
-    title_field: str,
-    date_field: str,
-    max_file_size: int,
+    reader: ReaderOptions,
     **settings: Any,
 ) -> None:
     """Scan files and folders for duplicate documents and repeated passages.
@@ -281,7 +277,7 @@ def scan(
     """
     det = Detector(_config(jobs=jobs, **settings))
     try:
-        det.add_paths(paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field, max_file_size))
+        det.add_paths(paths, extensions, reader)
     except DedupError as exc:
         raise UsageError(str(exc)) from None
     try:

@@ -7,6 +7,7 @@ calls the library and formats results.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -47,6 +48,21 @@ _SETTINGS_KEY = "dedup.settings_file"
 
 
 def _reader_options(func: Any) -> Any:
+    """Add the reader options; the command receives them as one ``reader: ReaderOptions``."""
+
+    @functools.wraps(func)
+    def with_reader(
+        *args: Any,
+        text_field: str,
+        id_field: str,
+        title_field: str,
+        date_field: str,
+        max_file_size: int,
+        **kwargs: Any,
+    ) -> Any:
+        reader = ReaderOptions(text_field, id_field, title_field, date_field, max_file_size)
+        return func(*args, reader=reader, **kwargs)
+
     options = [
         click.option("--text-field", default="text", show_default=True, help="JSON Lines field holding the text."),
         click.option("--id-field", default="id", show_default=True, help="JSON Lines field holding the document id."),
@@ -60,9 +76,10 @@ def _reader_options(func: Any) -> Any:
             help="Bytes; larger files are reported as errors without being read.",
         ),
     ]
+    wrapped: Any = with_reader
     for opt in reversed(options):
-        func = opt(func)
-    return func
+        wrapped = opt(wrapped)
+    return wrapped
 
 
 def _walk(command: click.Command, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
@@ -183,11 +200,7 @@ def register_index_commands(cli: click.Group) -> None:
         extensions: Sequence[str],
         root: str | None,
         quiet: bool,
-        text_field: str,
-        id_field: str,
-        title_field: str,
-        date_field: str,
-        max_file_size: int,
+        reader: ReaderOptions,
         **settings: Any,
     ) -> None:
         """Add the documents under PATHS to the index (created if missing).
@@ -196,9 +209,7 @@ def register_index_commands(cli: click.Group) -> None:
         an id indexed with other content is replaced. The add is one
         transaction: interrupted, it leaves the index as it was.
         """
-        outcome = _read(
-            paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field, max_file_size), root
-        )
+        outcome = _read(paths, extensions, reader, root)
         _problems(outcome, quiet)
         with _open_index(index, settings, create=True) as idx:
             try:
@@ -310,11 +321,7 @@ def register_index_commands(cli: click.Group) -> None:
         extensions: Sequence[str],
         root: str | None,
         quiet: bool,
-        text_field: str,
-        id_field: str,
-        title_field: str,
-        date_field: str,
-        max_file_size: int,
+        reader: ReaderOptions,
         **settings: Any,
     ) -> None:
         """Check NEW content (files, folders, feeds, exports) against the index.
@@ -332,9 +339,7 @@ def register_index_commands(cli: click.Group) -> None:
             accepted = Baseline.load(baseline) if baseline else Baseline()
         except DedupError as exc:
             raise UsageError(str(exc)) from None
-        outcome = _read(
-            paths, extensions, ReaderOptions(text_field, id_field, title_field, date_field, max_file_size), root
-        )
+        outcome = _read(paths, extensions, reader, root)
         with _open_index(index, settings, create=add_clean or add_all) as idx:
             try:
                 res = run_check(
