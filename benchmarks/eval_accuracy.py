@@ -91,7 +91,7 @@ def eval_lee(data: str) -> dict:
             "story_pearson": round(pearson(story, h), 4),
             "story_spearman": round(spearman(story, h), 4),
             "tfidf_pearson": round(pearson(tfidf, h), 4),
-            "concept_pearson": round(pearson(m.concept_scores(pairs), h), 4),
+            "feedback_pearson": round(pearson(m.feedback_scores(pairs), h), 4),
         }
     import importlib.util
 
@@ -252,7 +252,7 @@ def table(results: dict) -> str:
     lines = [
         "| Measure | Target | Result |",
         "|---|---|---|",
-        f"| Lee Pearson, story, background IDF/concepts (1,225 pairs) | >= 0.70 | "
+        f"| Lee Pearson, story, background IDF/references (1,225 pairs) | >= 0.70 | "
         f"{lee['with_background']['story_pearson']:.3f} |",
         f"| Lee Spearman, story, background | - | {lee['with_background']['story_spearman']:.3f} |",
         f"| Lee Pearson, story, corpus only (no background) | - | {lee['corpus_only']['story_pearson']:.3f} |",

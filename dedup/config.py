@@ -61,14 +61,14 @@ class Config:
         story: Run the same-story tier (see :mod:`dedup.story`).
         story_threshold: Story score (0..1) at or above which two documents
             that are not copies are reported as ``same_story``.
-        story_min_tfidf: The TF-IDF cosine part of the story score must also
-            reach this, so a shared topic alone (the concept part) never makes
-            a ``same_story`` pair.
-        story_model: ``"tfidf"`` (default: numpy-only TF-IDF and concept
-            profiles) or ``"minilm"`` (cosine of all-MiniLM-L6-v2 document
+        story_min_tfidf: The plain TF-IDF cosine of the pair must also
+            reach this, so a shared topic alone (neighbours in common) never
+            makes a ``same_story`` pair.
+        story_model: ``"tfidf"`` (default: numpy-only TF-IDF with relevance
+            feedback) or ``"minilm"`` (cosine of all-MiniLM-L6-v2 document
             embeddings; needs the ``embeddings`` extra).
         story_background: A background corpus for the story tier's IDF and
-            concepts: a file with one document per line, or a folder of
+            references: a file with one document per line, or a folder of
             ``.txt``/``.md`` files; ``None`` uses the scanned corpus only.
         near_threshold: Character 7-gram Jaccard at or above which two
             paragraphs of same-story documents form a ``near`` passage.

@@ -6,23 +6,32 @@ same people, places, numbers and events. The story score captures that with
 two numpy-only views of each document, both built from the scanned corpus
 (plus an optional background corpus) and nothing else, so it works offline:
 
-1. **TF-IDF cosine.** Terms are the document's word tokens
+1. **TF-IDF.** Terms are the document's word tokens
    (:func:`dedup.normalize.tokens`) without English stop words, lightly
    stemmed (plural ``-s``/``-ies``, ``-ing``, ``-ed``). Weights are sublinear
    (``1 + ln tf``) times IDF ``ln((N + 1) / (df + 1)) + 1`` where ``N`` and
-   ``df`` count the corpus and the background documents; vectors are
+   ``df`` count the corpus and the background documents; vectors ``x`` are
    L2-normalized.
-2. **Concept-profile cosine** (explicit-semantic-analysis style, with the
-   background and corpus documents as the "concepts"). A document becomes the
-   vector of its TF-IDF cosines with every concept document, of which the
-   :data:`TOP_CONCEPTS` largest are kept; two documents are compared by the
-   cosine of those profiles. Two rewrites of one story resemble the same
-   documents even where their own wording differs.
+2. **Relevance feedback** (Rocchio-style query expansion, with the background
+   and corpus documents as references). Each document's TF-IDF cosines with
+   the references are computed; its :data:`FEEDBACK_DOCS` most similar
+   references other than itself are its neighbours, each weighted by how far
+   its cosine exceeds the document's mean cosine with all references (so
+   references no closer than average add nothing, and two documents compared
+   on their own keep their TF-IDF cosine). The expanded vector is
+   ``e = x + FEEDBACK_WEIGHT * sum_j w_j x_j``. Two rewrites of one story
+   name different words but resemble the same references, so their expanded
+   vectors agree where their own wording differs.
 
-``story = (1 - CONCEPT_WEIGHT) * tfidf + CONCEPT_WEIGHT * concept``, in
-``[0, 1]``. At most :data:`MAX_CONCEPTS` documents serve as concepts
-(background first, then evenly spaced corpus documents), so the concept
-profiles cost ``O(n * terms * concept-df)``, not ``O(n**2)``.
+``story = cos(e_a, e_b)``, in ``[0, 1]``. It is computed exactly from the
+TF-IDF rows, each document's :data:`TOP_SIMS` largest reference cosines and
+the references' Gram matrix, without building the (dense) expanded vectors.
+At most :data:`MAX_REFERENCES` documents serve as references (background
+first, then evenly spaced corpus documents), so the cost is
+``O(n * terms * reference-df)``, not ``O(n**2)``. The level of the score
+depends on the corpus (documents in a corpus of one topic lean towards each
+other); a pair is only called ``same_story`` when its plain TF-IDF cosine also
+reaches ``story_min_tfidf``.
 
 Candidate pairs (for scans) come from an inverted index over each document's
 :data:`TOP_TERMS` heaviest terms: two documents are candidates when they share
@@ -47,13 +56,14 @@ from .models import Pair, Passage
 from .normalize import normalize, tokens
 
 __all__ = [
-    "CONCEPT_WEIGHT",
-    "MAX_CONCEPTS",
+    "FEEDBACK_DOCS",
+    "FEEDBACK_WEIGHT",
     "MAX_POSTING",
+    "MAX_REFERENCES",
     "MIN_SHARED_TERMS",
     "STOPWORDS",
     "STORY_MODELS",
-    "TOP_CONCEPTS",
+    "TOP_SIMS",
     "TOP_TERMS",
     "StoryModel",
     "load_background",
@@ -62,14 +72,16 @@ __all__ = [
     "story_terms",
 ]
 
-#: Story models: the numpy TF-IDF/concept default, and the optional embedding extra.
+#: Story models: the numpy TF-IDF/feedback default, and the optional embedding extra.
 STORY_MODELS = ("tfidf", "minilm")
-#: Weight of the concept-profile cosine in the story score.
-CONCEPT_WEIGHT = 0.5
-#: Concepts kept per document profile.
-TOP_CONCEPTS = 50
-#: Most documents used as concepts.
-MAX_CONCEPTS = 2000
+#: Reference documents (neighbours) that expand each document's vector.
+FEEDBACK_DOCS = 30
+#: Weight ``beta`` of the neighbours in the expanded vector.
+FEEDBACK_WEIGHT = 2.0
+#: Most documents used as references (background first, then corpus).
+MAX_REFERENCES = 2000
+#: Largest reference cosines kept per document for the cross terms.
+TOP_SIMS = 256
 #: Heaviest terms per document used for candidate generation.
 TOP_TERMS = 20
 #: Top terms two documents must share to become candidates.
@@ -178,35 +190,37 @@ def _expand_rows(csr: _Csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return owner, csr.indices[pos], csr.data[pos]
 
 
-def pair_dots(csr: _Csr, pairs: np.ndarray) -> np.ndarray:
-    """Dot products of row pairs of a sparse matrix, vectorised.
+def pair_dots(csr: _Csr, pairs: np.ndarray, other: _Csr | None = None) -> np.ndarray:
+    """Dot products of row pairs of sparse matrices, vectorised.
 
     Pairs are grouped by their first row; a chunk of first rows is scattered
     into a dense block, and every second row's entries are gathered from it.
 
     Args:
-        csr: The rows.
+        csr: The rows of the pairs' first elements.
         pairs: ``(m, 2)`` row index pairs.
+        other: The rows of the pairs' second elements (default ``csr``).
 
     Returns:
         ``m`` dot products.
     """
+    other = csr if other is None else other
     m = len(pairs)
     out = np.zeros(m, dtype=np.float64)
-    if m == 0 or len(csr.indices) == 0:
+    if m == 0 or len(csr.indices) == 0 or len(other.indices) == 0:
         return out
-    n_cols = int(csr.indices.max()) + 1
+    n_cols = max(int(csr.indices.max()), int(other.indices.max())) + 1
     order = np.argsort(pairs[:, 0], kind="stable")
     firsts, starts = np.unique(pairs[order, 0], return_index=True)
     bounds = np.append(starts, m)
-    lens = csr.lengths()
+    other_lens = other.lengths()
     rows_per_chunk = max(1, _CHUNK // n_cols)
     c0 = 0
     while c0 < len(firsts):
         # Bound both the dense block and the gathered entries.
         c1 = min(len(firsts), c0 + rows_per_chunk)
         sel = order[bounds[c0] : bounds[c1]]
-        while c1 - c0 > 1 and int(lens[pairs[sel, 1]].sum()) > _CHUNK:
+        while c1 - c0 > 1 and int(other_lens[pairs[sel, 1]].sum()) > _CHUNK:
             c1 = c0 + (c1 - c0) // 2
             sel = order[bounds[c0] : bounds[c1]]
         chunk = firsts[c0:c1]
@@ -214,7 +228,7 @@ def pair_dots(csr: _Csr, pairs: np.ndarray) -> np.ndarray:
         oa, ia, va = _expand_rows(csr, chunk)
         dense[oa, ia] = va
         local = np.searchsorted(chunk, pairs[sel, 0])
-        ob, ib, vb = _expand_rows(csr, pairs[sel, 1])
+        ob, ib, vb = _expand_rows(other, pairs[sel, 1])
         out[sel] = np.bincount(ob, weights=dense[local[ob], ib] * vb, minlength=len(sel))
         c0 = c1
     return out
@@ -247,47 +261,124 @@ def _tfidf(term_lists: Sequence[Sequence[str]]) -> tuple[_Csr, np.ndarray]:
     return _Csr(indptr, cols, w), vocab
 
 
-def _concept_profiles(x: _Csr, concepts: np.ndarray, top: int) -> _Csr:
-    """Each row's cosines with the concept rows, top ``top`` kept, L2-normalized."""
-    n = len(x)
-    nc = len(concepts)
-    k = min(top, nc)
-    if n == 0 or nc == 0 or len(x.indices) == 0:
-        return _Csr(np.zeros(n + 1, dtype=np.int64), np.empty(0, np.int64), np.empty(0))
-    # Postings of the concept rows by term.
-    c_owner, c_term, c_val = _expand_rows(x, concepts)
-    order = np.argsort(c_term, kind="stable")
-    c_owner, c_term, c_val = c_owner[order], c_term[order], c_val[order]
-    n_terms = int(x.indices.max()) + 1
-    post_start = np.searchsorted(c_term, np.arange(n_terms))
-    post_len = np.bincount(c_term, minlength=n_terms)
-    out_idx = np.zeros((n, k), dtype=np.int64)
-    out_val = np.zeros((n, k), dtype=np.float64)
-    row_cost = np.bincount(
-        np.repeat(np.arange(n), x.lengths()), weights=post_len[x.indices].astype(np.float64), minlength=n
+@dataclass(frozen=True)
+class _Feedback:
+    """Relevance-feedback neighbours of every corpus document (see the module doc).
+
+    ``nbr_idx``/``nbr_w``: ``(n, k)`` neighbour reference positions and weights;
+    ``sims``: each document's largest cosines with the reference documents (CSR
+    over reference positions); ``gram``: the reference documents' cosines with
+    each other (dense); ``norms``: the length of each expanded vector.
+    """
+
+    nbr_idx: np.ndarray
+    nbr_w: np.ndarray
+    sims: _Csr
+    gram: np.ndarray
+    norms: np.ndarray
+
+    def neighbours(self) -> _Csr:
+        n, k = self.nbr_idx.shape
+        return _Csr(np.arange(0, n * k + 1, k, dtype=np.int64), self.nbr_idx.reshape(-1), self.nbr_w.reshape(-1))
+
+    def qq(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``q_a . q_b`` for row pairs, in chunks (``k * k`` Gram lookups per pair)."""
+        out = np.empty(len(a))
+        k = max(1, self.nbr_idx.shape[1])
+        step = max(1, _CHUNK // (k * k))
+        for s in range(0, len(a), step):
+            ia, ib = self.nbr_idx[a[s : s + step]], self.nbr_idx[b[s : s + step]]
+            g = self.gram[ia[:, :, None], ib[:, None, :]]
+            out[s : s + step] = np.einsum("pi,pij,pj->p", self.nbr_w[a[s : s + step]], g, self.nbr_w[b[s : s + step]])
+        return out
+
+
+def _feedback(x: _Csr, n: int, refs: np.ndarray, k: int, beta: float) -> _Feedback:
+    """Neighbours among the reference rows for the first ``n`` rows of ``x``.
+
+    A document's cosines with every reference document are computed through
+    the references' term postings (chunked, bounded memory); its neighbours
+    are the ``k`` most similar references other than itself, weighted by how
+    far their cosine exceeds the document's mean cosine with the references.
+    """
+    nr = len(refs)
+    k = min(k, max(nr - 1, 0))
+    m_top = min(nr, TOP_SIMS)
+    empty = _Feedback(
+        np.zeros((n, k), dtype=np.int64),
+        np.zeros((n, k)),
+        _Csr(np.zeros(n + 1, dtype=np.int64), np.empty(0, np.int64), np.empty(0)),
+        np.zeros((nr, nr)),
+        np.sqrt(np.bincount(np.repeat(np.arange(n), x.lengths()[:n]), weights=x.data[: x.indptr[n]] ** 2, minlength=n)),
     )
-    chunk_rows = max(1, min(n, int(_CHUNK // max(1.0, float(row_cost.mean()) + nc))))
-    for first in range(0, n, chunk_rows):
-        rows = np.arange(first, min(n, first + chunk_rows))
+    if n == 0 or nr == 0 or k == 0 or len(x.indices) == 0:
+        return empty
+    # Postings of the reference rows by term.
+    r_owner, r_term, r_val = _expand_rows(x, refs)
+    order = np.argsort(r_term, kind="stable")
+    r_owner, r_term, r_val = r_owner[order], r_term[order], r_val[order]
+    n_terms = int(x.indices.max()) + 1
+    post_start = np.searchsorted(r_term, np.arange(n_terms))
+    post_len = np.bincount(r_term, minlength=n_terms)
+    ref_pos = np.full(len(x), -1, dtype=np.int64)
+    ref_pos[refs] = np.arange(nr)
+    # Rows needing cosines: the corpus documents, and the references (Gram matrix).
+    rows_all = np.union1d(np.arange(n, dtype=np.int64), refs)
+    gram = np.zeros((nr, nr))
+    nbr_idx = np.zeros((n, k), dtype=np.int64)
+    nbr_w = np.zeros((n, k))
+    top_idx = np.zeros((n, m_top), dtype=np.int64)
+    top_val = np.zeros((n, m_top))
+    xq = np.zeros(n)
+    row_cost = post_len[x.indices].astype(np.float64).sum() / max(1, len(x))
+    chunk_rows = max(1, int(_CHUNK // (row_cost + nr)))
+    for first in range(0, len(rows_all), chunk_rows):
+        rows = rows_all[first : first + chunk_rows]
         owner, term, val = _expand_rows(x, rows)
         cnt = post_len[term]
         rep_owner = np.repeat(owner, cnt)
         rep_val = np.repeat(val, cnt)
         offs = np.arange(int(cnt.sum()), dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
         pos = np.repeat(post_start[term], cnt) + offs
-        sims = np.bincount(rep_owner * nc + c_owner[pos], weights=rep_val * c_val[pos], minlength=len(rows) * nc)
-        sims = sims.reshape(len(rows), nc)
-        if k < nc:
-            part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        else:
-            part = np.broadcast_to(np.arange(nc), (len(rows), nc))
-        part = np.sort(part, axis=1)
-        out_idx[rows] = part
-        out_val[rows] = np.take_along_axis(sims, part, axis=1)
-    norms = np.linalg.norm(out_val, axis=1, keepdims=True)
-    out_val = out_val / np.where(norms > 0, norms, 1.0)
-    indptr = np.arange(0, n * k + 1, k, dtype=np.int64)
-    return _Csr(indptr, out_idx.reshape(-1), out_val.reshape(-1))
+        sims = np.bincount(rep_owner * nr + r_owner[pos], weights=rep_val * r_val[pos], minlength=len(rows) * nr)
+        sims = sims.reshape(len(rows), nr)
+        is_ref = ref_pos[rows] >= 0
+        gram[ref_pos[rows[is_ref]]] = sims[is_ref]
+        corpus = rows < n
+        if not corpus.any():
+            continue
+        cr = rows[corpus]
+        s = sims[corpus]
+        own = ref_pos[cr]
+        has_self = own >= 0
+        base = (s.sum(axis=1) - np.where(has_self, s[np.arange(len(cr)), np.maximum(own, 0)], 0.0)) / np.maximum(
+            nr - has_self, 1
+        )
+        ranked = s.copy()
+        ranked[np.flatnonzero(has_self), own[has_self]] = -np.inf  # never one's own neighbour
+        part = _top_k(ranked, k)
+        w = np.maximum(np.take_along_axis(s, part, axis=1) - base[:, None], 0.0)
+        nbr_idx[cr], nbr_w[cr] = part, w
+        xq[cr] = (w * np.take_along_axis(s, part, axis=1)).sum(axis=1)
+        tp = _top_k(s, m_top)
+        top_idx[cr], top_val[cr] = tp, np.take_along_axis(s, tp, axis=1)
+    fb = _Feedback(
+        nbr_idx,
+        nbr_w,
+        _Csr(np.arange(0, n * m_top + 1, m_top, dtype=np.int64), top_idx.reshape(-1), top_val.reshape(-1)),
+        gram,
+        empty.norms,
+    )
+    rows = np.arange(n)
+    sq = empty.norms**2 + 2.0 * beta * xq + beta * beta * fb.qq(rows, rows)
+    return _Feedback(nbr_idx, nbr_w, fb.sims, gram, np.sqrt(np.maximum(sq, 0.0)))
+
+
+def _top_k(values: np.ndarray, k: int) -> np.ndarray:
+    """Column positions of each row's ``k`` largest values, sorted by position."""
+    if k >= values.shape[1]:
+        return np.broadcast_to(np.arange(values.shape[1]), values.shape).copy()
+    return np.sort(np.argpartition(-values, k - 1, axis=1)[:, :k], axis=1)
 
 
 class StoryModel:
@@ -296,7 +387,7 @@ class StoryModel:
     Args:
         texts: The corpus documents' texts (row ``i`` is document ``i``).
         background: Extra documents used only for IDF statistics and as
-            concepts.
+            references.
         model: ``"tfidf"`` (default, numpy only) or ``"minilm"`` (embedding
             cosine; needs the ``embeddings`` extra).
         encoder: Text encoder for ``"minilm"`` (default: the packaged model).
@@ -332,28 +423,44 @@ class StoryModel:
         x, self.vocab = _tfidf(term_lists)
         self._x = x
         nb = len(background)
-        bg_rows = np.arange(self.n, self.n + nb, dtype=np.int64)[:MAX_CONCEPTS]
-        room = MAX_CONCEPTS - len(bg_rows)
+        bg_rows = np.arange(self.n, self.n + nb, dtype=np.int64)[:MAX_REFERENCES]
+        room = MAX_REFERENCES - len(bg_rows)
         if room >= self.n:
             corpus_rows = np.arange(self.n, dtype=np.int64)
         else:
             corpus_rows = np.unique(np.linspace(0, self.n - 1, room).astype(np.int64)) if room > 0 else np.empty(0)
-        concepts = np.concatenate([bg_rows, corpus_rows]).astype(np.int64)
-        self._profiles = _concept_profiles(x, concepts, TOP_CONCEPTS)
+        refs = np.concatenate([bg_rows, corpus_rows]).astype(np.int64)
+        self._fb = _feedback(x, self.n, refs, FEEDBACK_DOCS, FEEDBACK_WEIGHT)
 
     def tfidf_scores(self, pairs: np.ndarray) -> np.ndarray:
         """TF-IDF cosine of each document pair."""
         return np.clip(pair_dots(self._x, np.asarray(pairs, dtype=np.int64).reshape(-1, 2)), 0.0, 1.0)
 
-    def concept_scores(self, pairs: np.ndarray) -> np.ndarray:
-        """Concept-profile cosine of each document pair."""
-        return np.clip(pair_dots(self._profiles, np.asarray(pairs, dtype=np.int64).reshape(-1, 2)), 0.0, 1.0)
+    def feedback_scores(self, pairs: np.ndarray) -> np.ndarray:
+        """Cosine of the feedback-expanded vectors of each document pair (the default story score).
+
+        With ``e = x + beta * q`` (see the module doc), ``e_a . e_b`` is
+        ``x_a.x_b + beta (x_a.q_b + q_a.x_b) + beta**2 q_a.q_b``: the first
+        term from the TF-IDF rows, the cross terms from each document's
+        largest reference cosines, the last from the references' Gram
+        matrix, so the expanded vectors are never built.
+        """
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        fb, beta = self._fb, FEEDBACK_WEIGHT
+        a, b = pairs[:, 0], pairs[:, 1]
+        nbrs = fb.neighbours()
+        dot = pair_dots(self._x, pairs)
+        dot += beta * (pair_dots(fb.sims, pairs, nbrs) + pair_dots(fb.sims, pairs[:, ::-1], nbrs))
+        dot += beta * beta * fb.qq(a, b)
+        den = fb.norms[a] * fb.norms[b]
+        return np.clip(np.divide(dot, den, out=np.zeros_like(dot), where=den > 0), 0.0, 1.0)
 
     def scores(self, pairs: np.ndarray) -> np.ndarray:
         """The story score (0..1) of each document pair.
 
         With ``model="minilm"`` it is the cosine of the documents' embeddings
-        (see :mod:`dedup.embed`); otherwise the TF-IDF/concept blend.
+        (see :mod:`dedup.embed`); otherwise the cosine of the
+        relevance-feedback-expanded TF-IDF vectors.
 
         Args:
             pairs: ``(m, 2)`` document index pairs.
@@ -365,7 +472,7 @@ class StoryModel:
         if self._emb is not None:
             e = self._emb
             return np.clip(np.einsum("ij,ij->i", e[pairs[:, 0]], e[pairs[:, 1]]), 0.0, 1.0)
-        return (1.0 - CONCEPT_WEIGHT) * self.tfidf_scores(pairs) + CONCEPT_WEIGHT * self.concept_scores(pairs)
+        return self.feedback_scores(pairs)
 
     def candidates(self) -> np.ndarray:
         """Document pairs sharing enough top terms (sub-quadratic).
@@ -441,7 +548,7 @@ def same_story_tier(
         passages: Passages found by the main matcher.
         config: Settings (``story_threshold``, ``story_min_tfidf``,
             ``near_*``).
-        background: Background documents for IDF and concepts.
+        background: Background documents for IDF and as references.
 
     Returns:
         ``(same_story_pairs, near_passages)``; the pairs' ``a_in_b`` and
@@ -459,7 +566,7 @@ def same_story_tier(
         return [], []
     tfidf = model.tfidf_scores(cands)
     scores = model.scores(cands)
-    # A shared topic alone (concept profile) never makes a same-story pair.
+    # A shared topic alone (neighbours in common) never makes a same-story pair.
     keep = (scores >= config.story_threshold) & (tfidf >= config.story_min_tfidf)
     chosen = [
         (int(a), int(b), float(s))
