@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -317,15 +317,12 @@ def _feedback(x: _Csr, n: int, refs: np.ndarray, k: int, beta: float) -> _Feedba
     nr = len(refs)
     k = min(k, max(nr - 1, 0))
     m_top = min(nr, TOP_SIMS)
-    empty = _Feedback(
-        np.zeros((n, k), dtype=np.int64),
-        np.zeros((n, k)),
-        _Csr(np.zeros(n + 1, dtype=np.int64), np.empty(0, np.int64), np.empty(0)),
-        np.zeros((nr, nr)),
-        np.sqrt(np.bincount(np.repeat(np.arange(n), x.lengths()[:n]), weights=x.data[: x.indptr[n]] ** 2, minlength=n)),
+    x_norms = np.sqrt(
+        np.bincount(np.repeat(np.arange(n), x.lengths()[:n]), weights=x.data[: x.indptr[n]] ** 2, minlength=n)
     )
     if n == 0 or nr == 0 or k == 0 or len(x.indices) == 0:
-        return empty
+        no_sims = _Csr(np.zeros(n + 1, dtype=np.int64), np.empty(0, np.int64), np.empty(0))
+        return _Feedback(np.zeros((n, k), dtype=np.int64), np.zeros((n, k)), no_sims, np.zeros((nr, nr)), x_norms)
     # Postings of the reference rows by term.
     r_owner, r_term, r_val = _expand_rows(x, refs)
     order = np.argsort(r_term, kind="stable")
@@ -388,16 +385,12 @@ def _feedback(x: _Csr, n: int, refs: np.ndarray, k: int, beta: float) -> _Feedba
         xq[cr] = (w * np.take_along_axis(s, part, axis=1)).sum(axis=1)
         tp = _top_k(s, m_top)
         top_idx[cr], top_val[cr] = tp, np.take_along_axis(s, tp, axis=1)
-    fb = _Feedback(
-        nbr_idx,
-        nbr_w,
-        _Csr(np.arange(0, n * m_top + 1, m_top, dtype=np.int64), top_idx.reshape(-1), top_val.reshape(-1)),
-        gram,
-        empty.norms,
-    )
+    top = _Csr(np.arange(0, n * m_top + 1, m_top, dtype=np.int64), top_idx.reshape(-1), top_val.reshape(-1))
+    fb = _Feedback(nbr_idx, nbr_w, top, gram, x_norms)
+    # |e|^2 = |x|^2 + 2 beta x.q + beta^2 q.q
     rows = np.arange(n)
-    sq = empty.norms**2 + 2.0 * beta * xq + beta * beta * fb.qq(rows, rows)
-    return _Feedback(nbr_idx, nbr_w, fb.sims, gram, np.sqrt(np.maximum(sq, 0.0)))
+    sq = x_norms**2 + 2.0 * beta * xq + beta * beta * fb.qq(rows, rows)
+    return replace(fb, norms=np.sqrt(np.maximum(sq, 0.0)))
 
 
 def _top_k(values: np.ndarray, k: int) -> np.ndarray:
