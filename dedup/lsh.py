@@ -8,16 +8,19 @@ candidate set ``MinHashLSH.query`` returns. Instead of inserting each item into
 ``b`` dicts, each band is reduced to a 64-bit key, all keys are sorted at once,
 and runs of equal keys are expanded into pairs; every pair found through a
 64-bit key is then confirmed by comparing the band's actual values, so a key
-collision never yields a candidate datasketch would not.
+collision never yields a candidate datasketch would not. Buckets of more than
+:data:`MAX_BUCKET` members are the one departure from datasketch: they give
+linked windows rather than every pair (quadratic otherwise).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["band_keys", "candidate_pairs", "lsh_params"]
+__all__ = ["BUCKET_LINKS", "MAX_BUCKET", "band_keys", "candidate_pairs", "lsh_params", "window_pairs"]
 
 
 @lru_cache(maxsize=64)
@@ -79,8 +82,41 @@ def _band_key(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
     return h
 
 
-def _pairs_from_groups(order: np.ndarray, keys_sorted: np.ndarray) -> np.ndarray:
-    """All (i, j) index pairs, i < j, that share a key, as an (m, 2) int64 array."""
+#: Members of one band bucket up to which every pair is a candidate (as in
+#: datasketch). A bigger bucket (a template repeated with small changes in
+#: thousands of paragraphs) would make its size squared candidates; its
+#: members are then put in canonical order and each is paired with the next
+#: :data:`BUCKET_LINKS` only, which keeps the whole bucket connected (so its
+#: paragraphs still form one group, e.g. for boilerplate detection) at a
+#: linear cost.
+MAX_BUCKET = 200
+#: Following members each member of an oversized bucket is paired with.
+BUCKET_LINKS = 10
+
+
+def window_pairs(members: np.ndarray, links: int = BUCKET_LINKS) -> np.ndarray:
+    """Pairs of each member with the next ``links`` members (in the given order).
+
+    Args:
+        members: Item indices in canonical order.
+        links: How many following members each is paired with.
+
+    Returns:
+        An ``(m, 2)`` int64 array, ``m = sum(max(0, len(members) - d) for d in 1..links)``.
+    """
+    parts = [np.stack([members[:-d], members[d:]], axis=1) for d in range(1, min(links, len(members) - 1) + 1)]
+    return np.concatenate(parts).astype(np.int64) if parts else np.empty((0, 2), dtype=np.int64)
+
+
+def _pairs_from_groups(
+    order: np.ndarray, keys_sorted: np.ndarray, rank: Callable[[], np.ndarray] | None = None
+) -> np.ndarray:
+    """Index pairs, i < j, that share a key, as an (m, 2) int64 array.
+
+    All pairs of each group of up to :data:`MAX_BUCKET` members; bigger groups
+    give :func:`window_pairs` over their members sorted by ``rank()`` (by index
+    without it).
+    """
     if len(keys_sorted) < 2:
         return np.empty((0, 2), dtype=np.int64)
     boundary = np.ones(len(keys_sorted), dtype=bool)
@@ -95,8 +131,17 @@ def _pairs_from_groups(order: np.ndarray, keys_sorted: np.ndarray) -> np.ndarray
     two = starts[sizes == 2]
     if len(two):
         out.append(np.stack([order[two], order[two + 1]], axis=1))
+    ranks: np.ndarray | None = None
     for s, z in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist()):
         members = order[s : s + z]
+        if z > MAX_BUCKET:
+            if rank is not None:
+                ranks = rank() if ranks is None else ranks
+                members = members[np.argsort(ranks[members], kind="stable")]
+            else:
+                members = np.sort(members)
+            out.append(window_pairs(members))
+            continue
         ii, jj = np.triu_indices(z, k=1)
         out.append(np.stack([members[ii], members[jj]], axis=1))
     pairs = np.concatenate(out).astype(np.int64)
@@ -105,12 +150,19 @@ def _pairs_from_groups(order: np.ndarray, keys_sorted: np.ndarray) -> np.ndarray
     return np.stack([lo, hi], axis=1)
 
 
-def candidate_pairs(signatures: np.ndarray, threshold: float) -> np.ndarray:
+def candidate_pairs(
+    signatures: np.ndarray, threshold: float, rank: Callable[[], np.ndarray] | None = None
+) -> np.ndarray:
     """All pairs of signatures that share at least one LSH band.
+
+    Buckets of more than :data:`MAX_BUCKET` members give linked windows, not
+    all pairs (see there).
 
     Args:
         signatures: ``(n, num_perm)`` uint32 MinHash signatures.
         threshold: Jaccard threshold the banding is tuned for.
+        rank: Returns the canonical position of every row (called only if a
+            bucket is oversized); default: row order.
 
     Returns:
         A sorted ``(m, 2)`` int64 array of distinct row pairs ``(i, j)``, ``i < j``.
@@ -123,7 +175,7 @@ def candidate_pairs(signatures: np.ndarray, threshold: float) -> np.ndarray:
     for band in range(bands):
         k = _band_key(signatures, band, rows)
         order = np.argsort(k, kind="stable")
-        pairs = _pairs_from_groups(order, k[order])
+        pairs = _pairs_from_groups(order, k[order], rank)
         if len(pairs):
             lo, hi = band * rows, (band + 1) * rows
             same = (signatures[pairs[:, 0], lo:hi] == signatures[pairs[:, 1], lo:hi]).all(axis=1)

@@ -110,8 +110,17 @@ def verified_candidates(table: ParagraphTable, threshold: float) -> tuple[np.nda
     key = ("verified_candidates", float(threshold))
     hit = table.cache.get(key)
     if hit is None:
-        hit = table.cache[key] = verify(table.shingles, candidate_pairs(table.signatures, threshold), threshold)
+        cands = candidate_pairs(table.signatures, threshold, lambda: _content_rank(table.group_keys))
+        hit = table.cache[key] = verify(table.shingles, cands, threshold)
     return hit
+
+
+def _content_rank(keys: Sequence[bytes]) -> np.ndarray:
+    """Each distinct text's position in content-key order (independent of input order)."""
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[np.array(order, dtype=np.int64)] = np.arange(len(keys))
+    return rank
 
 
 def verify(batch: ShingleBatch, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:

@@ -93,3 +93,43 @@ def test_no_pairs_for_unrelated_and_single():
     assert candidate_pairs(np.zeros((1, 8), dtype=np.uint32), 0.5).shape == (0, 2)
     sigs = np.arange(64 * 10, dtype=np.uint32).reshape(10, 64)
     assert candidate_pairs(sigs, 0.5).shape == (0, 2)
+
+
+def test_oversized_bucket_gives_linked_windows_not_all_pairs():
+    from dedup.lsh import BUCKET_LINKS, MAX_BUCKET
+
+    rng = np.random.default_rng(3)
+    z = MAX_BUCKET * 5
+    sigs = rng.integers(0, 2**32, size=(z + 50, 128), dtype=np.uint64).astype(np.uint32)
+    sigs[:z] = sigs[0]  # one template, z times: every band is one oversized bucket
+    rank = rng.permutation(len(sigs))  # canonical order differs from row order
+    got = candidate_pairs(sigs, 0.5, lambda: rank)
+    members = np.argsort(rank[:z], kind="stable")
+    want = {
+        (min(int(members[i]), int(members[i + d])), max(int(members[i]), int(members[i + d])))
+        for d in range(1, BUCKET_LINKS + 1)
+        for i in range(z - d)
+    }
+    assert {tuple(p) for p in got.tolist()} == want
+    assert len(got) < z * BUCKET_LINKS  # linear, not z * (z - 1) / 2
+    # The unrelated rows are in no pair; buckets up to MAX_BUCKET still give every pair.
+    assert got.max() < z
+    small = sigs[: MAX_BUCKET + 50].copy()
+    small[MAX_BUCKET:] = rng.integers(0, 2**32, size=(50, 128), dtype=np.uint64).astype(np.uint32)
+    assert len(candidate_pairs(small, 0.5)) == MAX_BUCKET * (MAX_BUCKET - 1) // 2
+
+
+def test_templated_corpus_scan_stays_linear(tmp_path):
+    """600 notes from one template (all near-duplicates at the defaults): one cluster, linear pairs."""
+    from dedup import scan
+    from dedup.lsh import BUCKET_LINKS
+
+    rnd = random.Random(5)
+    for i in range(600):
+        (tmp_path / f"n{i:04d}.txt").write_text(
+            f"Note {i} about item {rnd.randint(1, 50)}: status updated by the team today.\n"
+        )
+    result = scan(str(tmp_path), story=False)
+    assert len(result.clusters) == 1 and len(result.clusters[0].members) == 600
+    bands, _ = lsh_params(0.3, 128)
+    assert 599 <= len(result.pairs) <= 600 * BUCKET_LINKS * bands  # all pairs would be 179,700

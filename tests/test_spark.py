@@ -214,3 +214,21 @@ def test_module_entry_point_help():
         [sys.executable, "-m", "dedup.spark", "--help"], capture_output=True, text=True, env=env, check=False
     )
     assert res.returncode == 0 and "--output" in res.stdout and "--input-format" in res.stdout
+
+
+def test_band_group_pairs_match_local_windows_for_oversized_buckets():
+    """The Spark band stage links an oversized bucket exactly as dedup.lsh does (no JVM needed)."""
+    import numpy as np
+
+    from dedup.lsh import MAX_BUCKET, candidate_pairs
+    from dedup.match import _content_rank
+    from dedup.spark.job import _band_group_pairs
+
+    z = MAX_BUCKET + 37
+    keys = [bytes([i % 251, i // 251]) + b"key" for i in range(z)]
+    sigs = np.ones((z, 128), dtype=np.uint32)
+    band = b"\x01" * 4
+    spark = {tuple(sorted(p)) for p in _band_group_pairs(((0, 7), [(k, band) for k in reversed(keys)]))}
+    local = candidate_pairs(sigs, 0.5, lambda: _content_rank(keys))
+    assert spark == {tuple(sorted((keys[i], keys[j]))) for i, j in local.tolist()}
+    assert len(spark) < z * 11

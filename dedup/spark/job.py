@@ -31,7 +31,7 @@ import numpy as np
 
 from ..cluster import CLUSTER_KINDS, UnionFind, choose_canonical
 from ..config import Config
-from ..lsh import band_keys, lsh_params
+from ..lsh import MAX_BUCKET, band_keys, lsh_params, window_pairs
 from ..match import MAX_CLIQUE, ParagraphMatches, _enough_shared, build_passages, classify_pairs, verify
 from ..models import Cluster, Document
 from ..paragraphs import ParagraphTable, prepare
@@ -148,14 +148,18 @@ def _band_partition(items: Iterable[tuple[bytes, tuple[bytes, bytes]]], bands: i
 
 
 def _band_group_pairs(item: tuple[Any, Iterable[tuple[bytes, bytes]]]) -> Iterator[tuple[bytes, bytes]]:
+    # Members in content-key order; an oversized bucket gives linked windows,
+    # exactly as dedup.lsh does locally.
     members = sorted(item[1])
     n = len(members)
-    for i in range(n):
-        ck_i, vals_i = members[i]
-        for j in range(i + 1, n):
-            # Confirm the band's values, not just its 64-bit key.
-            if members[j][1] == vals_i:
-                yield (ck_i, members[j][0])
+    if n > MAX_BUCKET:
+        pairs = window_pairs(np.arange(n)).tolist()
+    else:
+        pairs = ((i, j) for i in range(n) for j in range(i + 1, n))
+    for i, j in pairs:
+        # Confirm the band's values, not just its 64-bit key.
+        if members[j][1] == members[i][1]:
+            yield (members[i][0], members[j][0])
 
 
 def _batch_from_bytes(arrays: Sequence[bytes]) -> ShingleBatch:
