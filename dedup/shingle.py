@@ -14,8 +14,9 @@ Shingle hash (version 1), 64 bits, defined on the shingle's text:
 
 The fold runs over whole arrays with numpy, so no Python loop touches a
 shingle; with the ``fast`` extra (numba) the fold, sort and dedupe run as one
-compiled loop instead (:mod:`dedup._numba`, byte-identical output). :func:`shingle_hash32` computes the same value (low 32 bits) for one
-shingle given as UTF-8 bytes (tokens joined by one space), which makes it a
+compiled loop instead (:mod:`dedup._numba`, byte-identical output).
+:func:`shingle_hash32` computes the same value (low 32 bits) for one shingle
+given as UTF-8 bytes (tokens joined by one space), which makes it a
 ``hashfunc`` for ``datasketch.MinHash``: signatures computed by
 :mod:`dedup.signatures` are bit-identical to datasketch's.
 
@@ -259,7 +260,7 @@ def _to_csr(h: np.ndarray, owners: np.ndarray, n_segments: int) -> ShingleBatch:
 
 def _shingle_csr(units: np.ndarray, lengths: np.ndarray, n: int) -> ShingleBatch:
     """Fold, hash, sort and dedupe the windows of every segment (numba when installed)."""
-    fast = kernels()
+    fast = kernels(len(units))
     if fast is not None:
         hashes, offsets = fast.shingle_csr(
             np.ascontiguousarray(units, dtype=np.uint64), np.ascontiguousarray(lengths, dtype=np.int64), int(n)

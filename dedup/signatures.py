@@ -80,7 +80,7 @@ def minhash_signatures(batch: ShingleBatch, num_perm: int = 128, seed: int = 1) 
     out = np.full((n, num_perm), EMPTY_HASH, dtype=np.uint32)
     if n == 0:
         return out
-    fast = kernels()
+    fast = kernels(len(batch.hashes))
     if fast is not None:
         offsets = np.ascontiguousarray(batch.offsets, dtype=np.int64)
         fast.minhash_rows(np.ascontiguousarray(batch.hashes, dtype=np.uint64), offsets, a, b, out)

@@ -43,8 +43,10 @@ def numpy_path() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _numba_enabled(monkeypatch):
-    # The numba path must be the default here, whatever the caller's environment.
+    # The numba path must be the default here, whatever the caller's environment,
+    # and from the first call on (no numpy warm-up).
     monkeypatch.delenv("DEDUP_NO_NUMBA", raising=False)
+    monkeypatch.setattr(_accel, "WARMUP_UNITS", 0)
 
 
 def _both(token_lists, kind: str, n: int, num_perm: int, seed: int):
@@ -80,6 +82,17 @@ def test_env_var_switches_path():
     with numpy_path():
         assert _accel.kernels() is None
         assert _accel.numba_available()
+
+
+def test_numba_loads_after_warm_up(monkeypatch):
+    monkeypatch.setattr(_accel, "WARMUP_UNITS", 1000)
+    monkeypatch.setattr(_accel, "_seen", 0)
+    assert _accel.kernels(600) is None  # small work stays on numpy
+    assert _accel.kernels(300) is None
+    assert _accel.kernels(100) is not None  # 1,000 units reached
+    assert _accel.kernels(0) is not None
+    with numpy_path():
+        assert _accel.kernels(10**9) is None
 
 
 words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzàéđ0123456789", min_size=1, max_size=8)
