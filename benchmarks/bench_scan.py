@@ -26,9 +26,9 @@ Every contender reads the files, splits paragraphs, tokenizes, shingles (word
 3-grams), signs (128 permutations), runs LSH at threshold 0.5 and verifies
 candidates exactly. Also measured: signature throughput alone (token lists to
 signatures) for each MinHash implementation (rensa both from the same token
-lists and from pre-built shingle strings; dedup with numba and with numpy), the shingle hashing step against
-bare loops of candidate hash functions over the same bytes, and dedup's
-scaling from 10k to 1M paragraphs. Results: a table on stdout and JSON.
+lists and from pre-built shingle strings; dedup with numba and with numpy),
+the shingle hashing step against bare loops of candidate hash functions over
+the same bytes, and dedup's scaling from 10k to 1M paragraphs. Results: a table on stdout and JSON.
 """
 
 from __future__ import annotations
