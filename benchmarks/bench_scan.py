@@ -18,14 +18,17 @@ files:
 * ``rensa``: ``RMinHash`` per paragraph (Rust) + ``RMinHashLSH``, same exact
   verification;
 * ``dedup-jobs1`` / ``dedup-jobsN``: ``Detector(jobs=...).add_paths(...).run()``
-  (which also builds passages, pairs and clusters).
+  (which also builds passages, pairs and clusters), with the numba kernels when
+  numba (the ``fast`` extra) is installed; ``dedup-jobs1-numpy`` forces the
+  numpy path (``DEDUP_NO_NUMBA=1``).
 
 Every contender reads the files, splits paragraphs, tokenizes, shingles (word
 3-grams), signs (128 permutations), runs LSH at threshold 0.5 and verifies
 candidates exactly. Also measured: signature throughput alone (token lists to
-signatures) for each MinHash implementation, the shingle hashing step against
-bare loops of candidate hash functions over the same bytes, and dedup's
-scaling from 10k to 1M paragraphs. Results: a table on stdout and JSON.
+signatures) for each MinHash implementation (rensa both from the same token
+lists and from pre-built shingle strings; dedup with numba and with numpy),
+the shingle hashing step against bare loops of candidate hash functions over
+the same bytes, and dedup's scaling from 10k to 1M paragraphs. Results: a table on stdout and JSON.
 """
 
 from __future__ import annotations
@@ -93,6 +96,27 @@ def _verify(cands: set[tuple[int, int]], sets: list[set[str]]) -> int:
         if inter / (len(a) + len(b) - inter) >= THRESHOLD:
             kept += 1
     return kept
+
+
+def _best_seconds(fn, repeats: int = 3) -> float:
+    """The fastest wall time of ``repeats`` calls of ``fn`` (other load only slows a run down)."""
+    best = float("inf")
+    for _ in range(repeats):
+        gc.collect()
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def _numba_used() -> bool:
+    """Whether dedup runs its numba kernels (``fast`` extra installed, no DEDUP_NO_NUMBA).
+
+    They take over after a warm-up on the numpy path (``dedup._accel.WARMUP_UNITS``).
+    """
+    from dedup._accel import numba_available
+
+    return os.environ.get("DEDUP_NO_NUMBA", "") in ("", "0") and numba_available()
 
 
 def _cpu() -> float:
@@ -184,7 +208,11 @@ def run_rensa(corpus: str, limit: int | None) -> dict:
 
     t0, c0 = time.perf_counter(), _cpu()
     paras = _read_paragraphs(corpus, limit)
-    sh_lists = [_shingles(_tokens(p)) for p in paras]
+    toks = [_tokens(p) for p in paras]
+    # The shingle strings rensa hashes, built from the token lists (what dedup starts from).
+    ts = time.perf_counter()
+    sh_lists = [_shingles(t) for t in toks]
+    t_strings = time.perf_counter() - ts
     ts = time.perf_counter()
     mhs = []
     for sh in sh_lists:
@@ -216,6 +244,9 @@ def run_rensa(corpus: str, limit: int | None) -> dict:
         "cpu_seconds": _cpu() - c0 - c_sig_matrix,
         "sig_seconds": t_sig,
         "sig_matrix_seconds": t_sig_matrix,
+        "shingle_strings_seconds": t_strings,
+        "sig_from_tokens_seconds": t_strings + t_sig,
+        "sig_matrix_from_tokens_seconds": t_strings + t_sig_matrix,
         "matches": kept,
     }
 
@@ -261,6 +292,7 @@ def run_dedup(corpus: str, limit: int | None, jobs: int, defaults: bool = False)
         "cpu_seconds": cpu,
         "matches": len(result.passages),
         "pairs": len(result.pairs),
+        "numba": _numba_used(),
     }
 
 
@@ -276,9 +308,8 @@ def run_dedup_signatures(corpus: str, limit: int | None) -> dict:
     toks = [t for t in toks if t]
     flat = [t for ts in toks for t in ts]
     lengths = np.array([len(t) for t in toks], dtype=np.int64)
-    best = float("inf")
-    for _ in range(2):
-        ts = time.perf_counter()
+
+    def sign_all() -> None:
         # Chunks as prepare() makes them (~1,600 paragraphs); fresh token cache.
         hasher = TokenHasher()
         pos = 0
@@ -288,8 +319,9 @@ def run_dedup_signatures(corpus: str, limit: int | None) -> dict:
             batch = shingles_for_flat_tokens(flat[pos : pos + n], ln, SHINGLE, hasher)
             minhash_signatures(batch, NUM_PERM, 1)
             pos += n
-        best = min(best, time.perf_counter() - ts)
-    return {"paragraphs": len(toks), "sig_seconds": best}
+
+    # The first call also loads (or, without a cache, compiles) the numba kernels.
+    return {"paragraphs": len(toks), "sig_seconds": _best_seconds(sign_all), "numba": _numba_used()}
 
 
 def run_hashing(corpus: str, limit: int | None) -> dict:
@@ -304,16 +336,13 @@ def run_hashing(corpus: str, limit: int | None) -> dict:
     lengths = np.array([len(t) for t in toks], dtype=np.int64)
     shingle_bytes = [s.encode("utf-8") for ts in toks for s in _shingles(ts)]
     token_bytes = [t.encode("utf-8") for t in flat]
-    out: dict = {"paragraphs": len(toks), "shingles": len(shingle_bytes), "tokens": len(flat)}
-
-    def best(fn) -> float:
-        b = float("inf")
-        for _ in range(3):
-            gc.collect()
-            t = time.perf_counter()
-            fn()
-            b = min(b, time.perf_counter() - t)
-        return b
+    out: dict = {
+        "paragraphs": len(toks),
+        "shingles": len(shingle_bytes),
+        "tokens": len(flat),
+        "numba": _numba_used(),
+    }
+    best = _best_seconds
 
     blake2b, sha1 = hashlib.blake2b, hashlib.sha1
     out["bare_blake2b_shingles"] = best(lambda: [blake2b(s, digest_size=8).digest() for s in shingle_bytes])
@@ -363,9 +392,15 @@ def child(name: str, corpus: str, limit: int | None, jobs: int) -> None:
 # ----------------------------------------------------------------------------- parent side
 
 
-def best_of(repeats: int, name: str, corpus: str, limit: int | None = None, jobs: int = 1) -> dict:
+#: Child environment that forces dedup's numpy path.
+NO_NUMBA = {"DEDUP_NO_NUMBA": "1"}
+
+
+def best_of(
+    repeats: int, name: str, corpus: str, limit: int | None = None, jobs: int = 1, env: dict | None = None
+) -> dict:
     """The fastest (wall time) of ``repeats`` runs: other load only ever slows a run down."""
-    runs = [spawn(name, corpus, limit, jobs) for _ in range(repeats)]
+    runs = [spawn(name, corpus, limit, jobs, env) for _ in range(repeats)]
     ok = [r for r in runs if "error" not in r]
     if not ok:
         return runs[0]
@@ -374,11 +409,11 @@ def best_of(repeats: int, name: str, corpus: str, limit: int | None = None, jobs
     return best
 
 
-def spawn(name: str, corpus: str, limit: int | None = None, jobs: int = 1) -> dict:
+def spawn(name: str, corpus: str, limit: int | None = None, jobs: int = 1, env: dict | None = None) -> dict:
     cmd = [sys.executable, __file__, "--child", name, "--corpus", corpus, "--jobs", str(jobs)]
     if limit:
         cmd += ["--limit", str(limit)]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     wall = time.perf_counter() - t
@@ -386,7 +421,8 @@ def spawn(name: str, corpus: str, limit: int | None = None, jobs: int = 1) -> di
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     res["process_wall_seconds"] = round(wall, 3)
-    print(f"  {name:<18} jobs={jobs} limit={limit}: {json.dumps(res)}", file=sys.stderr, flush=True)
+    tag = " DEDUP_NO_NUMBA" if "DEDUP_NO_NUMBA" in env else ""
+    print(f"  {name:<18} jobs={jobs} limit={limit}{tag}: {json.dumps(res)}", file=sys.stderr, flush=True)
     return res
 
 
@@ -457,7 +493,9 @@ def main() -> None:
     runs["datasketch-bulk"] = spawn("datasketch-bulk", corpus)
     runs["rensa"] = spawn("rensa", corpus)
     runs["dedup-signatures"] = spawn("dedup-signatures", corpus)
+    runs["dedup-signatures-numpy"] = spawn("dedup-signatures", corpus, env=NO_NUMBA)
     runs["dedup-jobs1"] = best_of(args.repeats, "dedup", corpus, None, 1)
+    runs["dedup-jobs1-numpy"] = best_of(args.repeats, "dedup", corpus, None, 1, env=NO_NUMBA)
     runs[f"dedup-jobs{args.jobs}"] = best_of(args.repeats, "dedup", corpus, None, args.jobs)
     # Default settings add the same-story tier; run on the reference's subsample.
     runs["dedup-defaults-jobs1"] = spawn("dedup-defaults", corpus, ref_limit, 1)
@@ -481,6 +519,13 @@ def main() -> None:
     os.replace(tmp, out)
     print(table)
     print(f"\nJSON written to {out}")
+
+
+def _path_tag(r: dict) -> str:
+    """`` [numba]`` / `` [numpy]`` for dedup rows (which kernels ran), else empty."""
+    if "numba" not in r:
+        return ""
+    return " [numba]" if r["numba"] else " [numpy]"
 
 
 def _rate(r: dict, key: str = "seconds") -> float:
@@ -511,6 +556,7 @@ def render(results: dict, jobs: int) -> str:
         ("datasketch-bulk", "datasketch MinHash.bulk + LSH insertion session, exact verify"),
         ("rensa", "rensa RMinHash + RMinHashLSH, exact verify"),
         ("dedup-jobs1", "dedup --jobs 1 (end to end, incl. passages/pairs/clusters)"),
+        ("dedup-jobs1-numpy", "dedup --jobs 1, numpy path (DEDUP_NO_NUMBA=1)"),
         (f"dedup-jobs{jobs}", f"dedup --jobs {jobs}"),
         (
             "dedup-defaults-jobs1",
@@ -524,6 +570,7 @@ def render(results: dict, jobs: int) -> str:
             continue
         rate = _rate(r)
         cpu_rate = r["paragraphs"] / r["cpu_seconds"]
+        label += _path_tag(r)
         lines.append(
             f"| {label} | {r['paragraphs']:,} | {r['seconds']:.2f} | {rate:,.0f} | {rate / ref_rate:.1f}x | "
             f"{r['cpu_seconds']:.2f} | {cpu_rate / ref_cpu_rate:.1f}x | "
@@ -534,18 +581,46 @@ def render(results: dict, jobs: int) -> str:
     lines.append("")
     lines.append("| implementation | paragraphs/s | x reference |")
     lines.append("|---|---:|---:|")
+    rensa = runs.get("rensa", {})
     sig_rows = [
-        ("datasketch MinHash.update per shingle", ref, "sig_seconds"),
-        ("datasketch MinHash.bulk", runs.get("datasketch-bulk", {}), "sig_seconds"),
-        ("rensa RMinHash per paragraph", runs.get("rensa", {}), "sig_seconds"),
-        ("rensa digest_matrix_from_token_sets (bulk)", runs.get("rensa", {}), "sig_matrix_seconds"),
-        ("dedup shingles_for_flat_tokens + minhash_signatures", runs.get("dedup-signatures", {}), "sig_seconds"),
+        ("datasketch MinHash.update per shingle (from shingle strings)", ref, "sig_seconds"),
+        ("datasketch MinHash.bulk (from shingle bytes)", runs.get("datasketch-bulk", {}), "sig_seconds"),
+        (
+            "rensa RMinHash per paragraph, from token lists (incl. building shingle strings)",
+            rensa,
+            "sig_from_tokens_seconds",
+        ),
+        (
+            "rensa digest_matrix_from_token_sets, from token lists (incl. building shingle strings)",
+            rensa,
+            "sig_matrix_from_tokens_seconds",
+        ),
+        ("rensa RMinHash per paragraph, from pre-built shingle strings (untimed)", rensa, "sig_seconds"),
+        (
+            "rensa digest_matrix_from_token_sets (bulk), from pre-built shingle strings (untimed)",
+            rensa,
+            "sig_matrix_seconds",
+        ),
+        (
+            "dedup shingles_for_flat_tokens + minhash_signatures, from token lists",
+            runs.get("dedup-signatures", {}),
+            "sig_seconds",
+        ),
+        (
+            "dedup shingles_for_flat_tokens + minhash_signatures, from token lists",
+            runs.get("dedup-signatures-numpy", {}),
+            "sig_seconds",
+        ),
     ]
     ref_sig = _rate(ref, "sig_seconds")
     for label, r, key in sig_rows:
         if r.get(key):
             rate = _rate(r, key)
-            lines.append(f"| {label} | {rate:,.0f} | {rate / ref_sig:.1f}x |")
+            lines.append(f"| {label}{_path_tag(r)} | {rate:,.0f} | {rate / ref_sig:.1f}x |")
+    if rensa.get("shingle_strings_seconds"):
+        lines.append("")
+        strings_rate = _rate(rensa, "shingle_strings_seconds")
+        lines.append(f"Building rensa's shingle strings from the token lists alone: {strings_rate:,.0f} paragraphs/s.")
     h = runs.get("hashing", {})
     if "dedup_shingle_hashing" in h:
         lines.append("")
@@ -559,9 +634,8 @@ def render(results: dict, jobs: int) -> str:
         step = h["dedup_shingle_hashing"]
         for key in sorted(k for k in h if k.startswith("bare_")):
             lines.append(f"| {key} | {h[key]:.3f} | {step / h[key]:.2f} |")
-        lines.append(
-            f"| dedup shingle hashing step (blake2b per distinct token + numpy fold, sort) | {step:.3f} | 1.00 |"
-        )
+        label = f"dedup shingle hashing step (blake2b per distinct token + fold, sort){_path_tag(h)}"
+        lines.append(f"| {label} | {step:.3f} | 1.00 |")
     if results.get("scaling"):
         lines.append("")
         lines.append("Scaling (dedup, end to end):")

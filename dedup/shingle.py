@@ -13,8 +13,10 @@ Shingle hash (version 1), 64 bits, defined on the shingle's text:
 * char shingles: the same fold over the characters' code points.
 
 The fold runs over whole arrays with numpy, so no Python loop touches a
-shingle. :func:`shingle_hash32` computes the same value (low 32 bits) for one
-shingle given as UTF-8 bytes (tokens joined by one space), which makes it a
+shingle; with the ``fast`` extra (numba) the fold, sort and dedupe run as one
+compiled loop instead (:mod:`dedup._numba`, byte-identical output).
+:func:`shingle_hash32` computes the same value (low 32 bits) for one shingle
+given as UTF-8 bytes (tokens joined by one space), which makes it a
 ``hashfunc`` for ``datasketch.MinHash``: signatures computed by
 :mod:`dedup.signatures` are bit-identical to datasketch's.
 
@@ -28,6 +30,8 @@ import hashlib
 from collections.abc import Sequence
 
 import numpy as np
+
+from ._accel import kernels
 
 __all__ = [
     "ShingleBatch",
@@ -254,6 +258,18 @@ def _to_csr(h: np.ndarray, owners: np.ndarray, n_segments: int) -> ShingleBatch:
     return ShingleBatch(h, offsets)
 
 
+def _shingle_csr(units: np.ndarray, lengths: np.ndarray, n: int) -> ShingleBatch:
+    """Fold, hash, sort and dedupe the windows of every segment (numba when installed)."""
+    fast = kernels(len(units))
+    if fast is not None:
+        hashes, offsets = fast.shingle_csr(
+            np.ascontiguousarray(units, dtype=np.uint64), np.ascontiguousarray(lengths, dtype=np.int64), int(n)
+        )
+        return ShingleBatch(hashes, offsets)
+    h, owners = _fold_windows(units, lengths, n)
+    return _to_csr(h, owners, len(lengths))
+
+
 def shingles_for_flat_tokens(
     flat: Sequence[str],
     lengths: np.ndarray,
@@ -274,8 +290,7 @@ def shingles_for_flat_tokens(
     hasher = hasher or TokenHasher()
     units = hasher.hash_array(flat)
     lengths = np.asarray(lengths, dtype=np.int64)
-    h, owners = _fold_windows(units, lengths, n)
-    return _to_csr(h, owners, len(lengths))
+    return _shingle_csr(units, lengths, n)
 
 
 def shingles_for_batch(
@@ -305,8 +320,7 @@ def shingles_for_batch(
         joined = "".join(texts)
         units = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    h, owners = _fold_windows(units, lengths, n)
-    return _to_csr(h, owners, len(token_lists))
+    return _shingle_csr(units, lengths, n)
 
 
 def shingle_texts(toks: Sequence[str], kind: str, n: int) -> list[bytes]:

@@ -97,6 +97,8 @@ def test_real_text_bit_identical(kind, n, num_perm, seed):
 def test_chunking_does_not_change_signatures(monkeypatch):
     import dedup.signatures as sig_mod
 
+    monkeypatch.setenv("DEDUP_NO_NUMBA", "1")  # the chunks are the numpy path's
+
     token_lists = _paragraph_tokens(EXAMPLES)
     batch = shingles_for_batch(token_lists, "word", 3)
     whole = minhash_signatures(batch, 128, 1)
