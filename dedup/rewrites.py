@@ -27,14 +27,22 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from .config import Config
+from .lsh import candidate_pairs
+from .match import jaccard_pairs
 from .models import Passage, Span
 from .normalize import normalize, tokens
-from .shingle import shingles_for_batch
+from .shingle import ShingleBatch, shingles_for_batch
+from .signatures import minhash_signatures
 
-__all__ = ["CHAR_N", "near_paragraph_passages", "paragraph_overlap"]
+__all__ = ["CHAR_N", "MAX_DENSE_ELEMENTS", "near_paragraph_passages", "paragraph_overlap"]
 
 #: Character n-gram size of the rewrite matcher.
 CHAR_N = 7
+#: Elements of the dense paragraph x n-gram matrices above which a document
+#: pair's paragraphs are paired through MinHash LSH instead (64 MiB of float32).
+MAX_DENSE_ELEMENTS = 16_000_000
+#: Permutations of the LSH path.
+LSH_NUM_PERM = 128
 
 
 def paragraph_overlap(a_sets: Sequence[np.ndarray], b_sets: Sequence[np.ndarray]) -> np.ndarray:
@@ -59,6 +67,48 @@ def paragraph_overlap(a_sets: Sequence[np.ndarray], b_sets: Sequence[np.ndarray]
     ma[np.repeat(np.arange(len(a_sets)), [len(s) for s in a_sets]), ia] = 1.0
     mb[np.repeat(np.arange(len(b_sets)), [len(s) for s in b_sets]), ib] = 1.0
     return np.rint(ma @ mb.T).astype(np.int64)
+
+
+def _overlaps(
+    sets_a: Sequence[np.ndarray], sets_b: Sequence[np.ndarray], config: Config
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Paragraph pairs ``(i, j)`` that share n-grams, with their intersection sizes.
+
+    Exact (every pair) while the dense incidence matrices stay within
+    :data:`MAX_DENSE_ELEMENTS`; beyond (documents with thousands of
+    paragraphs), the pairs come from MinHash LSH at half ``near_threshold``
+    (the least Jaccard a near passage can have), pairs whose signatures
+    estimate a Jaccard below a quarter of ``near_threshold`` are dropped, and
+    the rest are measured exactly: memory stays bounded, and only a pair LSH
+    misses (or whose estimate falls far below its Jaccard) is lost.
+    """
+    total = sum(len(s) for s in sets_a) + sum(len(s) for s in sets_b)
+    if (len(sets_a) + len(sets_b)) * total <= MAX_DENSE_ELEMENTS:
+        inter = paragraph_overlap(sets_a, sets_b)
+        ii, jj = np.nonzero(inter)
+        return ii, jj, inter[ii, jj].astype(np.float64)
+    sets = list(sets_a) + list(sets_b)
+    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum([len(x) for x in sets], out=offsets[1:])
+    batch = ShingleBatch(np.concatenate(sets), offsets)
+    sigs = minhash_signatures(batch, LSH_NUM_PERM, config.seed)
+    cands = candidate_pairs(sigs, max(config.near_threshold / 2, 0.05))
+    na = len(sets_a)
+    cands = cands[(cands[:, 0] < na) & (cands[:, 1] >= na)]
+    # Drop pairs whose signatures agree on too few permutations (estimated
+    # Jaccard below a quarter of near_threshold) before the exact measure.
+    est = np.concatenate(
+        [
+            (sigs[c[:, 0]] == sigs[c[:, 1]]).mean(axis=1)
+            for c in np.array_split(cands, max(1, len(cands) // 100_000 + 1))
+        ]
+    )
+    cands = cands[est >= config.near_threshold / 4]
+    jac = jaccard_pairs(batch, cands)
+    sizes = batch.sizes().astype(np.float64)
+    inter = np.rint(jac * (sizes[cands[:, 0]] + sizes[cands[:, 1]]) / (1.0 + jac))
+    keep = inter > 0
+    return cands[keep, 0], cands[keep, 1] - na, inter[keep]
 
 
 def near_paragraph_passages(
@@ -112,16 +162,16 @@ def near_paragraph_passages(
         if not sets_a or not sets_b:
             continue
         skip = taken.get((a, b), set())
-        inter = paragraph_overlap(sets_a, sets_b).astype(np.float64)
-        na = np.array([len(s) for s in sets_a], dtype=np.float64)[:, None]
-        nb = np.array([len(s) for s in sets_b], dtype=np.float64)[None, :]
+        ii, jj, inter = _overlaps(sets_a, sets_b, config)
+        na = np.array([len(s) for s in sets_a], dtype=np.float64)[ii]
+        nb = np.array([len(s) for s in sets_b], dtype=np.float64)[jj]
         jac = inter / (na + nb - inter)
         cont = inter / np.minimum(na, nb)
         ok = (jac >= config.near_threshold) | ((cont >= config.near_containment) & (jac >= config.near_threshold / 2))
-        ii, jj = np.nonzero(ok)
+        ii, jj, jac = ii[ok], jj[ok], jac[ok]
         if not len(ii):
             continue
-        order = np.lexsort((jj, ii, -jac[ii, jj]))
+        order = np.lexsort((jj, ii, -jac))
         used_a: set[int] = set()
         used_b: set[int] = set()
         for k in order.tolist():
@@ -137,7 +187,7 @@ def near_paragraph_passages(
                 Passage(
                     a=Span(doc_ids[a], sa[0], sa[1]),
                     b=Span(doc_ids[b], sb[0], sb[1]),
-                    similarity=float(jac[i, j]),
+                    similarity=float(jac[k]),
                     kind="near",
                     paragraphs=1,
                 )

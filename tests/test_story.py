@@ -266,3 +266,45 @@ def test_two_documents_alone_keep_their_tfidf_cosine() -> None:
     pair = np.array([[0, 1]])
     assert m.scores(pair)[0] == pytest.approx(m.tfidf_scores(pair)[0], abs=1e-12)
     assert m.scores(pair)[0] < 0.3
+
+
+def test_near_passage_between_very_long_documents_uses_bounded_lsh_path(monkeypatch) -> None:
+    """Thousands of paragraphs per document: no dense paragraph x n-gram matrix, the rewrite still found."""
+    import random
+
+    import dedup.rewrites as rewrites
+
+    def dense_forbidden(*_args, **_kwargs):
+        raise AssertionError("the dense overlap matrix was built for a huge document pair")
+
+    monkeypatch.setattr(rewrites, "paragraph_overlap", dense_forbidden)
+    rng = random.Random(11)
+    vocab = ["".join(rng.choice("abcdefghijklmnop") for _ in range(rng.randint(4, 9))) for _ in range(3000)]
+
+    def para() -> str:
+        return " ".join(rng.choices(vocab, k=40)) + "."
+
+    carried = (
+        "The regional council approved the new flood barrier on Tuesday after three years of debate, "
+        "and engineers said construction along the eastern riverbank would begin before the winter rains."
+    )
+    rewritten = (
+        "After three years of debate the regional council on Tuesday approved the new flood barrier; "
+        "engineers said building along the eastern riverbank would start before the winter rains arrive."
+    )
+    a_paras = [para() for _ in range(1200)]
+    b_paras = [para() for _ in range(1200)]
+    a_paras[400] = carried
+    b_paras[900] = rewritten
+    a_text, b_text = "\n\n".join(a_paras), "\n\n".join(b_paras)
+    det = Detector()
+    det.add("a", a_text)
+    det.add("b", b_text)
+    res = det.run()
+    assert [p.kind for p in res.pairs] == ["same_story"]
+    near = [p for p in res.passages if p.kind == "near"]
+    a0 = a_text.index(carried)
+    b0 = b_text.index(rewritten)
+    assert [(p.a.start, p.a.end, p.b.start, p.b.end) for p in near] == [
+        (a0, a0 + len(carried), b0, b0 + len(rewritten))
+    ]
