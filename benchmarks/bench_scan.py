@@ -88,6 +88,16 @@ def _shingles(toks: list[str]) -> list[str]:
     return [" ".join(toks[i : i + SHINGLE]) for i in range(len(toks) - SHINGLE + 1)]
 
 
+def _query_all(lsh, mhs) -> set[tuple[int, int]]:
+    """What a user writes after inserting every MinHash: query each one, keep the other keys."""
+    cands = set()
+    for i, m in enumerate(mhs):
+        for j in lsh.query(m):
+            if j != i:
+                cands.add((min(i, j), max(i, j)))
+    return cands
+
+
 def _verify(cands: set[tuple[int, int]], sets: list[set[str]]) -> int:
     kept = 0
     for i, j in cands:
@@ -155,12 +165,7 @@ def run_reference(corpus: str, limit: int | None) -> dict:
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     for i, m in enumerate(mhs):
         lsh.insert(i, m)
-    cands = set()
-    for i, m in enumerate(mhs):
-        for j in lsh.query(m):
-            if j != i:
-                cands.add((min(i, j), max(i, j)))
-    kept = _verify(cands, sets)
+    kept = _verify(_query_all(lsh, mhs), sets)
     return {
         "paragraphs": len(paras),
         "seconds": time.perf_counter() - t0,
@@ -184,12 +189,7 @@ def run_bulk(corpus: str, limit: int | None) -> dict:
     with lsh.insertion_session() as session:
         for i, m in enumerate(mhs):
             session.insert(i, m)
-    cands = set()
-    for i, m in enumerate(mhs):
-        for j in lsh.query(m):
-            if j != i:
-                cands.add((min(i, j), max(i, j)))
-    kept = _verify(cands, sets)
+    kept = _verify(_query_all(lsh, mhs), sets)
     return {
         "paragraphs": len(paras),
         "seconds": time.perf_counter() - t0,
@@ -232,12 +232,7 @@ def run_rensa(corpus: str, limit: int | None) -> dict:
     lsh = RMinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, num_bands=bands)
     for i, m in enumerate(mhs):
         lsh.insert(i, m)
-    cands = set()
-    for i, m in enumerate(mhs):
-        for j in lsh.query(m):
-            if j != i:
-                cands.add((min(i, j), max(i, j)))
-    kept = _verify(cands, sets)
+    kept = _verify(_query_all(lsh, mhs), sets)
     return {
         "paragraphs": len(paras),
         "seconds": time.perf_counter() - t0 - t_sig_matrix,

@@ -187,13 +187,17 @@ class _Csr:
         return np.diff(self.indptr)
 
 
+def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """The positions ``starts[k] .. starts[k] + lens[k] - 1`` of every range, concatenated."""
+    offs = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+    return np.repeat(starts, lens) + offs
+
+
 def _expand_rows(csr: _Csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each requested row, all its entries: (owner position, index, value)."""
     lens = csr.lengths()[rows]
     owner = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
-    starts = csr.indptr[rows]
-    offs = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
-    pos = np.repeat(starts, lens) + offs
+    pos = _ranges(csr.indptr[rows], lens)
     return owner, csr.indices[pos], csr.data[pos]
 
 
@@ -361,8 +365,7 @@ def _feedback(x: _Csr, n: int, refs: np.ndarray, k: int, beta: float) -> _Feedba
         cnt = post_len[term]
         rep_owner = np.repeat(owner, cnt)
         rep_val = np.repeat(val, cnt)
-        offs = np.arange(int(cnt.sum()), dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        pos = np.repeat(post_start[term], cnt) + offs
+        pos = _ranges(post_start[term], cnt)
         sims = np.bincount(rep_owner * nr + r_owner[pos], weights=rep_val * r_val[pos], minlength=len(rows) * nr)
         sims = sims.reshape(len(rows), nr) + dense @ heavy
         is_ref = ref_pos[rows] >= 0
@@ -380,9 +383,10 @@ def _feedback(x: _Csr, n: int, refs: np.ndarray, k: int, beta: float) -> _Feedba
         ranked = s.copy()
         ranked[np.flatnonzero(has_self), own[has_self]] = -np.inf  # never one's own neighbour
         part = _top_k(ranked, k)
-        w = np.maximum(np.take_along_axis(s, part, axis=1) - base[:, None], 0.0)
+        part_s = np.take_along_axis(s, part, axis=1)
+        w = np.maximum(part_s - base[:, None], 0.0)
         nbr_idx[cr], nbr_w[cr] = part, w
-        xq[cr] = (w * np.take_along_axis(s, part, axis=1)).sum(axis=1)
+        xq[cr] = (w * part_s).sum(axis=1)
         tp = _top_k(s, m_top)
         top_idx[cr], top_val[cr] = tp, np.take_along_axis(s, tp, axis=1)
     top = _Csr(np.arange(0, n * m_top + 1, m_top, dtype=np.int64), top_idx.reshape(-1), top_val.reshape(-1))

@@ -19,7 +19,7 @@ from dedup import _accel
 from dedup.shingle import ShingleBatch, shingles_for_batch
 from dedup.signatures import EMPTY_HASH, minhash_signatures
 
-from .test_signatures import EXAMPLES, _datasketch, _paragraph_tokens
+from .test_signatures import EXAMPLES, _datasketch, _paragraph_tokens, paragraphs
 
 if os.environ.get("CI") == "true":
     import numba  # noqa: F401  (CI installs the extra: absence fails)
@@ -93,10 +93,6 @@ def test_numba_loads_after_warm_up(monkeypatch):
     assert _accel.kernels(0) is not None
     with numpy_path():
         assert _accel.kernels(10**9) is None
-
-
-words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzàéđ0123456789", min_size=1, max_size=8)
-paragraphs = st.lists(words, min_size=1, max_size=40)
 
 
 @settings(max_examples=60, deadline=None)
