@@ -17,6 +17,14 @@ def seeds_dir() -> pathlib.Path:
     return SEEDS
 
 
+@pytest.fixture(scope="module")
+def seeds() -> dict[str, str]:
+    """The seed articles' texts by their three-digit prefix (skips when absent)."""
+    if not SEEDS.is_dir() or not any(SEEDS.glob("*.txt")):
+        pytest.skip(f"seed folder {SEEDS} is absent")
+    return {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.iterdir()) if p.is_file()}
+
+
 def seed_path(seeds: pathlib.Path, prefix: str) -> pathlib.Path:
     """The seed file whose name starts with ``prefix`` (e.g. "003")."""
     matches = sorted(seeds.glob(f"{prefix}_*.txt"))

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from dedup import Config, Detector
 
 from ._accuracy_texts import ARTICLES, FOOTER, NAV, framed
-
-SEEDS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "seeds")
 
 
 def _run(texts: dict[str, str], **settings) -> object:
@@ -66,17 +60,6 @@ def test_near_identical_datelines_are_boilerplate() -> None:
     res = _run(texts)
     assert len(res.boilerplate) >= 1
     assert res.passages == ()
-
-
-@pytest.fixture
-def seeds() -> dict[str, str]:
-    if not os.path.isdir(SEEDS):
-        pytest.skip("seed texts not available at ../shared/seeds")
-    out = {}
-    for name in sorted(os.listdir(SEEDS)):
-        with open(os.path.join(SEEDS, name), encoding="utf-8") as fh:
-            out[name[:3]] = fh.read()
-    return out
 
 
 def test_seed_link_items_and_nav_are_boilerplate_only_where_they_repeat(seeds: dict[str, str]) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -11,19 +9,6 @@ from dedup import Config, ConfigError, Detector
 from dedup.story import StoryModel, load_background, story_terms
 
 from ._accuracy_texts import ARTICLES
-
-SEEDS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "seeds")
-
-
-@pytest.fixture(scope="module")
-def seeds() -> dict[str, str]:
-    if not os.path.isdir(SEEDS):
-        pytest.skip("seed texts not available at ../shared/seeds")
-    out = {}
-    for name in sorted(os.listdir(SEEDS)):
-        with open(os.path.join(SEEDS, name), encoding="utf-8") as fh:
-            out[name[:3]] = fh.read()
-    return out
 
 
 @pytest.fixture(scope="module")
