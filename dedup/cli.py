@@ -282,7 +282,12 @@ def scan(
         raise UsageError(str(exc)) from None
     try:
         with _progress_bar(progress, "Fingerprinting") as callback:
-            result = det.run(progress=callback)
+            staged = (
+                None
+                if callback is None
+                else (lambda stage, d, t: callback(d, t) if stage == "fingerprinting" else None)
+            )
+            result = det.run(progress=staged)
     except DedupError as exc:
         raise UsageError(str(exc)) from None
     _report_problems(result, quiet)

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import pipeline
 from .config import Config
 from .detector import Detector
 from .errors import InputError
 from .io.readers import read_document
-from .match import _union_set
+from .match import union_set
 from .models import Passage, ScanResult
-from .paragraphs import prepare
 
 __all__ = ["CompareResult", "Comparison", "compare", "compare_paths"]
 
@@ -104,6 +104,10 @@ class CompareResult:
 def compare(det: Detector, order: Sequence[str] | None = None) -> CompareResult:
     """Score every pair of the documents added to a detector.
 
+    Runs the pipeline once (:func:`dedup.pipeline.run`, as a scan of the same
+    documents) and reads every pair's figures from its paragraph table and
+    its story model.
+
     Args:
         det: A detector holding the documents.
         order: Document ids in the order pairs are listed (default: sorted).
@@ -111,34 +115,26 @@ def compare(det: Detector, order: Sequence[str] | None = None) -> CompareResult:
     Returns:
         The comparisons of all ``n * (n - 1) / 2`` pairs.
     """
-    from .story import StoryModel, load_background
-
     cfg = det.config
-    result = det.run()
-    docs = list(result.documents)
+    docs = sorted(det.documents(), key=lambda d: d.id)
+    background = pipeline.load_background(cfg.replace(story=True))
+    found, table = pipeline.run(docs, cfg, background=background)
+    result = det.result(found, table)
     ids = [d.id for d in docs]
     order = list(order) if order is not None else ids
     pos = {d: i for i, d in enumerate(ids)}
-    table = prepare(docs, cfg)
-    bp_spans = {(s.doc, s.start, s.end) for b in result.boilerplate for s in b.occurrences}
+    bp = found.boilerplate_rows
     sets = []
-    blank_texts = []
-    for i, doc in enumerate(docs):
-        rows = np.flatnonzero(table.doc == i)
-        keep = [r for r in rows.tolist() if (doc.id, int(table.start[r]), int(table.end[r])) not in bp_spans]
-        groups = sorted({int(table.group[r]) for r in keep})
-        sets.append(_union_set(table.shingles, groups) if groups else np.empty(0, dtype=np.uint64))
-        text = doc.text
-        for r in rows.tolist():
-            if r not in keep:
-                s, e = int(table.start[r]), int(table.end[r])
-                text = text[:s] + " " * (e - s) + text[e:]
-        blank_texts.append(text)
-    background = load_background(cfg.story_background) if cfg.story_background else []
-    model = StoryModel(blank_texts, background, cfg.story_model)
+    for i in range(len(docs)):
+        rows = np.flatnonzero((table.doc == i) & ~bp)
+        groups = sorted(set(table.group[rows].tolist()))
+        sets.append(union_set(table.shingles, groups) if groups else np.empty(0, dtype=np.uint64))
     idx_pairs = [(pos[order[x]], pos[order[y]]) for x in range(len(order)) for y in range(x + 1, len(order))]
     arr = np.array(idx_pairs, dtype=np.int64).reshape(-1, 2)
-    story = model.scores(arr) if len(arr) else np.empty(0)
+    model = found.story_model
+    if model is None and len(arr):  # the story tier is off: the score still needs the model
+        model = pipeline.story_model(docs, table, bp, cfg, background)
+    story = model.scores(arr) if len(arr) and model is not None else np.zeros(len(arr))
     kinds = {(p.a, p.b): p.kind for p in result.pairs}
     by_docs: dict[tuple[str, str], list[Passage]] = {}
     for p in result.passages:
@@ -185,10 +181,10 @@ def compare_paths(paths: Sequence[str], config: Config | None = None) -> Compare
         try:
             doc, warning = read_document(p, doc_id=p)
         except InputError as exc:
-            det._errors.append(InputProblem(exc.path, exc.reason))
+            det.record_problem(InputProblem(exc.path, exc.reason))
             continue
         if warning:
-            det._warnings.append(InputProblem(p, warning))
+            det.record_problem(InputProblem(p, warning), warning=True)
         det.add_document(doc)
         order.append(p)
     return compare(det, order)

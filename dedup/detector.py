@@ -1,10 +1,7 @@
 """The detector: add documents, run the pipeline, get a :class:`ScanResult`.
 
-Pipeline (each stage is a function of its own module)::
-
-    read -> segment -> normalize -> shingle -> MinHash -> LSH -> verify
-         -> boilerplate -> paragraph matches -> passages -> pairs -> clusters
-         -> same-story tier (story pairs, near passages across rewrites)
+The stages and their order live in :mod:`dedup.pipeline`; the detector only
+collects documents (sorted by id before the run) and wraps the findings.
 """
 
 from __future__ import annotations
@@ -12,15 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .boilerplate import boilerplate_rows, find_boilerplate
-from .cluster import clusters_from_pairs
 from .config import Config
 from .errors import InputError
 from .io.readers import DEFAULT_EXTENSIONS, read_paths
 from .io.sources import ReaderOptions
-from .match import build_passages, classify_pairs, paragraph_matches
-from .models import Document, InputProblem, Pair, Passage, ScanResult
-from .paragraphs import ProgressCallback, prepare
+from .models import Document, InputProblem, ScanResult
+from .paragraphs import ParagraphTable
+from .pipeline import Findings, ProgressCallback, load_background
+from .pipeline import run as pipeline_run
 
 __all__ = ["Detector", "scan"]
 
@@ -113,71 +109,45 @@ class Detector:
             self.add_document(doc)
         return len(outcome.documents)
 
+    def documents(self) -> list[Document]:
+        """The documents added so far, in the order they were added."""
+        return list(self._documents.values())
+
+    def record_problem(self, problem: InputProblem, *, warning: bool = False) -> None:
+        """Carry an input problem (an unreadable input, or a ``warning``) into the result."""
+        (self._warnings if warning else self._errors).append(problem)
+
+    def result(self, found: Findings, table: ParagraphTable) -> ScanResult:
+        """The scan result of pipeline findings over this detector's documents (sorted by id)."""
+        return ScanResult(
+            documents=tuple(self._documents[k] for k in found.doc_ids),
+            passages=found.passages,
+            pairs=found.pairs,
+            clusters=found.clusters,
+            errors=tuple(sorted(self._errors)),
+            warnings=tuple(sorted(self._warnings)),
+            settings=self.config.to_dict(),
+            paragraph_counts=dict(zip(found.doc_ids, table.doc_paragraphs)),
+            boilerplate=found.boilerplate,
+        )
+
     def run(self, progress: ProgressCallback | None = None) -> ScanResult:
-        """Run the pipeline over everything added so far.
+        """Run the pipeline (:mod:`dedup.pipeline`) over everything added so far.
 
         Args:
-            progress: Called as ``progress(documents_done, documents_total)``
-                while documents are fingerprinted (the bulk of the time).
+            progress: Called as ``progress(stage, done, total)`` as each stage
+                of :data:`dedup.pipeline.STAGES` advances (fingerprinting per
+                chunk of documents, the bulk of the time).
 
         Returns:
             The passages, pairs and clusters found.
         """
         cfg = self.config
         docs = [self._documents[k] for k in sorted(self._documents)]
-        ids = [d.id for d in docs]
-        table = prepare(docs, cfg, progress=progress)
-        bp_mask = boilerplate_rows(table, cfg)
-        matches = paragraph_matches(table, cfg, excluded_rows=bp_mask)
-        passages, runs = build_passages(table, matches, ids)
-        pairs = classify_pairs(table, runs, ids, cfg, excluded_rows=bp_mask)
-        clusters = clusters_from_pairs(pairs, self._documents, cfg.canonical)
-        if cfg.story:
-            story_pairs, near = self._story_tier(docs, ids, table, bp_mask, pairs, passages)
-            pairs = pairs + story_pairs
-            passages = passages + near
-        return ScanResult(
-            documents=tuple(docs),
-            passages=tuple(sorted(passages)),
-            pairs=tuple(sorted(pairs)),
-            clusters=tuple(sorted(clusters)),
-            errors=tuple(sorted(self._errors)),
-            warnings=tuple(sorted(self._warnings)),
-            settings=cfg.to_dict(),
-            paragraph_counts=dict(zip(ids, table.doc_paragraphs)),
-            boilerplate=tuple(find_boilerplate(table, bp_mask, ids)),
-        )
-
-    def _story_tier(
-        self,
-        docs: Sequence[Document],
-        ids: Sequence[str],
-        table: Any,
-        bp_mask: Any,
-        pairs: Sequence[Pair],
-        passages: Sequence[Passage],
-    ) -> tuple[list[Pair], list[Passage]]:
-        from .story import load_background, same_story_tier
-
-        cfg = self.config
-        index = {d: i for i, d in enumerate(ids)}
-        paragraphs: list[list[tuple[int, int]]] = [[] for _ in docs]
-        excluded: list[list[tuple[int, int]]] = [[] for _ in docs]
-        for d, s, e, bp in zip(table.doc.tolist(), table.start.tolist(), table.end.tolist(), bp_mask.tolist()):
-            (excluded if bp else paragraphs)[d].append((s, e))
-        copies = {(index[p.a], index[p.b]) for p in pairs}
-        if cfg.story_background and self._background is None:
-            self._background = load_background(cfg.story_background)
-        return same_story_tier(
-            [d.text for d in docs],
-            ids,
-            paragraphs,
-            excluded,
-            copies,
-            passages,
-            cfg,
-            self._background or (),
-        )
+        if self._background is None:
+            self._background = load_background(cfg)
+        found, table = pipeline_run(docs, cfg, background=self._background, progress=progress)
+        return self.result(found, table)
 
 
 def scan(paths: str | Iterable[str], config: Config | None = None, **settings: Any) -> ScanResult:

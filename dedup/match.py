@@ -276,7 +276,7 @@ def paragraph_matches(
     return ParagraphMatches(np.concatenate(ps), np.concatenate(qs), np.concatenate(sims), np.concatenate(exact))
 
 
-def _union_set(batch: ShingleBatch, groups: Sequence[int]) -> np.ndarray:
+def union_set(batch: ShingleBatch, groups: Sequence[int]) -> np.ndarray:
     if len(groups) == 1:
         return batch.get(groups[0])
     return np.unique(np.concatenate([batch.get(g) for g in groups]))
@@ -337,8 +337,8 @@ def build_passages(
             sim = float(sims[i])
         else:
             sim = jaccard(
-                _union_set(table.shingles, table.group[rows_a].tolist()),
-                _union_set(table.shingles, table.group[rows_b].tolist()),
+                union_set(table.shingles, table.group[rows_a].tolist()),
+                union_set(table.shingles, table.group[rows_b].tolist()),
             )
         passages.append(
             Passage(
@@ -412,7 +412,7 @@ def classify_pairs(
             if excluded_rows is not None:
                 rows = rows[~excluded_rows[rows]]
             groups = sorted(set(table.group[rows].tolist()))
-            s = _union_set(table.shingles, groups) if groups else np.empty(0, dtype=np.uint64)
+            s = union_set(table.shingles, groups) if groups else np.empty(0, dtype=np.uint64)
             doc_sets[d] = s
         return s
 

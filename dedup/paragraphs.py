@@ -31,8 +31,18 @@ from .normalize import normalized_tokens
 from .segment import segment
 from .shingle import ShingleBatch, TokenHasher, shingles_for_batch, shingles_for_flat_tokens
 from .signatures import minhash_signatures
+from .story import terms_from_tokens
 
-__all__ = ["ParagraphTable", "ProgressCallback", "content_key", "prepare", "process_chunk", "resolve_jobs"]
+__all__ = [
+    "ChunkSettings",
+    "ParagraphTable",
+    "ProgressCallback",
+    "chunk_settings",
+    "content_key",
+    "prepare",
+    "process_chunk",
+    "resolve_jobs",
+]
 
 #: ``progress(done, total)``: called with the number of documents processed.
 ProgressCallback = Callable[[int, int], None]
@@ -67,6 +77,11 @@ class ParagraphTable:
         doc_keys: Content key of each whole document (``b""`` when it has no
             word tokens).
         doc_paragraphs: Number of paragraphs (fingerprinted or not) per document.
+        row_terms: Story terms of each row, space-joined (``None`` when the
+            story tier is off or the table was not built by :func:`prepare`).
+        doc_terms: Per document, the story terms of its paragraphs that are
+            not rows (too short to fingerprint), space-joined; ``None`` as
+            ``row_terms``.
     """
 
     doc: np.ndarray
@@ -80,6 +95,8 @@ class ParagraphTable:
     signatures: np.ndarray
     doc_keys: list[bytes]
     doc_paragraphs: list[int]
+    row_terms: list[str] | None = None
+    doc_terms: list[str] | None = None
     #: Results derived from the table, memoised by the stages that share them
     #: (e.g. verified LSH candidates, used by boilerplate detection and matching).
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -118,24 +135,35 @@ ChunkResult = tuple[
     np.ndarray,  # shingle hashes of the local groups (CSR values)
     np.ndarray,  # CSR offsets
     np.ndarray,  # signatures (groups, num_perm) uint32
+    list[str],  # story terms of each fingerprinted paragraph (space-joined); empty without the story tier
+    list[str],  # story terms of each document's other paragraphs (space-joined); empty without it
 ]
 
+#: What :func:`process_chunk` needs from the settings (a plain tuple, sent to workers).
+ChunkSettings = tuple[str, int, int, int, int, bool]
 
-def process_chunk(texts: Sequence[str], settings: tuple[str, int, int, int, int]) -> ChunkResult:
+
+def chunk_settings(config: Config) -> ChunkSettings:
+    """The :data:`ChunkSettings` of a config."""
+    return (config.shingle, config.size, config.min_tokens, config.num_perm, config.seed, config.story)
+
+
+def process_chunk(texts: Sequence[str], settings: ChunkSettings) -> ChunkResult:
     """Fingerprint the paragraphs of a chunk of documents.
 
     A top-level function (picklable, safe under ``spawn``). Per-paragraph
-    tokens live only inside this call.
+    tokens live only inside this call: the same tokens give the shingles and,
+    when the story tier is on, the story terms (text is tokenised once).
 
     Args:
         texts: The documents' texts.
-        settings: ``(shingle, shingle_size, min_tokens, num_perm, seed)``.
+        settings: ``(shingle, shingle_size, min_tokens, num_perm, seed, story)``.
 
     Returns:
         A :data:`ChunkResult`; document indexes and groups are local to the
         chunk.
     """
-    shingle, size, min_tokens, num_perm, seed = settings
+    shingle, size, min_tokens, num_perm, seed, story = settings
     blake2b = hashlib.blake2b
     doc_paragraphs = np.empty(len(texts), dtype=np.int64)
     doc_keys: list[bytes] = []
@@ -144,6 +172,8 @@ def process_chunk(texts: Sequence[str], settings: tuple[str, int, int, int, int]
     flat: list[str] = []
     lengths: list[int] = []
     token_lists: list[list[str]] = []
+    row_terms: list[str] = []
+    doc_terms: list[str] = []
     word = shingle == "word"
     for di, text in enumerate(texts):
         spans = segment(text)
@@ -151,6 +181,7 @@ def process_chunk(texts: Sequence[str], settings: tuple[str, int, int, int, int]
         doc_hash = blake2b(digest_size=16)
         any_tokens = False
         ordinal = 0
+        rest: list[str] = []
         for s, e in spans:
             toks = normalized_tokens(text[s:e])
             if not toks:
@@ -162,7 +193,11 @@ def process_chunk(texts: Sequence[str], settings: tuple[str, int, int, int, int]
             doc_hash.update(joined)
             any_tokens = True
             if len(toks) < min_tokens:
+                if story:
+                    rest.extend(terms_from_tokens(toks))
                 continue
+            if story:
+                row_terms.append(" ".join(terms_from_tokens(toks)))
             key = blake2b(joined, digest_size=16).digest()
             g = local.get(key)
             if g is None:
@@ -176,6 +211,8 @@ def process_chunk(texts: Sequence[str], settings: tuple[str, int, int, int, int]
             ordinal += 1
         # A document without any word has no key (b""; sent as 16 zero bytes).
         doc_keys.append(doc_hash.digest() if any_tokens else _NO_KEY)
+        if story:
+            doc_terms.append(" ".join(rest))
     if word:
         batch = shingles_for_flat_tokens(flat, np.array(lengths, dtype=np.int64), size, _process_hasher())
     else:
@@ -183,7 +220,17 @@ def process_chunk(texts: Sequence[str], settings: tuple[str, int, int, int, int]
     del flat, token_lists
     sigs = minhash_signatures(batch, num_perm, seed)
     rows = np.array(cols, dtype=np.int64).reshape(-1, 6).T.copy()
-    return doc_paragraphs, b"".join(doc_keys), rows, b"".join(local), batch.hashes, batch.offsets, sigs
+    return (
+        doc_paragraphs,
+        b"".join(doc_keys),
+        rows,
+        b"".join(local),
+        batch.hashes,
+        batch.offsets,
+        sigs,
+        row_terms,
+        doc_terms,
+    )
 
 
 def _chunks(documents: Sequence[Document]) -> Iterator[tuple[int, list[str]]]:
@@ -202,7 +249,7 @@ def _chunks(documents: Sequence[Document]) -> Iterator[tuple[int, list[str]]]:
 
 
 def _run_chunks(
-    documents: Sequence[Document], settings: tuple[str, int, int, int, int], jobs: int, hasher: TokenHasher | None
+    documents: Sequence[Document], settings: ChunkSettings, jobs: int, hasher: TokenHasher | None
 ) -> Iterator[tuple[int, ChunkResult]]:
     """Process all chunks, in order, in this process or a pool of ``jobs``."""
     global _PROCESS_HASHER
@@ -292,7 +339,7 @@ def prepare(
         The paragraph table.
     """
     n_jobs = resolve_jobs(config.jobs if jobs is None else jobs)
-    settings = (config.shingle, config.size, config.min_tokens, config.num_perm, config.seed)
+    settings = chunk_settings(config)
     total = len(documents)
     groups: dict[bytes, int] = {}
     row_parts: list[np.ndarray] = []
@@ -301,9 +348,14 @@ def prepare(
     all_sigs = _Growable(np.uint32, (config.num_perm,))
     doc_keys: list[bytes] = []
     doc_paragraphs: list[int] = []
+    row_terms: list[str] = []
+    doc_terms: list[str] = []
     if progress is not None:
         progress(0, total)
-    for start, (doc_par, dkeys, rows, gkeys, hashes, offsets, sigs) in _run_chunks(documents, settings, n_jobs, hasher):
+    for start, chunk in _run_chunks(documents, settings, n_jobs, hasher):
+        doc_par, dkeys, rows, gkeys, hashes, offsets, sigs, chunk_row_terms, chunk_doc_terms = chunk
+        row_terms.extend(chunk_row_terms)
+        doc_terms.extend(chunk_doc_terms)
         doc_paragraphs.extend(doc_par.tolist())
         doc_keys.extend(k if k != _NO_KEY else b"" for k in (dkeys[i : i + 16] for i in range(0, len(dkeys), 16)))
         n_local = len(gkeys) // 16
@@ -350,4 +402,6 @@ def prepare(
         signatures=signatures,
         doc_keys=doc_keys,
         doc_paragraphs=doc_paragraphs,
+        row_terms=row_terms if config.story else None,
+        doc_terms=doc_terms if config.story else None,
     )

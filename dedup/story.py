@@ -70,6 +70,7 @@ __all__ = [
     "pair_dots",
     "same_story_tier",
     "story_terms",
+    "terms_from_tokens",
 ]
 
 #: Story models: the numpy TF-IDF/feedback default, and the optional embedding extra.
@@ -141,7 +142,20 @@ def story_terms(text: str) -> list[str]:
         >>> story_terms("The schools were visited by the ministers.")
         ['school', 'visit', 'minister']
     """
-    return [_stem(w) for w in tokens(normalize(text)) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return terms_from_tokens(tokens(normalize(text)))
+
+
+def terms_from_tokens(toks: Sequence[str]) -> list[str]:
+    """The story terms of normalized word tokens (what :func:`story_terms` keeps).
+
+    The fingerprinting workers call this on the tokens they already have, so
+    the story tier never tokenises a text a second time.
+
+    Example:
+        >>> terms_from_tokens(["the", "schools", "were", "visited", "by", "3", "ministers"])
+        ['school', 'visit', '3', 'minister']
+    """
+    return [_stem(w) for w in toks if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
 def load_background(path: str) -> list[str]:
@@ -414,6 +428,8 @@ class StoryModel:
         model: ``"tfidf"`` (default, numpy only) or ``"minilm"`` (embedding
             cosine; needs the ``embeddings`` extra).
         encoder: Text encoder for ``"minilm"`` (default: the packaged model).
+        terms: The corpus documents' story terms, precomputed (by the
+            fingerprinting workers); default: :func:`story_terms` of ``texts``.
 
     Raises:
         ConfigError: Unknown model.
@@ -432,6 +448,7 @@ class StoryModel:
         background: Sequence[str] = (),
         model: str = "tfidf",
         encoder: Callable[[list[str]], np.ndarray] | None = None,
+        terms: Sequence[Sequence[str]] | None = None,
     ) -> None:
         if model not in STORY_MODELS:
             raise ConfigError(f"story model must be one of {', '.join(STORY_MODELS)}, got {model!r}")
@@ -442,7 +459,8 @@ class StoryModel:
             from .embed import document_embeddings
 
             self._emb = document_embeddings(texts, encoder)
-        term_lists = [story_terms(t) for t in texts] + [story_terms(t) for t in background]
+        corpus_terms = [story_terms(t) for t in texts] if terms is None else [list(t) for t in terms]
+        term_lists = corpus_terms + [story_terms(t) for t in background]
         x, self.vocab = _tfidf(term_lists)
         self._x = x
         nb = len(background)
@@ -554,6 +572,19 @@ def _blank_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "\n".join(parts)
 
 
+def story_model(
+    texts: Sequence[str],
+    excluded: Sequence[Sequence[tuple[int, int]]],
+    config: Config,
+    background: Sequence[str] = (),
+    *,
+    terms: Sequence[Sequence[str]] | None = None,
+) -> StoryModel:
+    """The story model of a corpus (see :func:`same_story_tier` for the arguments)."""
+    blanked = [_blank_spans(t, ex) for t, ex in zip(texts, excluded)]
+    return StoryModel(blanked, background, config.story_model, terms=terms)
+
+
 def same_story_tier(
     texts: Sequence[str],
     doc_ids: Sequence[str],
@@ -563,6 +594,9 @@ def same_story_tier(
     passages: Sequence[Passage],
     config: Config,
     background: Sequence[str] = (),
+    *,
+    terms: Sequence[Sequence[str]] | None = None,
+    model: StoryModel | None = None,
 ) -> tuple[list[Pair], list[Passage]]:
     """Run the same-story tier over a corpus.
 
@@ -579,6 +613,12 @@ def same_story_tier(
         config: Settings (``story_threshold``, ``story_min_tfidf``,
             ``near_*``).
         background: Background documents for IDF and as references.
+        terms: Per document, its story terms outside ``excluded`` (computed by
+            the fingerprinting workers); default: :func:`story_terms` of the
+            text with ``excluded`` blanked.
+        model: The corpus's story model, already built (the pipeline builds
+            it once and hands it to ``compare`` too); default: built here from
+            ``texts``/``terms`` and ``background``.
 
     Returns:
         ``(same_story_pairs, near_passages)``; the pairs' ``a_in_b`` and
@@ -590,7 +630,8 @@ def same_story_tier(
     n = len(texts)
     if n < 2:
         return [], []
-    model = StoryModel([_blank_spans(t, ex) for t, ex in zip(texts, excluded)], background, config.story_model)
+    if model is None:
+        model = story_model(texts, excluded, config, background, terms=terms)
     cands = model.candidates()
     if not len(cands):
         return [], []

@@ -129,12 +129,16 @@ def test_progress_callback_reaches_total(tmp_path, small_chunks):
     _write_corpus(corpus, n_docs=30)
     det = Detector()
     det.add_paths([str(corpus)])
-    calls: list[tuple[int, int]] = []
-    det.run(progress=lambda done, total: calls.append((done, total)))
+    staged: list[tuple[str, int, int]] = []
+    det.run(progress=lambda stage, done, total: staged.append((stage, done, total)))
+    calls = [(d, t) for s, d, t in staged if s == "fingerprinting"]
     assert calls[0] == (0, 30)
     assert calls[-1] == (30, 30)
     dones = [d for d, _ in calls]
     assert dones == sorted(dones) and len(calls) > 2
+    # Every later stage reports its start and its end, in pipeline order.
+    later = [s for s, _, _ in staged if s != "fingerprinting"]
+    assert later == [s for s in ("boilerplate", "verification", "passages", "story", "clusters") for _ in (0, 1)]
 
 
 def test_cli_progress_flag(tmp_path):
