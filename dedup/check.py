@@ -25,27 +25,30 @@ version is ignored; adding it replaces that version).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
+from . import pipeline
 from .baseline import Baseline, Finding
-from .boilerplate import boilerplate_rows
-from .cluster import choose_canonical, clusters_from_pairs
+from .cluster import choose_canonical
 from .config import Config
-from .errors import IndexMismatchError, IndexStoreError, InputError
+from .errors import ConfigError, IndexMismatchError, IndexStoreError, InputError
 from .lsh import band_keys, lsh_params
-from .match import ParagraphMatches, build_passages, classify_pairs, jaccard, paragraph_matches
-from .models import Cluster, Document, InputProblem, Pair, Passage, ScanResult
-from .paragraphs import ParagraphTable, prepare
+from .match import jaccard
+from .models import COPY_KINDS, PASSAGE_KIND, STORY_KIND, Cluster, Document, InputProblem, Pair, Passage, ScanResult
+from .paragraphs import ParagraphTable, prepare, story_terms_by_paragraph
 from .shingle import ShingleBatch
 from .store.base import AddBatch, AddStats, IndexInfo, IndexStore, StoredDocument, StoredOccurrences
+from .story import MAX_POSTING, MIN_SHARED_TERMS, TOP_TERMS
 
-__all__ = ["CheckResult", "FailOn", "Index", "check", "config_from_settings"]
+__all__ = ["FAIL_ON", "CheckResult", "Index", "check", "config_from_settings", "fail_kinds"]
 
-FailOn = Literal["pairs", "passages"]
+#: Values of ``fail_on`` / ``dedup check --fail-on`` (``pairs`` is the older name of ``copies``).
+FAIL_ON = ("copies", "same-story", "passages", "pairs")
 
 #: Config fields that are part of the fingerprint settings.
 _FINGERPRINT_FIELDS = (
@@ -57,6 +60,9 @@ _FINGERPRINT_FIELDS = (
     "threshold",
     "normalization_version",
 )
+
+#: Most indexed documents loaded per new document as same-story candidates.
+STORY_CANDIDATES = 50
 
 #: Documents fingerprinted per store transaction chunk in :meth:`Index.add`.
 _ADD_BATCH = 2000
@@ -189,6 +195,34 @@ class Index:
         """All indexed document ids, sorted."""
         return self.store.document_ids()
 
+    # TEMPORARY (replaced by the store's story statistics when dedup/index.py lands).
+    def _story_counts(self) -> dict[str, dict[str, int]]:
+        from .story import story_terms
+
+        ids = self.store.document_ids()
+        out: dict[str, dict[str, int]] = {}
+        for d in self.store.load_documents(ids).documents:
+            c: dict[str, int] = {}
+            for t in story_terms(d.text):
+                c[t] = c.get(t, 0) + 1
+            out[d.id] = c
+        return out
+
+    def story_document_count(self) -> int:
+        """Number of indexed documents."""
+        return len(self.store.document_ids())
+
+    def story_document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """Indexed documents holding each term."""
+        vecs = self._story_counts()
+        return {t: sum(1 for v in vecs.values() if t in v) for t in terms}
+
+    def story_postings(self, terms: Sequence[str], max_docs: int) -> dict[str, list[str]]:
+        """Indexed documents holding each term (terms held by more than ``max_docs`` are left out)."""
+        vecs = self._story_counts()
+        out = {t: sorted(d for d, v in vecs.items() if t in v) for t in terms}
+        return {t: ids for t, ids in out.items() if 0 < len(ids) <= max_docs}
+
     def remove(self, doc_ids: Sequence[str]) -> list[str]:
         """Remove documents by id; returns the ids that were indexed."""
         return self.store.remove(doc_ids)
@@ -273,12 +307,15 @@ class CheckResult:
         new_ids: Ids of the checked documents, sorted.
         findings: Findings that fail the check (not in the baseline), sorted.
         suppressed: Findings the baseline accepted, sorted.
+        notices: Findings of kinds that do not fail the check (see
+            ``fail_on``), not in the baseline, sorted.
     """
 
     result: ScanResult
     new_ids: tuple[str, ...]
     findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...]
+    notices: tuple[Finding, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -291,8 +328,17 @@ class CheckResult:
         return tuple(i for i in self.new_ids if i not in dirty)
 
     def all_findings(self) -> tuple[Finding, ...]:
-        """Failing and suppressed findings together (what a new baseline accepts)."""
-        return tuple(sorted(set(self.findings) | set(self.suppressed)))
+        """Failing, notice and suppressed findings together (what a new baseline accepts)."""
+        return tuple(sorted(set(self.findings) | set(self.notices) | set(self.suppressed)))
+
+    def verdict(self) -> dict[str, Any]:
+        """The outcome as JSON: ``{"failed", "findings", "notices", "accepted"}`` (counts)."""
+        return {
+            "failed": self.failed,
+            "findings": len(self.findings),
+            "notices": len(self.notices),
+            "accepted": len(self.suppressed),
+        }
 
 
 def _concat_batches(a: ShingleBatch, b: ShingleBatch) -> ShingleBatch:
@@ -406,6 +452,74 @@ def _candidate_documents(index: Index, table: ParagraphTable, exclude: set[str])
     return sorted(found - exclude)
 
 
+def _with_story_terms(
+    combined: ParagraphTable, docs: Sequence[Document], new_table: ParagraphTable, new_ids: set[str], config: Config
+) -> ParagraphTable:
+    """``combined`` with the story terms of its rows: the new documents' from their
+    fingerprinting pass, the loaded indexed documents' from their stored text."""
+    new_rows: dict[int, list[str]] = {}
+    if new_table.row_terms is not None:
+        for d, t in zip(new_table.doc.tolist(), new_table.row_terms):
+            new_rows.setdefault(d, []).append(t)
+    new_pos = {d.id: i for i, d in enumerate(sorted((d for d in docs if d.id in new_ids), key=lambda d: d.id))}
+    counts = np.bincount(combined.doc, minlength=len(docs)) if len(combined.doc) else np.zeros(len(docs), np.int64)
+    row_terms: list[str] = []
+    doc_terms: list[str] = []
+    for i, doc in enumerate(docs):
+        if doc.id in new_pos and new_table.doc_terms is not None:
+            rows = new_rows.get(new_pos[doc.id], [])
+            rest = new_table.doc_terms[new_pos[doc.id]]
+        else:
+            rows, rest = story_terms_by_paragraph(doc.text, config.min_tokens)
+        if len(rows) != int(counts[i]):  # stored rows from other settings: cannot happen for a matching index
+            rows = (rows + [""] * int(counts[i]))[: int(counts[i])]
+        row_terms.extend(rows)
+        doc_terms.append(rest)
+    return replace(combined, row_terms=row_terms, doc_terms=doc_terms)
+
+
+def story_candidate_documents(index: Index, table: ParagraphTable, exclude: set[str]) -> list[str]:
+    """Indexed documents sharing distinctive story terms with the new documents.
+
+    Each new document's :data:`~dedup.story.TOP_TERMS` heaviest terms (TF-IDF
+    with the index's document frequencies) are looked up in the index's term
+    postings (terms posted by more than :data:`~dedup.story.MAX_POSTING`
+    documents are skipped); an indexed document sharing at least
+    :data:`~dedup.story.MIN_SHARED_TERMS` of them is a candidate, at most
+    :data:`STORY_CANDIDATES` per new document (most shared terms first).
+    """
+    if table.doc_terms is None or table.row_terms is None:
+        return []
+    n_docs = len(table.doc_terms)
+    counts: list[dict[str, int]] = [{} for _ in range(n_docs)]
+    for d, rest in enumerate(table.doc_terms):
+        for t in rest.split():
+            counts[d][t] = counts[d].get(t, 0) + 1
+    for d, terms in zip(table.doc.tolist(), table.row_terms):
+        for t in terms.split():
+            counts[d][t] = counts[d].get(t, 0) + 1
+    vocab = sorted({t for c in counts for t in c})
+    if not vocab:
+        return []
+    df = index.story_document_frequencies(vocab)
+    n = index.story_document_count() + n_docs
+    tops: list[list[str]] = []
+    for c in counts:
+        weight = {t: (1.0 + math.log(tf)) * (math.log((n + 1.0) / (df.get(t, 0) + 2.0)) + 1.0) for t, tf in c.items()}
+        tops.append(sorted(weight, key=lambda t: (-weight[t], t))[:TOP_TERMS])
+    postings = index.story_postings(sorted({t for top in tops for t in top}), MAX_POSTING)
+    found: set[str] = set()
+    for top in tops:
+        shared: dict[str, int] = {}
+        for t in top:
+            for doc_id in postings.get(t, ()):
+                if doc_id not in exclude:
+                    shared[doc_id] = shared.get(doc_id, 0) + 1
+        best = sorted((d for d, k in shared.items() if k >= MIN_SHARED_TERMS), key=lambda d: (-shared[d], d))
+        found.update(best[:STORY_CANDIDATES])
+    return sorted(found)
+
+
 def _prefer_indexed(cluster: Cluster, documents: dict[str, Document], policy: str) -> Cluster:
     """The canonical member of a cluster is an indexed (already published) one when there is one."""
     indexed = [m for m in cluster.members if documents[m].meta.get("indexed")]
@@ -414,24 +528,65 @@ def _prefer_indexed(cluster: Cluster, documents: dict[str, Document], policy: st
     return Cluster(cluster.members, choose_canonical(indexed, documents, policy))
 
 
+def fail_kinds(fail_on: str | Iterable[str]) -> frozenset[str]:
+    """The finding kinds that fail a check, from ``--fail-on`` values.
+
+    ``copies`` (duplicate, near_duplicate, containment), ``same-story`` and
+    ``passages`` (any passage shared by two documents); the older ``pairs``
+    means ``copies``, and a lone ``passages`` also fails on copies.
+
+    Example:
+        >>> sorted(fail_kinds(["copies", "same-story"]))
+        ['containment', 'duplicate', 'near_duplicate', 'same_story']
+        >>> sorted(fail_kinds("passages"))
+        ['containment', 'duplicate', 'near_duplicate', 'passage']
+
+    Raises:
+        ConfigError: An unknown value.
+    """
+    values = [fail_on] if isinstance(fail_on, str) else list(fail_on)
+    kinds: set[str] = set()
+    for v in values:
+        if v not in FAIL_ON:
+            raise ConfigError(f"fail_on must be among {', '.join(FAIL_ON)}, got {v!r}")
+        if v in ("copies", "pairs") or (v == "passages" and len(values) == 1):
+            kinds |= COPY_KINDS
+        if v == "same-story":
+            kinds.add(STORY_KIND)
+        if v == "passages":
+            kinds.add(PASSAGE_KIND)
+    return frozenset(kinds)
+
+
 def check(
     documents: Iterable[Document],
     index: Index,
     *,
     baseline: Baseline | None = None,
-    fail_on: FailOn = "pairs",
+    fail_on: str | Iterable[str] = "copies",
     errors: Sequence[InputProblem] = (),
     warnings: Sequence[InputProblem] = (),
 ) -> CheckResult:
-    """Check new documents against an index and against each other.
+    """Check new documents against an index and against each other, with every tier.
+
+    The new documents are fingerprinted, the indexed documents related to them
+    are found through the index (paragraphs sharing an LSH band and verified
+    exactly, the same normalized text, and documents sharing the new ones'
+    distinctive story terms) and loaded, and the pipeline
+    (:func:`dedup.pipeline.detect`) runs over the new and loaded documents
+    together, focused on the new ones: so a check reports what a scan of the
+    same documents reports for them, boilerplate and the same-story tier
+    included.
 
     Args:
         documents: The new documents (unique ids).
         index: The index.
         baseline: Accepted findings that do not fail the check.
-        fail_on: ``"pairs"``: documents related as a whole (duplicate,
-            near_duplicate, containment) fail; ``"passages"``: any passage
-            shared between two different documents fails too.
+        fail_on: Which kinds fail: ``"copies"`` (default: duplicate,
+            near_duplicate, containment), ``"same-story"``, ``"passages"``
+            (any passage shared between two different documents), or several
+            of them; see :func:`fail_kinds`. Findings of other kinds are
+            reported as notices.
         errors: Input problems to carry into the result.
         warnings: Input warnings to carry into the result.
 
@@ -440,92 +595,84 @@ def check(
 
     Raises:
         InputError: Two documents share an id.
+        ConfigError: An unknown ``fail_on`` value.
         IndexCorruptError: The index is damaged.
     """
-    if fail_on not in ("pairs", "passages"):
-        raise ValueError(f"fail_on must be 'pairs' or 'passages', got {fail_on!r}")
+    failing = fail_kinds(fail_on)
     cfg = index.config
     baseline = baseline or Baseline()
     new_docs = _unique_sorted(documents)
     new_ids = [d.id for d in new_docs]
     new_set = set(new_ids)
-    table = prepare(new_docs, cfg)
-    cand_docs = _candidate_documents(index, table, new_set)
-    loaded = index.store.load_documents(cand_docs)
+    table = pipeline.fingerprint(new_docs, cfg)
+    cand_docs = set(_candidate_documents(index, table, new_set))
+    if cfg.story:
+        cand_docs |= set(story_candidate_documents(index, table, new_set))
+    loaded = index.store.load_documents(sorted(cand_docs))
     group_ids = np.unique(loaded.group)
     gkeys, gsh, gsig = index.store.groups(group_ids.tolist())
     if not len(group_ids):
         gsig = np.empty((0, cfg.num_perm), dtype=np.uint32)
     combined, all_ids = _combined_table(new_ids, table, loaded, gkeys, gsh, gsig, group_ids)
-
-    # Boilerplate (navigation, footers) repeated across the new and the loaded indexed
-    # documents is left out of matches and pair scores, as in a scan.
-    bp_mask = boilerplate_rows(combined, cfg)
-    matches = paragraph_matches(combined, cfg, excluded_rows=bp_mask)
-    # Matches between two indexed documents can only build passages and pairs that are
-    # dropped below; leaving them out first changes nothing else (a pair's coverage
-    # only counts passages between its own two documents).
-    is_new = np.array([d in new_set for d in all_ids], dtype=bool)
-    if len(matches):
-        keep = is_new[combined.doc[matches.p]] | is_new[combined.doc[matches.q]]
-        matches = ParagraphMatches(matches.p[keep], matches.q[keep], matches.sim[keep], matches.exact[keep])
-    passages, runs = build_passages(combined, matches, all_ids)
-    pairs = classify_pairs(combined, runs, all_ids, cfg, excluded_rows=bp_mask)
-
-    def involves_new(a: str, b: str) -> bool:
-        return a in new_set or b in new_set
+    stored_docs = {d.id: d for d in loaded.documents}
+    docs_by_id: dict[str, Document] = {d.id: d for d in new_docs}
+    for doc_id in all_ids:
+        if doc_id not in docs_by_id:
+            sd = stored_docs[doc_id]
+            meta = dict(sd.meta)
+            meta["indexed"] = True
+            docs_by_id[doc_id] = Document(sd.id, sd.text, path=sd.path, date=sd.date, mtime=sd.mtime, meta=meta)
+    all_docs = [docs_by_id[d] for d in all_ids]
+    if cfg.story:
+        combined = _with_story_terms(combined, all_docs, table, new_set, cfg)
+    focus = np.array([d in new_set for d in all_ids], dtype=bool)
+    background = pipeline.load_background(cfg)
+    found = pipeline.detect(combined, all_docs, cfg, background=background, focus=focus)
 
     kept_pairs: list[Pair] = []
     findings: set[Finding] = set()
+    notices: set[Finding] = set()
     suppressed: set[Finding] = set()
-    for p in pairs:
-        if not involves_new(p.a, p.b):
-            continue
+    for p in found.pairs:
         f = Finding.of(p.a, p.b, p.kind)
         if f in baseline:
             suppressed.add(f)
             continue
-        findings.add(f)
+        (findings if p.kind in failing else notices).add(f)
         kept_pairs.append(p)
     kept_passages: list[Passage] = []
-    for s in passages:
+    for s in found.passages:
         a, b = s.a.doc, s.b.doc
-        if not involves_new(a, b):
-            continue
         if a != b and baseline.suppresses_docs(a, b):
-            if fail_on == "passages":
-                suppressed.add(Finding.of(a, b, "passage"))
+            if PASSAGE_KIND in failing:
+                suppressed.add(Finding.of(a, b, PASSAGE_KIND))
             continue
-        if fail_on == "passages" and a != b:
-            findings.add(Finding.of(a, b, "passage"))
+        if PASSAGE_KIND in failing and a != b:
+            findings.add(Finding.of(a, b, PASSAGE_KIND))
         kept_passages.append(s)
+    found = pipeline.cluster(found, kept_pairs, docs_by_id, cfg)
 
-    stored_docs = {d.id: d for d in loaded.documents}
     involved = {p.a for p in kept_pairs} | {p.b for p in kept_pairs}
     involved |= {s.a.doc for s in kept_passages} | {s.b.doc for s in kept_passages}
-    out_docs: dict[str, Document] = {d.id: d for d in new_docs}
-    for doc_id in sorted(involved - new_set):
-        sd = stored_docs[doc_id]
-        meta = dict(sd.meta)
-        meta["indexed"] = True
-        out_docs[doc_id] = Document(sd.id, sd.text, path=sd.path, date=sd.date, mtime=sd.mtime, meta=meta)
-    clusters = [
-        _prefer_indexed(c, out_docs, cfg.canonical) for c in clusters_from_pairs(kept_pairs, out_docs, cfg.canonical)
-    ]
+    out_ids = sorted(new_set | involved)
+    out_docs = {d: docs_by_id[d] for d in out_ids}
+    clusters = [_prefer_indexed(c, out_docs, cfg.canonical) for c in found.clusters]
     para_counts = dict(zip(all_ids, combined.doc_paragraphs))
     result = ScanResult(
-        documents=tuple(out_docs[k] for k in sorted(out_docs)),
+        documents=tuple(out_docs[k] for k in out_ids),
         passages=tuple(sorted(kept_passages)),
         pairs=tuple(sorted(kept_pairs)),
         clusters=tuple(sorted(clusters)),
         errors=tuple(sorted(errors)),
         warnings=tuple(sorted(warnings)),
         settings=cfg.to_dict(),
-        paragraph_counts={k: para_counts.get(k, 0) for k in sorted(out_docs)},
+        paragraph_counts={k: para_counts.get(k, 0) for k in out_ids},
+        boilerplate=found.boilerplate,
     )
     return CheckResult(
         result=result,
         new_ids=tuple(new_ids),
         findings=tuple(sorted(findings)),
         suppressed=tuple(sorted(suppressed)),
+        notices=tuple(sorted(notices - findings)),
     )

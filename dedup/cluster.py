@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import ConfigError
-from .models import Cluster, Document, Pair
+from .models import CLUSTER_KINDS, Cluster, Document, Pair
 
-__all__ = ["CLUSTER_KINDS", "UnionFind", "choose_canonical", "clusters_from_pairs"]
+__all__ = ["UnionFind", "choose_canonical", "clusters_from_pairs"]
 
 #: Pair kinds that join two documents into one cluster.
-CLUSTER_KINDS = frozenset({"duplicate", "near_duplicate"})
 
 
 class UnionFind:

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "CLUSTER_KINDS",
+    "COPY_KINDS",
+    "PASSAGE_KIND",
+    "STORY_KIND",
     "Boilerplate",
     "Cluster",
     "Document",
@@ -23,6 +27,15 @@ __all__ = [
 
 PairKind = Literal["duplicate", "near_duplicate", "containment", "same_story"]
 PassageKind = Literal["exact", "near"]
+
+#: Pair kinds that are copies (of the whole, or of one inside the other).
+COPY_KINDS = frozenset({"duplicate", "near_duplicate", "containment"})
+#: Pair kinds whose documents are joined into duplicate clusters.
+CLUSTER_KINDS = frozenset({"duplicate", "near_duplicate"})
+#: The pair kind of the same story rewritten (never a copy).
+STORY_KIND = "same_story"
+#: The finding kind of a passage shared by two documents (``dedup check``).
+PASSAGE_KIND = "passage"
 
 #: Version of the JSON output contract.
 SCHEMA_VERSION = 1

@@ -42,6 +42,7 @@ __all__ = [
     "prepare",
     "process_chunk",
     "resolve_jobs",
+    "story_terms_by_paragraph",
 ]
 
 #: ``progress(done, total)``: called with the number of documents processed.
@@ -231,6 +232,34 @@ def process_chunk(texts: Sequence[str], settings: ChunkSettings) -> ChunkResult:
         row_terms,
         doc_terms,
     )
+
+
+def story_terms_by_paragraph(text: str, min_tokens: int) -> tuple[list[str], str]:
+    """The story terms of one document as :func:`process_chunk` gives them.
+
+    For a document whose table rows were not built by :func:`prepare` (an
+    indexed document loaded by ``check``, whose rows come from the store).
+
+    Returns:
+        ``(row_terms, rest)``: the space-joined story terms of each
+        fingerprinted paragraph (at least ``min_tokens`` tokens), in order,
+        and those of the document's shorter paragraphs.
+
+    Example:
+        >>> story_terms_by_paragraph("Flood waters rose in the town today.\\n\\nBy staff", 3)
+        (['flood water rose town today'], 'staff')
+    """
+    rows: list[str] = []
+    rest: list[str] = []
+    for s, e in segment(text):
+        toks = normalized_tokens(text[s:e])
+        if not toks:
+            continue
+        if len(toks) < min_tokens:
+            rest.extend(terms_from_tokens(toks))
+        else:
+            rows.append(" ".join(terms_from_tokens(toks)))
+    return rows, " ".join(rest)
 
 
 def _chunks(documents: Sequence[Document]) -> Iterator[tuple[int, list[str]]]:

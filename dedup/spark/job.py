@@ -29,11 +29,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..cluster import CLUSTER_KINDS, UnionFind, choose_canonical
+from ..cluster import UnionFind, choose_canonical
 from ..config import Config
 from ..lsh import MAX_BUCKET, band_keys, lsh_params, window_pairs
 from ..match import MAX_CLIQUE, ParagraphMatches, _enough_shared, build_passages, classify_pairs, verify
-from ..models import Cluster, Document
+from ..models import CLUSTER_KINDS, Cluster, Document
 from ..paragraphs import ParagraphTable, prepare
 from ..shingle import ShingleBatch, TokenHasher
 
