@@ -146,7 +146,7 @@ def verify(batch: ShingleBatch, pairs: np.ndarray, threshold: float) -> tuple[np
     return pairs[keep], sims[keep]
 
 
-def _enough_shared(
+def enough_shared(
     batch: ShingleBatch, pairs: np.ndarray, sims: np.ndarray, min_shared: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Keep the verified pairs that share at least ``min_shared`` shingles."""
@@ -260,7 +260,7 @@ def paragraph_matches(
             exact.append(np.ones(len(ii), dtype=bool))
     # Similar distinct texts.
     kept, ksims = verified_candidates(table, config.threshold)
-    kept, ksims = _enough_shared(table.shingles, kept, ksims, config.min_shared)
+    kept, ksims = enough_shared(table.shingles, kept, ksims, config.min_shared)
     for (g1, g2), s in zip(kept.tolist(), ksims.tolist()):
         m1, m2 = members[g1], members[g2]
         if len(m1) == 0 or len(m2) == 0:

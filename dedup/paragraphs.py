@@ -31,7 +31,7 @@ from .normalize import normalized_tokens
 from .segment import segment
 from .shingle import ShingleBatch, TokenHasher, shingles_for_batch, shingles_for_flat_tokens
 from .signatures import minhash_signatures
-from .story import terms_from_tokens
+from .terms import terms_from_tokens
 
 __all__ = [
     "ChunkSettings",

@@ -32,7 +32,7 @@ import numpy as np
 from ..cluster import UnionFind, choose_canonical
 from ..config import Config
 from ..lsh import MAX_BUCKET, band_keys, lsh_params, window_pairs
-from ..match import MAX_CLIQUE, ParagraphMatches, _enough_shared, build_passages, classify_pairs, verify
+from ..match import MAX_CLIQUE, ParagraphMatches, build_passages, classify_pairs, enough_shared, verify
 from ..models import CLUSTER_KINDS, Cluster, Document
 from ..paragraphs import ParagraphTable, prepare
 from ..shingle import ShingleBatch, TokenHasher
@@ -185,7 +185,7 @@ def _verify_partition(
     batch = _batch_from_bytes(arrays)
     pairs = np.arange(2 * len(keys), dtype=np.int64).reshape(-1, 2)
     kept, sims = verify(batch, pairs, threshold)
-    kept, sims = _enough_shared(batch, kept, sims, min_shared)
+    kept, sims = enough_shared(batch, kept, sims, min_shared)
     for (i, _), s in zip(kept.tolist(), sims.tolist()):
         yield (keys[i // 2], s)
 
