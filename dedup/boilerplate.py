@@ -31,7 +31,7 @@ from .config import Config
 from .models import Boilerplate, Span
 from .paragraphs import ParagraphTable
 
-__all__ = ["Boilerplate", "boilerplate_rows", "find_boilerplate"]
+__all__ = ["Boilerplate", "boilerplate_rows", "find_boilerplate", "shared_median"]
 
 
 def boilerplate_rows(table: ParagraphTable, config: Config) -> np.ndarray:
@@ -76,18 +76,45 @@ def boilerplate_rows(table: ParagraphTable, config: Config) -> np.ndarray:
         docs = np.frombuffer(key, dtype=np.int64)
         lens = doc_start[docs + 1] - doc_start[docs]
         rows = by_doc[np.repeat(doc_start[docs] - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))]
-        g_rows = group_col[rows]
-        # Texts occurring in >= 2 of these documents.
-        pair_code = np.unique(g_rows * np.int64(n_docs_all) + table.doc[rows])
-        texts, counts = np.unique(pair_code // n_docs_all, return_counts=True)
-        shared_row = np.isin(g_rows, texts[counts >= 2])
         local_doc = np.repeat(np.arange(len(docs)), lens)
-        total = np.bincount(local_doc, weights=weight[rows], minlength=len(docs))
-        shared = np.bincount(local_doc, weights=weight[rows] * shared_row, minlength=len(docs))
-        frac = np.divide(shared, total, out=np.zeros(len(docs)), where=total > 0)
-        if float(np.median(frac)) <= config.boilerplate_max_shared:
+        if shared_median(local_doc, group_col[rows], weight[rows], len(docs)) <= config.boilerplate_max_shared:
             is_bp[blocks[key]] = True
     return is_bp[group_col]
+
+
+def shared_median(local_doc: np.ndarray, texts: np.ndarray, weights: np.ndarray, n_docs: int) -> float:
+    """The test of one block of documents that share a repeated text.
+
+    Every paragraph text (near-identical texts joined) held by the same set
+    of at least ``boilerplate_min_docs`` documents forms a block; the block's
+    texts are boilerplate when, for the median document of the set, at most
+    ``boilerplate_max_shared`` of its tokens lie in paragraphs whose text
+    occurs in two or more of the set's documents (copies of one article share
+    nearly everything; pages of one site share only their navigation).
+
+    Args:
+        local_doc: Per paragraph row of the block's documents, the document's
+            position in the block (``0 .. n_docs - 1``).
+        texts: Per row, its text (component) id.
+        weights: Per row, its token count.
+        n_docs: Documents in the block.
+
+    Returns:
+        The median, over the block's documents, of the token share of their
+        rows whose text occurs in at least two of them.
+
+    Example:
+        >>> docs = np.array([0, 0, 1, 1]); texts = np.array([7, 1, 7, 2])
+        >>> shared_median(docs, texts, np.array([1.0, 3.0, 1.0, 3.0]), 2)
+        0.25
+    """
+    pair_code = np.unique(texts * np.int64(n_docs) + local_doc)
+    uniq, counts = np.unique(pair_code // n_docs, return_counts=True)
+    shared_row = np.isin(texts, uniq[counts >= 2])
+    total = np.bincount(local_doc, weights=weights, minlength=n_docs)
+    shared = np.bincount(local_doc, weights=weights * shared_row, minlength=n_docs)
+    frac = np.divide(shared, total, out=np.zeros(n_docs), where=total > 0)
+    return float(np.median(frac))
 
 
 def _near_components(table: ParagraphTable, config: Config) -> np.ndarray:

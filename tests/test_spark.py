@@ -68,13 +68,16 @@ def spark():
 OPTS = SparkOptions(partitions=4)
 
 
+NAMES = ("documents", "pairs", "passages", "clusters", "boilerplate")
+
+
 def _spark_dict(out: Path) -> dict:
-    return {name: read_jsonl_dataset(str(out), name) for name in ("documents", "pairs", "passages", "clusters")}
+    return {name: read_jsonl_dataset(str(out), name) for name in NAMES}
 
 
 def _local_dict(result: dedup.ScanResult) -> dict:
     d = result.to_dict()
-    return {name: d[name] for name in ("documents", "pairs", "passages", "clusters")}
+    return {name: d[name] for name in NAMES}
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +96,7 @@ def test_spark_equals_local_scan_on_planted_corpus(spark, planted, tmp_path):
     folder, docs = planted
     local = dedup.scan(str(folder), story=False, boilerplate=False)
     out = tmp_path / "out"
-    summary = spark_scan(str(folder), str(out), options=OPTS, spark=spark)  # default Config: tiers forced off
+    summary = spark_scan(str(folder), str(out), Config(boilerplate=False), options=OPTS, spark=spark)  # story off
 
     got = _spark_dict(out)
     want = _local_dict(local)
@@ -140,6 +143,20 @@ def test_spark_equals_local_scan_on_planted_corpus(spark, planted, tmp_path):
     assert sorted(json.dumps(r.asDict(recursive=True)) for r in prow) == sorted(json.dumps(p) for p in got["passages"])
     crow = spark.read.parquet(str(out / "clusters.parquet")).collect()
     assert sorted(json.dumps(r.asDict()) for r in crow) == sorted(json.dumps(c) for c in got["clusters"])
+
+
+def test_spark_with_boilerplate_equals_local_scan(spark, planted, tmp_path):
+    folder, _docs = planted
+    local = dedup.scan(str(folder), story=False)
+    out = tmp_path / "out"
+    summary = spark_scan(str(folder), str(out), options=OPTS, spark=spark)  # default Config, story forced off
+    got, want = _spark_dict(out), _local_dict(local)
+    for name in NAMES:
+        assert got[name] == want[name], name
+    # The planted newsletter line is boilerplate, with every occurrence listed.
+    briefing = [b for b in want["boilerplate"] if "Sign up for the morning briefing" in b["text"]]
+    assert briefing and briefing[0]["documents"] > 100
+    assert summary.settings["boilerplate"] is True and summary.settings["story"] is False
 
 
 def _small_docs(n: int, seed: int) -> dict[str, str]:
@@ -201,7 +218,7 @@ def test_cli_spark_scan_and_existing_output(spark, tmp_path):
     res = runner.invoke(cli, ["spark-scan", str(corpus), "--output", str(out), "--partitions", "2"])
     assert res.exit_code == 0, res.output
     assert "pairs" in res.output and (out / "summary.json").is_file()
-    assert _spark_dict(out) == _local_dict(dedup.scan(str(corpus), story=False, boilerplate=False))
+    assert _spark_dict(out) == _local_dict(dedup.scan(str(corpus), story=False))
     again = runner.invoke(cli, ["spark-scan", str(corpus), "--output", str(out)])
     assert again.exit_code == 2 and "exists" in again.output
     with pytest.raises(OutputError):

@@ -24,16 +24,18 @@ same passages, coverage and similarities as on the whole corpus.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..boilerplate import shared_median
 from ..cluster import UnionFind, choose_canonical
 from ..config import Config
 from ..lsh import MAX_BUCKET, band_keys, lsh_params, window_pairs
 from ..match import MAX_CLIQUE, ParagraphMatches, build_passages, classify_pairs, enough_shared, verify
-from ..models import CLUSTER_KINDS, Cluster, Document
+from ..models import CLUSTER_KINDS, Boilerplate, Cluster, Document, Span
 from ..paragraphs import ParagraphTable, prepare
 from ..shingle import ShingleBatch, TokenHasher
 
@@ -65,6 +67,8 @@ class DocRecord(NamedTuple):
         cks: Content key of each fingerprinted paragraph, in order.
         shingles: Shingle hashes (uint64 bytes) of each distinct content key.
         date: ISO date from metadata, if any.
+        bp: One byte per fingerprinted paragraph, 1 where it is boilerplate
+            (empty: none is).
     """
 
     id: str
@@ -77,6 +81,17 @@ class DocRecord(NamedTuple):
     cks: tuple[bytes, ...]
     shingles: dict[bytes, bytes]
     date: str | None
+    bp: bytes = b""
+
+    def ntokens_list(self) -> list[int]:
+        """Token counts of the fingerprinted paragraphs."""
+        return np.frombuffer(self.ntokens, dtype=_I64).tolist()
+
+    def excluded(self) -> np.ndarray:
+        """Boolean mask of the boilerplate rows."""
+        if not self.bp:
+            return np.zeros(len(self.cks), dtype=bool)
+        return np.frombuffer(self.bp, dtype=np.uint8).astype(bool)
 
 
 class PipelineResult(NamedTuple):
@@ -88,6 +103,7 @@ class PipelineResult(NamedTuple):
     clusters: Any
     counts: dict[str, int]
     persisted: tuple[Any, ...] = ()
+    boilerplate: Any = None
 
 
 # ---------------------------------------------------------------- stage 1: prepare
@@ -172,7 +188,12 @@ def _batch_from_bytes(arrays: Sequence[bytes]) -> ShingleBatch:
 
 def _verify_partition(
     items: Iterable[Any], threshold: float, min_shared: int
-) -> Iterator[tuple[tuple[bytes, bytes], float]]:
+) -> Iterator[tuple[tuple[bytes, bytes], tuple[float, bool]]]:
+    """Verified text pairs with their Jaccard, and whether they share ``min_shared`` shingles.
+
+    Boilerplate detection joins near-identical texts on every verified pair,
+    matching only on those sharing enough shingles (as ``dedup.match``).
+    """
     # items: (ck2, ((ck1, shingles1), shingles2))
     keys: list[tuple[bytes, bytes]] = []
     arrays: list[bytes] = []
@@ -185,12 +206,115 @@ def _verify_partition(
     batch = _batch_from_bytes(arrays)
     pairs = np.arange(2 * len(keys), dtype=np.int64).reshape(-1, 2)
     kept, sims = verify(batch, pairs, threshold)
-    kept, sims = enough_shared(batch, kept, sims, min_shared)
+    enough, _ = enough_shared(batch, kept, sims, min_shared)
+    strong = {int(i) for i in enough[:, 0].tolist()} if len(enough) else set()
     for (i, _), s in zip(kept.tolist(), sims.tolist()):
-        yield (keys[i // 2], s)
+        yield (keys[i // 2], (s, i in strong))
 
 
 # ---------------------------------------------------------------- stage 3: matches
+
+
+# ---------------------------------------------------------------- boilerplate
+
+
+def _block_boilerplate(item: Any, max_shared: float) -> Iterator[bytes]:
+    # item: (block key, ((doc ids, comps), [(doc id, rows)])) with rows [(comp, ntokens)]
+    _, ((doc_ids, comps), members) = item
+    rows_of = dict(members)
+    local, texts, weights = [], [], []
+    for pos, d in enumerate(doc_ids):
+        for comp, ntok in rows_of.get(d, ()):
+            local.append(pos)
+            texts.append(comp)
+            weights.append(ntok)
+    _, text_ids = np.unique(np.array(texts, dtype=object), return_inverse=True)
+    median = shared_median(
+        np.array(local, dtype=np.int64), text_ids.astype(np.int64), np.array(weights, dtype=np.float64), len(doc_ids)
+    )
+    if median <= max_shared:
+        yield from comps
+
+
+def _block_key(doc_ids: tuple[str, ...]) -> bytes:
+    return hashlib.blake2b("\x00".join(doc_ids).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _boilerplate_rows(
+    docrecs: Any, verified: Any, config: Config, partitions: int, driver_edges: int
+) -> tuple[Any, tuple[Any, ...]]:
+    """The boilerplate rows of every document, as ``dedup.boilerplate.boilerplate_rows`` finds them.
+
+    Near-identical texts (every verified pair) are joined into components;
+    a component held by at least ``boilerplate_min_docs`` documents joins the
+    block of components with the same document set; each block is judged by
+    :func:`dedup.boilerplate.shared_median` over its documents' rows.
+
+    Returns:
+        ``(rdd of (doc id, bp mask bytes), persisted rdds)``.
+    """
+    edges = verified.keys().persist(_level())
+    n_edges = edges.count()
+    if n_edges <= driver_edges:
+        labels = docrecs.context.parallelize(driver_components(edges.collect()), partitions)
+    else:
+        labels = connected_components(edges, partitions)
+    # (ck, (doc, row, ntokens)) -> (doc, (row, comp, ntokens))
+    occ = docrecs.flatMap(
+        lambda kv: [(ck, (kv[0], i, int(n))) for i, (ck, n) in enumerate(zip(kv[1].cks, kv[1].ntokens_list()))]
+    )
+    rows = (
+        occ.leftOuterJoin(labels, partitions)
+        .map(lambda kv: (kv[1][0][0], (kv[1][0][1], kv[1][1] if kv[1][1] is not None else kv[0], kv[1][0][2])))
+        .groupByKey(partitions)
+        .mapValues(lambda rs: [(c, n) for _, c, n in sorted(rs)])
+        .persist(_level())
+    )
+    min_docs = config.boilerplate_min_docs
+    comp_docs = (
+        rows.flatMap(lambda kv: [(c, kv[0]) for c in {c for c, _ in kv[1]}])
+        .groupByKey(partitions)
+        .mapValues(lambda ds: tuple(sorted(ds)))
+        .filter(lambda kv: len(kv[1]) >= min_docs)
+    )
+    blocks = (
+        comp_docs.map(lambda kv: (_block_key(kv[1]), (kv[1], kv[0])))
+        .groupByKey(partitions)
+        .mapValues(lambda vs: (next(iter(vs))[0], sorted(c for _, c in vs)))
+        .persist(_level())
+    )
+    members = (
+        blocks.flatMap(lambda kv: [(d, kv[0]) for d in kv[1][0]])
+        .join(rows, partitions)
+        .map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
+        .groupByKey(partitions)
+    )
+    max_shared = config.boilerplate_max_shared
+    bp_comps = blocks.join(members, partitions).flatMap(lambda item: _block_boilerplate(item, max_shared))
+    bp_comps = bp_comps.distinct(partitions).map(lambda c: (c, True))
+    # Rows whose component is boilerplate -> one mask per document.
+    masks = (
+        rows.flatMap(lambda kv: [(c, (kv[0], i)) for i, (c, _) in enumerate(kv[1])])
+        .join(bp_comps, partitions)
+        .map(lambda kv: kv[1][0])
+        .groupByKey(partitions)
+    )
+    return masks, (edges, rows, blocks)
+
+
+def _with_mask(item: Any) -> DocRecord:
+    rec, rows = item
+    if not rows:
+        return rec
+    mask = np.zeros(len(rec.cks), dtype=np.uint8)
+    mask[list(rows)] = 1
+    return rec._replace(bp=mask.tobytes())
+
+
+def _boilerplate_entries(item: tuple[bytes, Iterable[tuple[str, int, int, int, int]]]) -> Boilerplate:
+    occ = sorted(item[1])
+    spans = tuple(Span(d, s, e) for d, _, s, e, _ in occ)
+    return Boilerplate(spans, len({d for d, *_ in occ}), occ[0][4])
 
 
 def _identical_matches(item: tuple[bytes, Iterable[tuple[str, int]]]) -> Iterator[Any]:
@@ -284,7 +408,8 @@ def _doc_pair_outputs(item: Any, config: Config) -> Iterator[tuple[int, Any]]:
     for p in passages:
         yield (0, p)
     if len(recs) == 2:
-        for pair in classify_pairs(table, runs, ids, config):
+        excluded = np.concatenate([r.excluded() for r in recs])
+        for pair in classify_pairs(table, runs, ids, config, excluded_rows=excluded if excluded.any() else None):
             yield (1, pair)
 
 
@@ -412,10 +537,51 @@ def run_pipeline(
         .mapPartitions(lambda it: _verify_partition(it, config.threshold, config.min_shared))
         .persist(_level())
     )
+    verified_all = verified
+    verified = verified_all.filter(lambda kv: kv[1][1]).mapValues(lambda v: v[0]).persist(_level())
+
+    # Boilerplate: the same rule as dedup.boilerplate, on distributed document frequencies.
+    bp_persisted: tuple[Any, ...] = ()
+    boilerplate = None
+    if config.boilerplate:
+        masks, bp_persisted = _boilerplate_rows(docrecs, verified_all, config, partitions, driver_cluster_edges)
+        plain = docrecs
+        docrecs = (
+            plain.leftOuterJoin(masks, partitions)
+            .mapValues(lambda v: _with_mask((v[0], list(v[1]) if v[1] is not None else [])))
+            .partitionBy(partitions)
+            .persist(_level())
+        )
+        bp_persisted = (*bp_persisted, plain)
+        by_text = docrecs.flatMap(
+            lambda kv: [
+                (ck, (kv[0], i, s, e, n))
+                for i, (ck, s, e, n, x) in enumerate(
+                    zip(
+                        kv[1].cks,
+                        np.frombuffer(kv[1].start, dtype=_I64).tolist(),
+                        np.frombuffer(kv[1].end, dtype=_I64).tolist(),
+                        kv[1].ntokens_list(),
+                        kv[1].excluded().tolist(),
+                    )
+                )
+                if x
+            ]
+        )
+        entries = by_text.groupByKey(partitions).map(_boilerplate_entries)
+        texts_by_id = documents.map(lambda d: (d.id, d.text))
+        boilerplate = (
+            entries.map(lambda b: (b.occurrences[0].doc, b))
+            .join(texts_by_id, partitions)
+            .map(lambda kv: (kv[1][0], kv[1][1][kv[1][0].occurrences[0].start : kv[1][0].occurrences[0].end]))
+            .sortBy(lambda bt: bt[0], True, partitions)
+        )
 
     # Paragraph matches keyed by (doc_a, doc_b).
     occurrences = (
-        docrecs.flatMap(lambda kv: [(ck, (kv[0], i)) for i, ck in enumerate(kv[1].cks)])
+        docrecs.flatMap(
+            lambda kv: [(ck, (kv[0], i)) for i, (ck, x) in enumerate(zip(kv[1].cks, kv[1].excluded())) if not x]
+        )
         .groupByKey(partitions)
         .persist(_level())
     )
@@ -479,8 +645,8 @@ def run_pipeline(
         "distinct_paragraphs": texts.count(),
         "verified_text_pairs": verified.count(),
     }
-    persisted = (prepared, docrecs, texts, verified, occurrences, outputs, pairs, edges)
-    return PipelineResult(doc_summaries, passages, pairs, clusters, counts, persisted)
+    persisted = (prepared, docrecs, texts, verified_all, verified, occurrences, outputs, pairs, edges, *bp_persisted)
+    return PipelineResult(doc_summaries, passages, pairs, clusters, counts, persisted, boilerplate)
 
 
 def _doc_summary(rec: DocRecord) -> dict[str, Any]:

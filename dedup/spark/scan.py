@@ -8,6 +8,7 @@ part files of a dataset, read in name order, are in that order)::
     DIR/pairs.jsonl/          part-*: Pair.to_dict() per line
     DIR/passages.jsonl/       part-*: Passage.to_dict() per line
     DIR/clusters.jsonl/       part-*: Cluster.to_dict() per line
+    DIR/boilerplate.jsonl/    part-*: Boilerplate.to_dict(text) per line
     DIR/<name>.parquet/       the same records as Parquet (nested spans as structs)
 
 JSON lines are written with Python's ``json.dumps`` of the same ``to_dict``
@@ -39,7 +40,7 @@ from .options import SparkOptions
 __all__ = ["DATASETS", "SparkScanSummary", "copy_tiers", "get_session", "read_jsonl_dataset", "spark_scan"]
 
 #: Datasets written to the output folder.
-DATASETS = ("documents", "pairs", "passages", "clusters")
+DATASETS = ("documents", "pairs", "passages", "clusters", "boilerplate")
 
 
 @dataclass(frozen=True)
@@ -112,15 +113,14 @@ def get_session(options: SparkOptions | None = None) -> tuple[Any, bool]:
 
 
 def copy_tiers(config: Config) -> Config:
-    """``config`` with the same-story tier and boilerplate detection off.
+    """``config`` as the Spark job runs it: every tier but the same-story tier.
 
-    Both need statistics over the whole corpus at once (document frequencies
-    of paragraph texts, TF-IDF profiles); the Spark job does not distribute
-    them yet, so it runs the copy tiers only, and equals a local scan with
-    ``story=False, boilerplate=False``.
+    Boilerplate detection runs on distributed document frequencies (equal to
+    a local scan); the same-story tier is not distributed yet, so the job
+    sets ``story=False`` and says so in ``summary.json``.
     """
-    if config.story or config.boilerplate:
-        return config.replace(story=False, boilerplate=False)
+    if config.story:
+        return config.replace(story=False)
     return config
 
 
@@ -155,6 +155,16 @@ def _passage_row(p: Any) -> tuple[Any, ...]:
 
 def _cluster_row(c: Any) -> tuple[Any, ...]:
     return (list(c.members), c.canonical)
+
+
+def _boilerplate_row(bt: Any) -> tuple[Any, ...]:
+    b, text = bt
+    return (text, b.documents, b.tokens, [(s.doc, s.start, s.end) for s in b.occurrences])
+
+
+def _boilerplate_json(bt: Any) -> str:
+    b, text = bt
+    return json.dumps(b.to_dict(text), ensure_ascii=False)
 
 
 def _doc_row(d: dict[str, Any]) -> tuple[Any, ...]:
@@ -214,6 +224,14 @@ def _schemas() -> dict[str, Any]:
                 StructField("canonical", StringType(), False),
             ]
         ),
+        "boilerplate": StructType(
+            [
+                StructField("text", StringType(), False),
+                StructField("documents", LongType(), False),
+                StructField("tokens", LongType(), False),
+                StructField("occurrences", ArrayType(span, False), False),
+            ]
+        ),
     }
 
 
@@ -232,11 +250,10 @@ def spark_scan(
     """Scan a corpus with Spark and write pairs, passages and clusters.
 
     The results equal ``dedup.scan`` / :class:`dedup.Detector` on the same
-    documents and settings (same pairs, passages, clusters, same JSON) with
-    the two corpus-global tiers off: the job runs the copy tiers (passages,
-    ``duplicate``/``near_duplicate``/``containment`` pairs, clusters) and
-    always sets ``story=False`` and ``boilerplate=False`` (see
-    :func:`copy_tiers`); the settings it used are in ``summary.json``.
+    documents and settings (same pairs, passages, clusters, boilerplate, same
+    JSON) with the same-story tier off: the job runs the copy tiers and
+    boilerplate detection and sets ``story=False`` (see :func:`copy_tiers`);
+    the settings it used are in ``summary.json``.
 
     Args:
         inputs: Files/folders of text, JSONL files, or Parquet files/folders.
@@ -297,14 +314,23 @@ def spark_scan(
         os.makedirs(tmp)
         try:
             schemas = _schemas()
-            rows = {"documents": _doc_row, "pairs": _pair_row, "passages": _passage_row, "clusters": _cluster_row}
+            rows = {
+                "documents": _doc_row,
+                "pairs": _pair_row,
+                "passages": _passage_row,
+                "clusters": _cluster_row,
+                "boilerplate": _boilerplate_row,
+            }
             counts = dict(result.counts)
             for name in DATASETS:
                 rdd = getattr(result, name)
+                if rdd is None:  # boilerplate detection is off
+                    rdd = sc.parallelize([], 1)
                 if not rdd.is_cached:
                     rdd.persist(StorageLevel.MEMORY_AND_DISK)
                 counts[name] = rdd.count()
-                rdd.map(_to_json).saveAsTextFile(_uri(os.path.join(tmp, f"{name}.jsonl")))
+                to_json = _boilerplate_json if name == "boilerplate" else _to_json
+                rdd.map(to_json).saveAsTextFile(_uri(os.path.join(tmp, f"{name}.jsonl")))
                 df = session.createDataFrame(rdd.map(rows[name]), schemas[name])
                 df.write.parquet(_uri(os.path.join(tmp, f"{name}.parquet")))
                 rdd.unpersist()
