@@ -126,3 +126,18 @@ def test_check_with_the_story_tier_off_reports_copies_only(tmp_path):
         idx.add(docs[:2])
         res = check([docs[0].__class__("copy.txt", docs[0].text)], idx)
     assert [p.kind for p in res.result.pairs] == ["duplicate"]
+
+
+def test_a_baseline_accepts_a_same_story_finding(seeds_dir, tmp_path):
+    from dedup.baseline import Baseline, Finding
+
+    with Index.open(str(tmp_path / "idx.sqlite")) as idx:
+        idx.add(_seed_docs(seeds_dir, "000", "003", "004"))
+        new = _seed_docs(seeds_dir, "002")
+        first = check(new, idx, fail_on=["same-story"])
+        assert first.failed
+        accepted = Baseline.from_findings(first.all_findings())
+        again = check(new, idx, baseline=accepted, fail_on=["same-story"])
+    assert not again.failed
+    [f] = again.suppressed
+    assert f == Finding.of(new[0].id, seed_path(seeds_dir, "000").name, "same_story")
