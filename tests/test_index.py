@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from dedup.check import Index
+from dedup.index import Index
 from dedup.config import Config
 from dedup.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from dedup.lsh import band_keys, lsh_params
@@ -245,7 +245,7 @@ def test_band_lookup_without_sqlite_json_gives_the_same_hits(tmp_path):
 
 
 def test_large_add_is_fingerprinted_in_pieces_and_committed_once(tmp_path, monkeypatch):
-    check_mod = sys.modules["dedup.check"]  # (the package attribute `dedup.check` is the function)
+    check_mod = sys.modules["dedup.index"]
 
     monkeypatch.setattr(check_mod, "_ADD_BATCH", 2)
     batch = docs(range(5))
