@@ -12,9 +12,9 @@ import time
 import numpy as np
 import pytest
 
-from dedup.index import Index
 from dedup.config import Config
 from dedup.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
+from dedup.index import Index
 from dedup.lsh import band_keys, lsh_params
 from dedup.models import Document
 from dedup.paragraphs import prepare
