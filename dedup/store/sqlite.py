@@ -232,7 +232,12 @@ class SQLiteStore(IndexStore):
             if access:
                 return IndexStoreError(f"{self.path}: cannot open index: {msg}")
         if name.startswith("SQLITE_FULL") or "disk is full" in msg:
-            return IndexStoreError(f"{self.path}: the disk is full ({msg})")
+            return IndexStoreError(f"{self.path}: the disk is full ({msg}); nothing was changed")
+        if name.startswith("SQLITE_IOERR") or "disk I/O error" in msg:
+            return IndexStoreError(
+                f"{self.path}: cannot write the index ({msg}{': ' + name if name else ''}; "
+                "is the disk full or the file size limited?); nothing was changed"
+            )
         return IndexCorruptError(f"{self.path}: not a dedup index or damaged ({msg})")
 
     # -- setup -----------------------------------------------------------
