@@ -79,14 +79,14 @@ def term_counts(text: str) -> dict[str, int]:
 
 
 def encode_terms(vector: Mapping[str, int]) -> bytes:
-    """A term vector as stored: zlib-compressed JSON ``[[term, count], ...]`` sorted by term.
+    """A term vector as stored: zlib-compressed JSON ``{term: count}`` sorted by term (positive counts).
 
     Example:
         >>> decode_terms(encode_terms({"b": 1, "a": 2}), "x")
         {'a': 2, 'b': 1}
     """
-    rows = sorted((str(t), int(n)) for t, n in vector.items() if int(n) > 0)
-    return zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+    rows = dict(sorted(vector.items()))
+    return zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
 
 
 def decode_terms(blob: bytes | None, where: str) -> dict[str, int]:
@@ -99,7 +99,9 @@ def decode_terms(blob: bytes | None, where: str) -> dict[str, int]:
         return {}
     try:
         rows = json.loads(zlib.decompress(blob).decode("utf-8"))
-        return {str(t): int(n) for t, n in rows}
+        if not isinstance(rows, dict) or not all(isinstance(n, int) for n in rows.values()):
+            raise ValueError("not an object of counts")
+        return rows
     except (zlib.error, UnicodeDecodeError, ValueError, TypeError) as exc:
         raise IndexCorruptError(f"{where}: stored story terms are damaged ({exc})") from None
 
@@ -264,7 +266,10 @@ class AddBatch:
     def terms_of(self, doc: StoredDocument) -> dict[str, int]:
         """The story-term vector of one of the batch's documents."""
         if self.story_terms is not None and doc.id in self.story_terms:
-            return {t: int(n) for t, n in self.story_terms[doc.id].items() if int(n) > 0}
+            vec = self.story_terms[doc.id]
+            if isinstance(vec, dict) and all(type(n) is int and n > 0 for n in vec.values()):
+                return vec
+            return {str(t): int(n) for t, n in vec.items() if int(n) > 0}
         return term_counts(doc.text)
 
 

@@ -578,14 +578,19 @@ class SQLiteStore(IndexStore):
                 docs_of.setdefault(t, []).append(rowid)
         terms = sorted(docs_of)
         ids = self._term_ids(terms)
+        known = [t for t in terms if t in ids]
         missing = [t for t in terms if t not in ids]
+        db.executemany("UPDATE terms SET df = df + ? WHERE id = ?", [(len(docs_of[t]), ids[t]) for t in known])
         if missing:
             next_id = int(db.execute("SELECT coalesce(max(id), 0) FROM terms").fetchone()[0]) + 1
             new = dict(zip(missing, range(next_id, next_id + len(missing))))
-            db.executemany("INSERT INTO terms(id, term, df) VALUES (?, ?, 0)", ((i, t) for t, i in new.items()))
+            db.executemany(
+                "INSERT INTO terms(id, term, df) VALUES (?, ?, ?)", [(new[t], t, len(docs_of[t])) for t in missing]
+            )
             ids.update(new)
-        db.executemany("UPDATE terms SET df = df + ? WHERE id = ?", ((len(docs_of[t]), ids[t]) for t in terms))
-        db.executemany("INSERT INTO post(term, doc) VALUES (?, ?)", ((ids[t], d) for t in terms for d in docs_of[t]))
+        # In (term, doc) key order, so the B-tree is filled in sequence rather than at random.
+        rows = sorted((ids[t], d) for t in terms for d in docs_of[t])
+        db.executemany("INSERT INTO post(term, doc) VALUES (?, ?)", rows)
 
     def _resolve_groups(self, batch: AddBatch, needed: np.ndarray) -> np.ndarray:
         """Store ids of batch groups (inserting the new ones with their band keys).
