@@ -238,7 +238,11 @@ class SQLiteStore(IndexStore):
                 f"{self.path}: cannot write the index ({msg}{': ' + name if name else ''}; "
                 "is the disk full or the file size limited?); nothing was changed"
             )
-        return IndexCorruptError(f"{self.path}: not a dedup index or damaged ({msg})")
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in msg:
+            return IndexStoreError(f"{self.path}: the index is locked by another process ({msg}); try again")
+        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_FORMAT")) or not name:
+            return IndexCorruptError(f"{self.path}: not a dedup index or damaged ({msg})")
+        return IndexStoreError(f"{self.path}: cannot use the index ({msg}: {name})")
 
     # -- setup -----------------------------------------------------------
 
@@ -625,13 +629,14 @@ class SQLiteStore(IndexStore):
             )
             bk = _signed(batch.band_keys[missing])
             n_bands = bk.shape[1]
+            band_col = np.tile(np.arange(n_bands, dtype=np.int64), len(missing))
+            key_col = bk.reshape(-1)
+            grp_col = np.repeat(new_ids, n_bands)
+            # In (band, key, grp) order: each B-tree page is visited once, in sequence.
+            order = np.lexsort((grp_col, key_col, band_col))
             db.executemany(
                 "INSERT OR IGNORE INTO bands(band, key, grp) VALUES (?, ?, ?)",
-                zip(
-                    np.tile(np.arange(n_bands), len(missing)).tolist(),
-                    bk.reshape(-1).tolist(),
-                    np.repeat(new_ids, n_bands).tolist(),
-                ),
+                zip(band_col[order].tolist(), key_col[order].tolist(), grp_col[order].tolist()),
             )
         return gid_of
 
