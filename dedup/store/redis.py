@@ -16,7 +16,7 @@ them)::
                              add_seq, occ (int64 rows: ordinal, start, end,
                              ntokens, group id; little-endian bytes),
                              terms (story-term vector, base.encode_terms),
-                             crc (CRC-32 of text, meta, content_hash), tcrc (of terms)
+                             crc (CRC-32 of text, meta, content_hash, occ), tcrc (of terms)
     P:hash:<hash>     set    ids of documents with this content hash
     P:gkey            hash   paragraph content key -> group id
     P:group:<gid>     hash   key, shingles (<u8 bytes), signature (<u4 bytes),
@@ -293,7 +293,7 @@ class RedisStore(IndexStore):
             ids = sorted(_s(m) for m in pipe.smembers(self._k("docs")))  # type: ignore[type-var]
             read = self._r.pipeline(transaction=False)
             for d in ids:
-                read.hmget(self._k("doc", d), ["text", "meta", "content_hash"])
+                read.hmget(self._k("doc", d), ["text", "meta", "content_hash", "occ"])
             docs = read.execute()
             gids = sorted({int(v) for v in pipe.hvals(self._k("gkey"))})
             read = self._r.pipeline(transaction=False)
@@ -301,7 +301,7 @@ class RedisStore(IndexStore):
                 read.hmget(self._k("group", g), ["key", "shingles", "signature"])
             groups = read.execute()
             writes: list[tuple[str, dict[str, Any], list[str]]] = []
-            for d, (blob, meta, chash) in zip(ids, docs):
+            for d, (blob, meta, chash, occ) in zip(ids, docs):
                 try:
                     text = zlib.decompress(blob).decode("utf-8")
                 except (zlib.error, UnicodeDecodeError, TypeError) as exc:
@@ -310,7 +310,7 @@ class RedisStore(IndexStore):
                     ) from None
                 vec = term_counts(text)
                 terms = encode_terms(vec)
-                fields = {"terms": terms, "crc": payload_crc(blob, meta, chash), "tcrc": payload_crc(terms)}
+                fields = {"terms": terms, "crc": payload_crc(blob, meta, chash, occ), "tcrc": payload_crc(terms)}
                 writes.append((d, fields, list(vec)))
             pipe.multi()
             for d, fields, terms_of in writes:
@@ -599,7 +599,7 @@ class RedisStore(IndexStore):
                 "add_seq": seq,
                 "occ": occ.tobytes(),
                 "terms": terms,
-                "crc": payload_crc(blob, meta_json, doc.content_hash),
+                "crc": payload_crc(blob, meta_json, doc.content_hash, occ.tobytes()),
                 "tcrc": payload_crc(terms),
             }
             for name in ("path", "title", "date", "source"):
@@ -717,7 +717,7 @@ class RedisStore(IndexStore):
         for doc_id, row in zip(ids, rows):
             if not row:
                 continue
-            crc = payload_crc(row.get(b"text"), row.get(b"meta"), row.get(b"content_hash"))
+            crc = payload_crc(row.get(b"text"), row.get(b"meta"), row.get(b"content_hash"), row.get(b"occ"))
             if crc != meta_int(row.get(b"crc"), "crc", self.path, -1):
                 raise IndexCorruptError(
                     f"{self.path}: stored document {doc_id!r} is damaged (checksum mismatch); "
