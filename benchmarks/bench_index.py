@@ -22,6 +22,14 @@ that does not depend on the index.
 Usage::
 
     PYTHONPATH=. python benchmarks/bench_index.py [--batches 11] [--out benchmarks/results_index.json]
+
+``--add-ratio`` runs only the add-cost comparison (a few minutes): one add
+of ``--base-docs`` documents (about 10.6 paragraphs each, so 10,000 make an
+index of about 106k paragraphs), then ``--repeats`` times: 1,000 new
+documents added into that index and the same 1,000 into an empty index,
+each timed whole (``Index.add``) and store-only (the prepared batch's
+``IndexStore.add``). The median ratios are written to
+``benchmarks/results_index_add.json`` with the machine load.
 """
 
 from __future__ import annotations
@@ -71,16 +79,86 @@ def disk_bytes(path: str) -> int:
     return sum(os.path.getsize(p) for p in (path, path + "-wal", path + "-shm") if os.path.exists(p))
 
 
+def add_ratio(args: argparse.Namespace, pool: list[str]) -> None:
+    """``index add`` of 1,000 documents into a big index vs into an empty one."""
+    import statistics
+
+    rng = random.Random(args.seed)
+    cfg = Config()
+    tmp = tempfile.mkdtemp(prefix="dedup-bench-add-")
+    big = os.path.join(tmp, "big.dedup")
+    load_before = os.getloadavg()
+    base = [make_doc(rng, pool, f"base/d{i:05d}") for i in range(args.base_docs)]
+    t = time.perf_counter()
+    with Index.open(big, cfg) as idx:
+        idx.add(base)
+        base_info = idx.info()
+    build = time.perf_counter() - t
+    print(f"base index: {base_info.documents} docs, {base_info.paragraphs} paragraphs, built in {build:.1f}s")
+    rows = []
+    for r in range(args.repeats):
+        # Fresh content for each timing: batch A times the store alone, batch B the whole add.
+        batch_a = [make_doc(rng, pool, f"new{r}/a{i:04d}") for i in range(DOCS_PER_BATCH)]
+        batch_b = [make_doc(rng, pool, f"new{r}/b{i:04d}") for i in range(DOCS_PER_BATCH)]
+        row: dict[str, float] = {"repeat": r + 1}
+        for name in ("empty", "big"):
+            path = big if name == "big" else os.path.join(tmp, f"empty{r}.dedup")
+            with Index.open(path, cfg) as idx:
+                if name == "big":
+                    row["big_index_paragraphs"] = idx.info().paragraphs
+                prepared = idx._batch(batch_a, {})
+                t = time.perf_counter()
+                idx.store.add(prepared)
+                row[f"store_seconds_{name}"] = round(time.perf_counter() - t, 3)
+                t = time.perf_counter()
+                idx.add(batch_b)
+                row[f"add_seconds_{name}"] = round(time.perf_counter() - t, 3)
+        row["ratio_add"] = round(row["add_seconds_big"] / row["add_seconds_empty"], 3)
+        row["ratio_store"] = round(row["store_seconds_big"] / row["store_seconds_empty"], 3)
+        rows.append(row)
+        print(json.dumps(row))
+    load_after = os.getloadavg()
+    result = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "load_average_1_5_15_before": [round(x, 2) for x in load_before],
+        "load_average_1_5_15_after": [round(x, 2) for x in load_after],
+        "corpus": "lee_background.cor sentences recombined (seeded)",
+        "base_documents": base_info.documents,
+        "base_paragraphs": base_info.paragraphs,
+        "base_build_seconds": round(build, 1),
+        "repeats": rows,
+        "median_ratio_add": round(statistics.median(r["ratio_add"] for r in rows), 3),
+        "median_ratio_store": round(statistics.median(r["ratio_store"] for r in rows), 3),
+    }
+    out = os.path.join(os.path.dirname(__file__), "results_index_add.json")
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump(result, fh, indent=2)
+        fh.write("\n")
+    print(
+        f"median ratio big/empty: add {result['median_ratio_add']}, store {result['median_ratio_store']}; "
+        f"load {load_before[0]:.1f} -> {load_after[0]:.1f}; wrote {out}"
+    )
+    for name in os.listdir(tmp):
+        os.remove(os.path.join(tmp, name))
+    os.rmdir(tmp)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batches", type=int, default=11, help="batches of 1,000 documents to add")
     ap.add_argument("--check-at", default="1,6,11", help="batch counts after which to time a check")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results_index.json"))
     ap.add_argument("--seed", type=int, default=2024)
+    ap.add_argument("--add-ratio", action="store_true", help="only compare adds into a big and an empty index")
+    ap.add_argument("--base-docs", type=int, default=10_000, help="documents of the big index (--add-ratio)")
+    ap.add_argument("--repeats", type=int, default=3, help="timed add pairs (--add-ratio)")
     args = ap.parse_args()
     if not os.path.exists(LEE):
         sys.exit(f"missing {LEE}")
     pool = sentences(LEE)
+    if args.add_ratio:
+        add_ratio(args, pool)
+        return
     rng = random.Random(args.seed)
     check_at = {int(x) for x in args.check_at.split(",")}
     cfg = Config()

@@ -36,13 +36,25 @@ from . import pipeline
 from .baseline import Baseline, Finding
 from .cluster import choose_canonical
 from .config import Config
-from .errors import ConfigError, IndexMismatchError, IndexStoreError, InputError
-from .lsh import band_keys, lsh_params
+from .errors import ConfigError
+from .index import Index, config_from_settings, unique_documents
+from .lsh import band_keys
 from .match import jaccard
-from .models import COPY_KINDS, PASSAGE_KIND, STORY_KIND, Cluster, Document, InputProblem, Pair, Passage, ScanResult
-from .paragraphs import ParagraphTable, prepare, story_terms_by_paragraph
+from .models import (
+    COPY_KINDS,
+    PASSAGE_KIND,
+    STORY_KIND,
+    Boilerplate,
+    Cluster,
+    Document,
+    InputProblem,
+    Pair,
+    Passage,
+    ScanResult,
+)
+from .paragraphs import ParagraphTable, story_terms_by_paragraph
 from .shingle import ShingleBatch
-from .store.base import AddBatch, AddStats, IndexInfo, IndexStore, StoredDocument, StoredOccurrences
+from .store.base import StoredOccurrences
 from .story import MAX_POSTING, MIN_SHARED_TERMS, TOP_TERMS
 
 __all__ = ["FAIL_ON", "CheckResult", "Index", "check", "config_from_settings", "fail_kinds"]
@@ -64,235 +76,8 @@ _FINGERPRINT_FIELDS = (
 #: Most indexed documents loaded per new document as same-story candidates.
 STORY_CANDIDATES = 50
 
-#: Documents fingerprinted per store transaction chunk in :meth:`Index.add`.
-_ADD_BATCH = 2000
-
-
-def config_from_settings(settings: dict[str, Any], base: Config | None = None) -> Config:
-    """The config matching stored fingerprint settings.
-
-    Args:
-        settings: ``Config.fingerprint_settings()`` as stored in an index.
-        base: Where the other settings (coverage_threshold, canonical) come from.
-
-    Returns:
-        ``base`` with the fingerprint fields replaced by the stored ones.
-    """
-    base = base or Config()
-    return base.replace(**{k: settings[k] for k in _FINGERPRINT_FIELDS if k in settings})
-
-
-def _differences(stored: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
-    return [
-        f"{k}: index has {stored.get(k)!r}, requested {wanted.get(k)!r}"
-        for k in sorted(set(stored) | set(wanted))
-        if stored.get(k) != wanted.get(k)
-    ]
-
-
-class Index:
-    """A persistent paragraph index.
-
-    Use :meth:`open`; close it (or use it as a context manager) when done.
-
-    Example:
-        >>> with Index.open("content.dedup") as idx:  # doctest: +SKIP
-        ...     idx.add(documents)
-        ...     outcome = check(new_documents, idx)
-
-    Attributes:
-        store: The storage backend.
-        config: The settings (fingerprint settings equal to the stored ones).
-    """
-
-    def __init__(self, store: IndexStore, config: Config) -> None:
-        self.store = store
-        self.config = config
-        self.bands, self.rows = lsh_params(config.threshold, config.num_perm)
-
-    @classmethod
-    def open(
-        cls,
-        path: str,
-        config: Config | None = None,
-        *,
-        create: bool = True,
-        verify: str = "quick",
-        **settings: Any,
-    ) -> Index:
-        """Open (or create) an index: a SQLite file, or a Redis URL.
-
-        Args:
-            path: The index file, or ``redis://host:port/db?prefix=name``
-                for a shared Redis index (extra ``dedup[redis]``).
-            config: Full settings; an existing index built with other
-                fingerprint settings is refused.
-            create: Create the index when the file does not exist.
-            verify: Integrity check on open: ``"quick"``, ``"full"`` or ``"none"``.
-            **settings: Without ``config``: settings requested explicitly. An
-                existing index supplies the fingerprint settings not named
-                here; a named one that differs is refused.
-
-        Raises:
-            IndexMismatchError: The index was built with other settings.
-            IndexCorruptError: The file is damaged or not an index.
-            IndexStoreError: The file does not exist and ``create`` is false.
-            ConfigError: A setting is invalid.
-        """
-        from .store.factory import open_store
-
-        store = open_store(path, create=create, verify=verify)
-        try:
-            return cls.from_store(store, config, **settings)
-        except BaseException:
-            store.close()
-            raise
-
-    @classmethod
-    def from_store(cls, store: IndexStore, config: Config | None = None, **settings: Any) -> Index:
-        """Wrap a store, recording or checking its settings (see :meth:`open`)."""
-        where = getattr(store, "path", store.backend)
-        stored = store.get_settings()
-        if stored is None:
-            cfg = config or Config().replace(**settings)
-            bands, rows = lsh_params(cfg.threshold, cfg.num_perm)
-            try:
-                store.set_settings(cfg.fingerprint_settings(), bands, rows)
-                return cls(store, cfg)
-            except IndexStoreError:
-                stored = store.get_settings()  # another process created it meanwhile
-                if stored is None:
-                    raise
-        if config is not None:
-            cfg = config
-        else:
-            cfg = config_from_settings(stored).replace(**settings) if settings else config_from_settings(stored)
-        diffs = _differences(stored, cfg.fingerprint_settings())
-        if diffs:
-            err = IndexMismatchError(
-                f"{where}: the index was built with other settings ({'; '.join(diffs)}); "
-                "use the index's settings or build a new index"
-            )
-            err.differences = diffs  # type: ignore[attr-defined]
-            raise err
-        return cls(store, cfg)
-
-    def __enter__(self) -> Index:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the store."""
-        self.store.close()
-
-    def info(self) -> IndexInfo:
-        """Counts, sizes and settings."""
-        return self.store.info()
-
-    def document_ids(self) -> list[str]:
-        """All indexed document ids, sorted."""
-        return self.store.document_ids()
-
-    # TEMPORARY (replaced by the store's story statistics when dedup/index.py lands).
-    def _story_counts(self) -> dict[str, dict[str, int]]:
-        from .story import story_terms
-
-        ids = self.store.document_ids()
-        out: dict[str, dict[str, int]] = {}
-        for d in self.store.load_documents(ids).documents:
-            c: dict[str, int] = {}
-            for t in story_terms(d.text):
-                c[t] = c.get(t, 0) + 1
-            out[d.id] = c
-        return out
-
-    def story_document_count(self) -> int:
-        """Number of indexed documents."""
-        return len(self.store.document_ids())
-
-    def story_document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
-        """Indexed documents holding each term."""
-        vecs = self._story_counts()
-        return {t: sum(1 for v in vecs.values() if t in v) for t in terms}
-
-    def story_postings(self, terms: Sequence[str], max_docs: int) -> dict[str, list[str]]:
-        """Indexed documents holding each term (terms held by more than ``max_docs`` are left out)."""
-        vecs = self._story_counts()
-        out = {t: sorted(d for d, v in vecs.items() if t in v) for t in terms}
-        return {t: ids for t, ids in out.items() if 0 < len(ids) <= max_docs}
-
-    def remove(self, doc_ids: Sequence[str]) -> list[str]:
-        """Remove documents by id; returns the ids that were indexed."""
-        return self.store.remove(doc_ids)
-
-    def add(self, documents: Iterable[Document], replace: bool = True) -> AddStats:
-        """Fingerprint documents and add them in one transaction.
-
-        Only the new documents are processed; the cost does not grow with the
-        index beyond its B-tree lookups. Documents are fingerprinted in pieces
-        of 2,000 (bounded memory) and committed together.
-
-        Args:
-            documents: Documents with unique ids.
-            replace: Replace indexed documents with the same id and other
-                content (else keep the indexed version).
-
-        Returns:
-            Which ids were added, replaced or already present unchanged.
-
-        Raises:
-            InputError: Two documents share an id.
-        """
-        docs = _unique_sorted(documents)
-        batches = (self._batch(docs[i : i + _ADD_BATCH]) for i in range(0, len(docs), _ADD_BATCH))
-        return self.store.add(batches, replace=replace)
-
-    def _batch(self, docs: Sequence[Document]) -> AddBatch:
-        table = prepare(docs, self.config)
-        keys = band_keys(table.signatures, self.bands, self.rows)
-        stored = [
-            StoredDocument(
-                id=d.id,
-                text=d.text,
-                path=d.path,
-                date=d.date,
-                mtime=d.mtime,
-                title=_str_or_none(d.meta.get("title")),
-                source=_str_or_none(d.meta.get("source")),
-                content_hash=table.doc_keys[i],
-                paragraphs=table.doc_paragraphs[i],
-                meta=dict(d.meta),
-            )
-            for i, d in enumerate(docs)
-        ]
-        return AddBatch(
-            documents=stored,
-            occ_doc=table.doc,
-            occ_ordinal=table.ordinal,
-            occ_start=table.start,
-            occ_end=table.end,
-            occ_ntokens=table.ntokens,
-            occ_group=table.group,
-            group_keys=table.group_keys,
-            shingles=table.shingles,
-            signatures=table.signatures,
-            band_keys=keys,
-        )
-
-
-def _str_or_none(v: Any) -> str | None:
-    return v if isinstance(v, str) and v else None
-
-
-def _unique_sorted(documents: Iterable[Document]) -> list[Document]:
-    by_id: dict[str, Document] = {}
-    for d in documents:
-        if d.id in by_id:
-            raise InputError(d.id, "duplicate document id")
-        by_id[d.id] = d
-    return [by_id[k] for k in sorted(by_id)]
+#: Documents sorted by id, refusing a repeated id.
+_unique_sorted = unique_documents
 
 
 @dataclass(frozen=True)
@@ -667,7 +452,11 @@ def check(
         warnings=tuple(sorted(warnings)),
         settings=cfg.to_dict(),
         paragraph_counts={k: para_counts.get(k, 0) for k in out_ids},
-        boilerplate=found.boilerplate,
+        # The occurrences in the checked documents; ``documents`` still counts every holder.
+        boilerplate=tuple(
+            Boilerplate(tuple(o for o in b.occurrences if o.doc in new_set), b.documents, b.tokens)
+            for b in found.boilerplate
+        ),
     )
     return CheckResult(
         result=result,

@@ -66,8 +66,9 @@ def test_a_line_of_fifty_indexed_documents_is_boilerplate_in_a_document_checked_
     assert not res.failed
     assert res.result.passages == ()
     [entry] = res.result.boilerplate
-    new_spans = [s for s in entry.occurrences if s.doc == docs[50].id]
-    assert [(s.start, s.end) for s in new_spans] == [(0, docs[50].text.index("\n\n"))]
+    # Listed where it occurs in the checked document, counted in every document holding it.
+    assert [(s.doc, s.start, s.end) for s in entry.occurrences] == [(docs[50].id, 0, docs[50].text.index("\n\n"))]
+    assert entry.documents == 51
 
 
 def test_check_reports_what_a_scan_reports_for_the_new_documents(tmp_path):

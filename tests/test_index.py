@@ -12,9 +12,9 @@ import time
 import numpy as np
 import pytest
 
-from dedup.check import Index
 from dedup.config import Config
 from dedup.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
+from dedup.index import Index
 from dedup.lsh import band_keys, lsh_params
 from dedup.models import Document
 from dedup.paragraphs import prepare
@@ -245,7 +245,7 @@ def test_band_lookup_without_sqlite_json_gives_the_same_hits(tmp_path):
 
 
 def test_large_add_is_fingerprinted_in_pieces_and_committed_once(tmp_path, monkeypatch):
-    check_mod = sys.modules["dedup.check"]  # (the package attribute `dedup.check` is the function)
+    check_mod = sys.modules["dedup.index"]
 
     monkeypatch.setattr(check_mod, "_ADD_BATCH", 2)
     batch = docs(range(5))
@@ -267,3 +267,381 @@ def test_large_add_is_fingerprinted_in_pieces_and_committed_once(tmp_path, monke
         whole.groups,
         whole.band_entries,
     )
+
+
+# --- issue 13: story and boilerplate statistics held by the index ----------------------------------
+
+
+def expected_statistics(documents, cfg):
+    """The statistics recomputed from scratch over ``documents`` (what the index must hold)."""
+    from collections import Counter
+
+    from dedup.story import story_terms
+
+    vectors = {d.id: dict(Counter(story_terms(d.text))) for d in documents}
+    df = Counter(t for v in vectors.values() for t in v)
+    table = prepare(sorted(documents, key=lambda d: d.id), cfg) if documents else None
+    counts = {}
+    if table is not None:
+        pairs = {(int(g), int(d)) for g, d in zip(table.group.tolist(), table.doc.tolist())}
+        per_group = Counter(g for g, _ in pairs)
+        counts = {table.group_keys[g]: n for g, n in per_group.items()}
+    return vectors, dict(df), counts
+
+
+def assert_statistics_exact(idx, documents, gone_keys=(), gone_terms=()):
+    """The index's story and paragraph statistics equal a recomputation over ``documents``."""
+    vectors, df, counts = expected_statistics(documents, idx.config)
+    ids = sorted(vectors)
+    assert idx.story_document_count() == len(ids)
+    assert idx.story_vectors([*ids, "no-such-id"]) == vectors
+    asked = sorted(set(df) | set(gone_terms) | {"zzzunseenterm"})
+    assert idx.story_document_frequencies(asked) == {t: df.get(t, 0) for t in asked}
+    for cap in (1, 3, len(ids)):
+        want = {
+            t: sorted(i for i in ids if t in vectors[i])
+            for t in sorted(set(df) | set(gone_terms))
+            if 0 < df.get(t, 0) <= cap
+        }
+        assert idx.story_postings(asked, cap) == want
+    keys = sorted(set(counts) | set(gone_keys))
+    assert idx.paragraph_doc_counts(keys) == {k: counts.get(k, 0) for k in keys}
+    idx.store.check_integrity(full=True)
+    return vectors, df, counts
+
+
+def stats_corpus(n, seed):
+    from .corpus_gen import CorpusGenerator
+
+    return [Document(k, v) for k, v in sorted(CorpusGenerator(seed=seed).corpus(n, boilerplate=0.4).items())]
+
+
+def exercise_statistics(location):
+    """Adds, an idempotent re-add, replaces and removes, each checked against a recomputation."""
+    first, second = stats_corpus(30, seed=21), stats_corpus(20, seed=22)
+    second = [Document("s-" + d.id, d.text) for d in second]
+    with Index.open(location) as idx:
+        idx.add(first)
+        _, df1, counts1 = assert_statistics_exact(idx, first)
+        # A boilerplate line shared by many documents is counted once per document.
+        assert max(counts1.values()) >= 5
+        idx.add(second)
+        idx.add(first[:4])  # unchanged: counts must not move
+        current = {d.id: d for d in first + second}
+        assert_statistics_exact(idx, list(current.values()))
+        # Replace two documents with other content (their old terms and paragraphs leave).
+        changed = [
+            Document(first[0].id, "Completely different wording about quarterly orchard yields.\n\n" + second[1].text),
+            Document(first[1].id, "Harbour ferries resume their winter timetable on Monday morning.\n"),
+        ]
+        stats = idx.add(changed)
+        assert stats.replaced == (first[0].id, first[1].id)
+        current.update({d.id: d for d in changed})
+        gone_keys = set(counts1)
+        assert_statistics_exact(idx, list(current.values()), gone_keys=gone_keys, gone_terms=set(df1))
+        removed = [first[2].id, second[0].id, "no-such-id"]
+        assert idx.remove(removed) == sorted(removed[:2])
+        for r in removed:
+            current.pop(r, None)
+        assert_statistics_exact(idx, list(current.values()), gone_keys=gone_keys, gone_terms=set(df1))
+        idx.remove(list(current))
+        assert_statistics_exact(idx, [], gone_keys=gone_keys, gone_terms=set(df1))
+
+
+def test_story_and_paragraph_statistics_stay_exact_under_adds_replaces_and_removes(tmp_path):
+    exercise_statistics(str(tmp_path / "stats.db"))
+
+
+def test_precomputed_story_terms_are_stored_as_given(tmp_path):
+    a, b = Document("a.txt", article(1)), Document("b.txt", article(2))
+    with Index.open(str(tmp_path / "idx.db")) as idx:
+        idx.add([a, b], story_terms={"a.txt": {"harbour": 2, "ferry": 1}})
+        vectors = idx.story_vectors(["a.txt", "b.txt"])
+        assert vectors["a.txt"] == {"ferry": 1, "harbour": 2}
+        assert vectors["b.txt"] == expected_statistics([b], idx.config)[0]["b.txt"]  # computed from its text
+        assert idx.story_postings(["harbour", "ferry"], 5) == {"ferry": ["a.txt"], "harbour": ["a.txt"]}
+        assert idx.story_document_frequencies(["harbour"]) == {"harbour": 1 + ("harbour" in vectors["b.txt"])}
+
+
+def test_story_postings_skip_terms_posted_by_too_many_documents(tmp_path):
+    shared = "Council budget vote delayed again amid protests downtown."
+    docs_ = [Document(f"d{i}.txt", f"{shared}\n\nUnique tail number {i} mentions lighthouse{i}.\n") for i in range(6)]
+    with Index.open(str(tmp_path / "idx.db")) as idx:
+        idx.add(docs_)
+        post = idx.story_postings(["council", "lighthouse3", "absentterm"], max_docs=5)
+        assert post == {"lighthouse3": ["d3.txt"]}  # "council" is in 6 > 5 documents
+        assert idx.story_postings(["council"], max_docs=6) == {"council": [d.id for d in docs_]}
+        assert idx.story_reference_ids(3) == ["d0.txt", "d2.txt", "d5.txt"]
+        assert idx.story_reference_ids(10) == [d.id for d in docs_]
+
+
+# --- issue 13: an index file of the previous schema (version 1, as main wrote it) --------------------
+
+_V1_DDL = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE docs(
+    id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE,
+    path TEXT, title TEXT, date TEXT, mtime REAL, source TEXT,
+    content_hash BLOB NOT NULL, chars INTEGER NOT NULL, paragraphs INTEGER NOT NULL,
+    meta TEXT NOT NULL, text BLOB NOT NULL, add_seq INTEGER NOT NULL
+);
+CREATE INDEX docs_hash ON docs(content_hash);
+CREATE TABLE groups(id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, shingles BLOB NOT NULL, signature BLOB NOT NULL);
+CREATE TABLE occ(
+    doc INTEGER NOT NULL, ordinal INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    ntokens INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY (doc, ordinal)
+) WITHOUT ROWID;
+CREATE INDEX occ_grp ON occ(grp);
+CREATE TABLE bands(band INTEGER NOT NULL, key INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY (band, key, grp))
+    WITHOUT ROWID;
+"""
+
+
+def build_v1_index(path, documents, cfg=None):
+    """An index file exactly as the schema-1 code wrote it (its DDL and row layout)."""
+    import json
+    import zlib
+
+    cfg = cfg or Config()
+    bands, rows = lsh_params(cfg.threshold, cfg.num_perm)
+    documents = sorted(documents, key=lambda d: d.id)
+    table = prepare(documents, cfg)
+    keys = band_keys(table.signatures, bands, rows)
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute("BEGIN")
+    for stmt in _V1_DDL.split(";"):
+        if stmt.strip():
+            con.execute(stmt)
+    con.executemany(
+        "INSERT INTO meta VALUES (?, ?)",
+        [
+            ("format", "dedup-index"),
+            ("schema_version", "1"),
+            ("adds", "1"),
+            ("settings", json.dumps(cfg.fingerprint_settings(), sort_keys=True)),
+            ("lsh", json.dumps([bands, rows])),
+        ],
+    )
+    for g, key in enumerate(table.group_keys):
+        con.execute(
+            "INSERT INTO groups VALUES (?, ?, ?, ?)",
+            (
+                g + 1,
+                key,
+                np.ascontiguousarray(table.shingles.get(g), dtype="<u8").tobytes(),
+                np.ascontiguousarray(table.signatures[g], dtype="<u4").tobytes(),
+            ),
+        )
+        for b, k in enumerate(keys[g].view(np.int64).tolist()):
+            con.execute("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", (b, k, g + 1))
+    for i, d in enumerate(documents):
+        con.execute(
+            "INSERT INTO docs VALUES (?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, '{}', ?, 1)",
+            (i + 1, d.id, d.path, table.doc_keys[i], len(d.text), table.doc_paragraphs[i],
+             zlib.compress(d.text.encode("utf-8"), 6)),
+        )  # fmt: skip
+    for r in range(len(table)):
+        con.execute(
+            'INSERT INTO occ VALUES (?, ?, ?, ?, ?, ?)',
+            (int(table.doc[r]) + 1, int(table.ordinal[r]), int(table.start[r]), int(table.end[r]),
+             int(table.ntokens[r]), int(table.group[r]) + 1),
+        )  # fmt: skip
+    con.execute("COMMIT")
+    con.close()
+
+
+def _schema_version(path):
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_schema_1_index_is_migrated_in_place_and_reads_exactly(tmp_path):
+    from dedup.check import check
+
+    path = str(tmp_path / "old.db")
+    old_docs = stats_corpus(25, seed=31)
+    build_v1_index(path, old_docs)
+    assert _schema_version(path) == "1"
+    with Index.open(path) as idx:
+        assert idx.info().schema_version == 2
+        assert idx.document_ids() == sorted(d.id for d in old_docs)
+        assert_statistics_exact(idx, old_docs)
+        # The migrated index works as one built by this version: a copy is found, adds stay exact.
+        res = check([Document("copy.txt", old_docs[3].text)], idx)
+        assert any(f.kind == "duplicate" and old_docs[3].id in (f.a, f.b) for f in res.findings)
+        more = [
+            Document("new-" + d.id, d.text + "\n\nA late correction paragraph was appended here.") for d in old_docs[:3]
+        ]
+        idx.add(more)
+        assert_statistics_exact(idx, old_docs + more)
+    assert _schema_version(path) == "2"
+    r = run_cli("index", "info", "--index", path, "--check")
+    assert r.returncode == 0 and "schema 2" in r.stdout, r.stderr
+
+
+def test_interrupted_migration_leaves_the_schema_1_file_unchanged(tmp_path, monkeypatch):
+    import dedup.store.sqlite as sqlite_store
+
+    path = str(tmp_path / "old.db")
+    old_docs = stats_corpus(12, seed=32)
+    build_v1_index(path, old_docs)
+    real = sqlite_store.term_counts
+    calls = {"n": 0}
+
+    def failing(text):
+        calls["n"] += 1
+        if calls["n"] == 7:
+            raise sqlite3.OperationalError("disk I/O error")  # as if the disk failed mid-migration
+        return real(text)
+
+    monkeypatch.setattr(sqlite_store, "term_counts", failing)
+    with pytest.raises(IndexStoreError, match=r"migrated .* leaving it unchanged.*dedup index add"):
+        Index.open(path)
+    assert _schema_version(path) == "1"
+    con = sqlite3.connect(path)
+    assert "terms" not in {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    con.close()
+    monkeypatch.setattr(sqlite_store, "term_counts", real)
+    with Index.open(path) as idx:
+        assert_statistics_exact(idx, old_docs)
+
+
+def test_unknown_schema_version_is_refused_with_how_to_rebuild(tmp_path):
+    path = str(tmp_path / "future.db")
+    with Index.open(path) as idx:
+        idx.add(docs(range(2)))
+    con = sqlite3.connect(path)
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with pytest.raises(IndexCorruptError, match=r"version 3 is not supported.*newer dedup.*dedup index add"):
+        Index.open(path)
+    r = run_cli("index", "info", "--index", path)
+    assert r.returncode == 2 and "dedup index add" in r.stderr and "Traceback" not in r.stderr
+
+
+# --- issue 17: store reliability -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("location", ["", ":memory:", "  "])
+def test_volatile_index_locations_are_usage_errors(tmp_path, location):
+    from dedup.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="keeps nothing"):
+        Index.open(location)
+    folder = write(str(tmp_path / "in"), "a.txt", article(1))
+    r = run_cli("index", "add", folder, "--index", location)
+    assert r.returncode == 2 and "keeps nothing" in r.stderr and "added" not in r.stdout
+
+
+def test_one_unstorable_document_does_not_roll_back_the_others(tmp_path):
+    good = docs(range(3))
+    bad = [
+        Document("bad-text.txt", "A text with a lone surrogate \ud800 inside it and more words here."),
+        Document("bad-id-\udc80.txt", article(7)),
+        Document("bad-meta.txt", article(8), meta={"title": "T\ud83d"}),
+    ]
+    with Index.open(str(tmp_path / "idx.db")) as idx:
+        stats = idx.add(good + bad)
+        assert stats.added == tuple(d.id for d in good)
+        assert sorted(i for i, _ in stats.failed) == sorted(d.id for d in bad)
+        assert all("surrogate" in reason for _, reason in stats.failed)
+        assert idx.document_ids() == [d.id for d in good]
+        assert_statistics_exact(idx, good)
+
+
+def test_tampered_metadata_is_a_clear_refusal(tmp_path):
+    path = str(tmp_path / "idx.db")
+    with Index.open(path) as idx:
+        idx.add(docs(range(2)))
+    for key, value in (("adds", "abc"), ("lsh", "[oops"), ("settings", "{not json")):
+        con = sqlite3.connect(path)
+        old = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
+        con.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
+        con.commit()
+        con.close()
+        with pytest.raises(IndexCorruptError, match=f"{key}|settings"):
+            Index.open(path)
+        r = run_cli("index", "info", "--index", path)
+        assert r.returncode == 2 and "Traceback" not in r.stderr and path in r.stderr, r.stderr
+        con = sqlite3.connect(path)
+        con.execute("UPDATE meta SET value = ? WHERE key = ?", (old, key))
+        con.commit()
+        con.close()
+    with Index.open(path, verify="full") as idx:
+        assert len(idx.document_ids()) == 2
+
+
+def test_one_flipped_byte_in_a_stored_compressed_text_is_found_by_the_full_check(tmp_path):
+    from dedup.check import check
+
+    path = str(tmp_path / "idx.db")
+    batch = docs(range(6))
+    with Index.open(path) as idx:
+        idx.add(batch)
+        idx.store.checkpoint()
+        blob = idx.store._db.execute("SELECT text FROM docs WHERE doc_id = 'doc003.txt'").fetchone()[0]
+    with open(path, "rb") as fh:
+        raw = bytearray(fh.read())
+    at = raw.find(blob)
+    assert at > 0 and raw.find(blob, at + 1) == -1
+    raw[at + len(blob) // 2] ^= 0x01  # one bit, in the middle of the compressed text
+    with open(path, "wb") as fh:
+        fh.write(bytes(raw))
+    with Index.open(path) as idx:  # SQLite's own page checks cannot see it
+        idx.store._integrity(True)
+    r = run_cli("index", "info", "--index", path, "--check")
+    assert r.returncode == 2 and "doc003.txt" in r.stderr and "damaged" in r.stderr and "Traceback" not in r.stderr
+    with Index.open(path) as idx, pytest.raises(IndexCorruptError, match=r"doc003\.txt.*checksum"):
+        check([Document("copy.txt", batch[3].text)], idx)
+
+
+def test_half_created_index_after_a_full_disk_is_recreated(tmp_path):
+    import resource
+
+    folder = tmp_path / "in"
+    for s in range(20):
+        write(str(folder), f"d{s}.txt", article(s, paragraphs=8))
+    path = str(tmp_path / "idx.db")
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG, like ENOSPC
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
+
+    env = dict(os.environ, PYTHONPATH=REPO)
+    r = subprocess.run(
+        [sys.executable, "-m", "dedup", "index", "add", str(folder), "--index", path],
+        env=env, capture_output=True, text=True, preexec_fn=small_disk,
+    )  # fmt: skip
+    assert r.returncode == 2 and "cannot write" in r.stderr and "damaged" not in r.stderr, r.stderr
+    assert os.path.exists(path)  # a header-only file was left behind
+    r = run_cli("index", "add", str(folder), "--index", path)
+    assert r.returncode == 0 and "added 20" in r.stdout, r.stderr
+    with Index.open(path, verify="full") as idx:
+        assert len(idx.document_ids()) == 20
+
+
+def test_index_in_a_read_only_folder_says_permission_denied_not_damaged(tmp_path):
+    import shutil
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = str(folder / "idx.db")
+    with Index.open(path) as idx:
+        idx.add(docs(range(3)))
+    os.chmod(folder, 0o555)
+    try:
+        cmd = [sys.executable, "-m", "dedup", "index", "info", "--index", path]
+        if os.geteuid() == 0:  # root ignores permissions: drop the capabilities that let it
+            if shutil.which("setpriv") is None:
+                pytest.skip("running as root without setpriv: cannot make a folder read-only")
+            cmd = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--", *cmd]
+        r = subprocess.run(cmd, env=dict(os.environ, PYTHONPATH=REPO), capture_output=True, text=True)
+    finally:
+        os.chmod(folder, 0o755)
+    assert r.returncode == 2, r.stdout
+    assert "permission denied" in r.stderr and "read-only" in r.stderr and "damaged" not in r.stderr, r.stderr

@@ -321,3 +321,213 @@ def test_writer_killed_before_exec_leaves_nothing_and_the_next_writer_proceeds(u
         assert len(stats.added) == 12 and time.time() - t0 < 30
         assert idx.document_ids() == sorted(d.id for d in docs)
         idx.store.check_integrity(full=True)
+
+
+# --- issue 13: story and boilerplate statistics, layout migration ---------------------------------
+
+
+def test_story_and_paragraph_statistics_stay_exact_under_adds_replaces_and_removes(url):
+    from .test_index import exercise_statistics
+
+    exercise_statistics(url)
+
+
+def test_statistics_equal_the_sqlite_store(url, tmp_path):
+    docs = corpus(40, seed=12)
+    results = []
+    for loc in (url, str(tmp_path / "idx.db")):
+        with Index.open(loc) as idx:
+            idx.add(docs[:30])
+            idx.add([Document(docs[0].id, docs[5].text), *docs[30:]])
+            idx.remove([docs[2].id])
+            ids = idx.document_ids()
+            vectors = idx.story_vectors(ids)
+            terms = sorted({t for v in vectors.values() for t in v})
+            keys = prepare(docs, idx.config).group_keys
+            results.append(
+                (
+                    vectors,
+                    idx.story_document_frequencies(terms),
+                    idx.story_postings(terms, 4),
+                    idx.story_document_count(),
+                    idx.paragraph_doc_counts(keys),
+                )
+            )
+    assert results[0] == results[1]
+
+
+def _downgrade_to_layout_1(url):
+    """Turn a layout-2 index into exactly what the layout-1 code wrote (it only lacks the new fields and keys)."""
+    import redis
+
+    prefix = url.rsplit("prefix=", 1)[1]
+    p = f"dedup:{{{prefix}}}"
+    client = redis.Redis.from_url(BASE_URL)
+    for d in client.smembers(f"{p}:docs"):
+        client.hdel(f"{p}:doc:{d.decode()}", "terms", "crc", "tcrc")
+    for gid in client.hvals(f"{p}:gkey"):
+        client.hdel(f"{p}:group:{int(gid)}", "crc")
+    posts = list(client.scan_iter(match=f"dedup:\\{{{prefix}\\}}:post:*", count=1000))
+    assert posts
+    client.delete(*posts)
+    client.hdel(f"{p}:meta", "last_commit")
+    client.hset(f"{p}:meta", "schema_version", "1")
+    return client, p
+
+
+def test_layout_1_index_is_migrated_in_place(url):
+    from .test_index import assert_statistics_exact
+
+    docs = corpus(30, seed=13)
+    with Index.open(url) as idx:
+        idx.add(docs)
+    client, p = _downgrade_to_layout_1(url)
+    assert client.hget(f"{p}:doc:{docs[0].id}", "crc") is None
+    with Index.open(url) as idx:
+        assert client.hget(f"{p}:meta", "schema_version") == b"2"
+        assert idx.info().schema_version == 2
+        assert_statistics_exact(idx, docs)
+        res = check([Document("copy.txt", docs[4].text)], idx)
+        assert any(f.kind == "duplicate" for f in res.findings)
+
+
+def test_unknown_layout_is_refused_with_how_to_rebuild(url):
+    import redis
+
+    with Index.open(url) as idx:
+        idx.add(corpus(3, seed=14))
+    prefix = url.rsplit("prefix=", 1)[1]
+    redis.Redis.from_url(BASE_URL).hset(f"dedup:{{{prefix}}}:meta", "schema_version", "9")
+    with pytest.raises(IndexCorruptError, match=r"version 9 is not supported.*newer dedup.*dedup index add"):
+        Index.open(url)
+
+
+# --- issue 17: Redis reliability -------------------------------------------------------------------
+
+
+def test_prefixes_are_a_safe_alphabet_and_drop_never_reaches_another_index(url):
+    import redis
+
+    base = url.rsplit("prefix=", 1)[1]
+    for bad in ("x*", "x?", "x[ab]", "a b", "{x}", "x:y", "x\\y"):
+        with pytest.raises(IndexStoreError, match="prefix"):
+            RedisStore(f"{BASE_URL}?prefix={bad}")
+    client = redis.Redis.from_url(BASE_URL)
+    names = [base, base + "y", base + ".y", base + "-y"]
+    try:
+        for name in names:
+            with Index.open(f"{BASE_URL}?prefix={name}") as idx:
+                idx.add(corpus(2, seed=15))
+        with RedisStore(f"{BASE_URL}?prefix={base}") as store:
+            assert store.drop() > 0
+        for name in names[1:]:
+            with Index.open(f"{BASE_URL}?prefix={name}", create=False) as idx:
+                assert idx.document_ids() == sorted(d.id for d in corpus(2, seed=15)), name
+        with pytest.raises(IndexStoreError, match="no such index"):
+            Index.open(url, create=False)
+    finally:
+        for name in names:
+            keys = list(client.scan_iter(match=f"dedup:\\{{{name}\\}}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+
+
+@pytest.mark.parametrize("bad", ["/O", "/0x", "/-1", "/1?db=two"])
+def test_database_in_the_url_must_be_numeric(bad):
+    host = BASE_URL.split("//", 1)[1].split("/", 1)[0]
+    with pytest.raises(IndexStoreError, match="must be a number"):
+        RedisStore(f"redis://{host}{bad}")
+
+
+def test_committed_add_reports_success_when_releasing_the_lock_fails(url, monkeypatch):
+    import redis
+
+    docs = corpus(6, seed=16)
+    with Index.open(url) as idx:
+        real_lock = idx.store._lock
+
+        def lock():
+            lk = real_lock()
+
+            def release():
+                raise redis.ConnectionError("Connection refused (server restarting)")
+
+            lk.release = release
+            return lk
+
+        monkeypatch.setattr(idx.store, "_lock", lock)
+        stats = idx.add(docs)
+        assert len(stats.added) == 6
+    with Index.open(url, verify="full") as idx:
+        assert idx.document_ids() == sorted(d.id for d in docs)
+
+
+def test_add_whose_exec_reply_is_lost_reports_success_once(url, monkeypatch):
+    """The server applied EXEC but the connection dropped before the reply (kill -9 + AOF restart)."""
+    import redis
+
+    docs = corpus(5, seed=17)
+    real = redis.client.Pipeline.execute
+    state = {"dropped": 0}
+
+    def flaky(self, raise_on_error=True):
+        out = real(self, raise_on_error)
+        if self.transaction and self.command_stack == [] and not state["dropped"]:
+            state["dropped"] += 1
+            raise redis.ConnectionError("Connection reset by peer")
+        return out
+
+    with Index.open(url) as idx:
+        monkeypatch.setattr(redis.client.Pipeline, "execute", flaky)
+        stats = idx.add(docs)
+        monkeypatch.undo()
+        assert state["dropped"] == 1 and len(stats.added) == 5
+        assert idx.info().adds == 1  # committed once, not retried on top
+    with Index.open(url, verify="full") as idx:
+        assert idx.document_ids() == sorted(d.id for d in docs)
+
+
+def test_tampered_meta_and_a_flipped_text_byte_are_clear_refusals(url):
+    import redis
+
+    docs = corpus(4, seed=18)
+    with Index.open(url) as idx:
+        idx.add(docs)
+    prefix = url.rsplit("prefix=", 1)[1]
+    p = f"dedup:{{{prefix}}}"
+    client = redis.Redis.from_url(BASE_URL)
+    client.hset(f"{p}:meta", "adds", "abc")
+    with pytest.raises(IndexCorruptError, match="adds='abc'"):
+        Index.open(url)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run(
+        [sys.executable, "-m", "dedup", "index", "info", "--index", url], capture_output=True, text=True, env=env
+    )
+    assert r.returncode == 2 and "adds='abc'" in r.stderr and "Traceback" not in r.stderr
+    client.hset(f"{p}:meta", "adds", "1")
+    victim = docs[2].id
+    blob = bytearray(client.hget(f"{p}:doc:{victim}", "text"))
+    blob[len(blob) // 2] ^= 0x01
+    client.hset(f"{p}:doc:{victim}", "text", bytes(blob))
+    with Index.open(url):  # the quick check does not read texts
+        pass
+    r = subprocess.run(
+        [sys.executable, "-m", "dedup", "index", "info", "--index", url, "--check"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert r.returncode == 2 and victim in r.stderr and "damaged" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_one_unstorable_document_does_not_roll_back_the_others(url):
+    good = corpus(3, seed=19)
+    bad = [
+        Document("bad.txt", "Lone surrogate \udc80 in an otherwise fine text with words."),
+        Document("b\ud800", "x y z"),
+    ]
+    with Index.open(url) as idx:
+        stats = idx.add(good + bad)
+        assert stats.added == tuple(sorted(d.id for d in good))
+        assert sorted(i for i, _ in stats.failed) == sorted(d.id for d in bad)
+        assert idx.document_ids() == sorted(d.id for d in good)

@@ -15,8 +15,17 @@ these methods:
   :meth:`IndexStore.groups` (shingles and signatures of groups),
   :meth:`IndexStore.documents_with_groups`,
   :meth:`IndexStore.documents_with_hashes`, :meth:`IndexStore.load_documents`;
+* story and boilerplate statistics (exact under adds, removes and
+  replaces): :meth:`IndexStore.story_vectors`,
+  :meth:`IndexStore.story_document_frequencies`,
+  :meth:`IndexStore.story_document_count`, :meth:`IndexStore.story_postings`,
+  :meth:`IndexStore.paragraph_doc_counts`;
 * housekeeping: :meth:`IndexStore.info`, :meth:`IndexStore.check_integrity`,
   :meth:`IndexStore.document_ids`, :meth:`IndexStore.close`.
+
+Stored payloads (compressed texts, term vectors, shingle sets, signatures)
+carry a CRC-32 (:func:`payload_crc`) that :meth:`IndexStore.check_integrity`
+with ``full=True`` verifies, as does every read of a document.
 
 Arrays cross this interface as numpy arrays with explicit dtypes; a backend
 stores them as raw little-endian bytes (never pickle). Group ids are backend
@@ -27,7 +36,9 @@ from __future__ import annotations
 
 import abc
 import json
-from collections.abc import Iterable, Sequence
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +55,127 @@ __all__ = [
     "StoredDocument",
     "StoredOccurrences",
     "decode_settings",
+    "decode_terms",
+    "document_problem",
+    "encode_terms",
+    "meta_int",
+    "payload_crc",
+    "term_counts",
 ]
+
+
+def term_counts(text: str) -> dict[str, int]:
+    """The story-term vector of a text: term -> count, sorted by term.
+
+    Terms are :func:`dedup.story.story_terms`.
+
+    Example:
+        >>> term_counts("Schools visit schools.")
+        {'school': 2, 'visit': 1}
+    """
+    from ..story import story_terms
+
+    return dict(sorted(Counter(story_terms(text)).items()))
+
+
+def encode_terms(vector: Mapping[str, int]) -> bytes:
+    """A term vector as stored: zlib-compressed JSON ``{term: count}`` sorted by term (positive counts).
+
+    Example:
+        >>> decode_terms(encode_terms({"b": 1, "a": 2}), "x")
+        {'a': 2, 'b': 1}
+    """
+    rows = dict(sorted(vector.items()))
+    return zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
+
+
+def decode_terms(blob: bytes | None, where: str) -> dict[str, int]:
+    """Inverse of :func:`encode_terms`.
+
+    Raises:
+        IndexCorruptError: The blob is not a stored term vector.
+    """
+    if not blob:
+        return {}
+    try:
+        rows = json.loads(zlib.decompress(blob).decode("utf-8"))
+        if not isinstance(rows, dict) or not all(isinstance(n, int) for n in rows.values()):
+            raise ValueError("not an object of counts")
+        return rows
+    except (zlib.error, UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise IndexCorruptError(f"{where}: stored story terms are damaged ({exc})") from None
+
+
+def payload_crc(*parts: bytes | str | None) -> int:
+    """CRC-32 over stored payloads (``None`` counts as empty; text as UTF-8).
+
+    Example:
+        >>> payload_crc(b"abc") == payload_crc("abc") != payload_crc(b"abd")
+        True
+    """
+    crc = 0
+    for p in parts:
+        if p is None:
+            p = b""
+        elif isinstance(p, str):
+            p = p.encode("utf-8")
+        crc = zlib.crc32(len(p).to_bytes(8, "little"), crc)
+        crc = zlib.crc32(p, crc)
+    return crc
+
+
+def meta_int(value: str | bytes | None, name: str, where: str, default: int = 0) -> int:
+    """A stored integer counter, refusing a tampered value.
+
+    Raises:
+        IndexCorruptError: The value is not a non-negative integer.
+
+    Example:
+        >>> meta_int(b"12", "adds", "idx")
+        12
+    """
+    if value is None:
+        return default
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    if not text.isascii() or not text.isdigit():
+        raise IndexCorruptError(
+            f"{where}: index metadata is damaged ({name}={text[:40]!r} is not a count); "
+            "restore the index from a backup or rebuild it with `dedup index add`"
+        )
+    return int(text)
+
+
+def document_problem(
+    doc_id: str, text: str, path: str | None, meta: Mapping[str, Any], *others: str | None
+) -> str | None:
+    """Why a document cannot be stored, or ``None`` when it can.
+
+    Ids, texts, paths and metadata are stored as UTF-8 and JSON: a lone
+    surrogate (``"\\ud800"``) or metadata that is not JSON cannot be.
+
+    Example:
+        >>> document_problem("a", "text", None, {}) is None
+        True
+        >>> document_problem("a", "bad \\ud800", None, {})
+        'text is not valid Unicode (lone surrogate at offset 4)'
+    """
+    fields = [("id", doc_id), ("text", text), ("path", path)] + [("a metadata field", o) for o in others]
+    for name, value in fields:
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            return f"{name} is not a string"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"{name} is not valid Unicode (lone surrogate at offset {exc.start})"
+    try:
+        json.dumps(dict(meta), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"metadata is not valid Unicode (lone surrogate at offset {exc.start} of its JSON)"
+    except (TypeError, ValueError) as exc:
+        return f"metadata is not JSON-serialisable ({exc})"
+    return None
 
 
 def decode_settings(value: str | bytes | None, where: str) -> dict[str, Any] | None:
@@ -114,6 +245,9 @@ class AddBatch:
         shingles: Sorted shingle hashes per group.
         signatures: ``(groups, num_perm)`` uint32 MinHash signatures.
         band_keys: ``(groups, bands)`` uint64 LSH band keys.
+        story_terms: Story-term vector (term -> count) per document id;
+            a document missing from it (or ``None``) gets
+            :func:`term_counts` of its text.
     """
 
     documents: Sequence[StoredDocument]
@@ -127,6 +261,16 @@ class AddBatch:
     shingles: ShingleBatch
     signatures: np.ndarray
     band_keys: np.ndarray
+    story_terms: Mapping[str, Mapping[str, int]] | None = None
+
+    def terms_of(self, doc: StoredDocument) -> dict[str, int]:
+        """The story-term vector of one of the batch's documents."""
+        if self.story_terms is not None and doc.id in self.story_terms:
+            vec = self.story_terms[doc.id]
+            if isinstance(vec, dict) and all(type(n) is int and n > 0 for n in vec.values()):
+                return vec
+            return {str(t): int(n) for t, n in vec.items() if int(n) > 0}
+        return term_counts(doc.text)
 
 
 @dataclass(frozen=True)
@@ -137,11 +281,14 @@ class AddStats:
         added: Ids of documents that were new.
         replaced: Ids whose earlier version (other content) was replaced.
         unchanged: Ids already indexed with the same content (left as they were).
+        failed: ``(id, reason)`` of documents that could not be stored (the
+            others of the add were committed).
     """
 
     added: tuple[str, ...] = ()
     replaced: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -278,6 +425,32 @@ class IndexStore(abc.ABC):
     @abc.abstractmethod
     def load_documents(self, doc_ids: Sequence[str]) -> StoredOccurrences:
         """Texts, metadata and occurrences of documents (unknown ids are skipped)."""
+
+    # -- story and boilerplate statistics -----------------------------------
+
+    @abc.abstractmethod
+    def story_vectors(self, doc_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Story-term vector (term -> count) of each indexed document asked; unknown ids left out."""
+
+    @abc.abstractmethod
+    def story_document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """Number of indexed documents containing each term asked (``0`` when none)."""
+
+    @abc.abstractmethod
+    def story_document_count(self) -> int:
+        """Number of indexed documents."""
+
+    @abc.abstractmethod
+    def story_postings(self, terms: Iterable[str], max_docs: int) -> dict[str, list[str]]:
+        """Sorted ids of the documents containing each term.
+
+        A term contained in no document, or in more than ``max_docs``, is
+        left out of the result.
+        """
+
+    @abc.abstractmethod
+    def paragraph_doc_counts(self, keys: Iterable[bytes]) -> dict[bytes, int]:
+        """Number of indexed documents containing each paragraph content key asked (``0`` when none)."""
 
     @abc.abstractmethod
     def document_ids(self) -> list[str]:

@@ -9,17 +9,28 @@ tag, so all keys of one index live in one slot and a transaction can span
 them)::
 
     P:meta            hash   format, schema_version, settings (JSON), lsh (JSON),
-                             adds, next_group, occurrences, version
+                             adds, next_group, occurrences, version, last_commit
     P:docs            set    document ids
     P:doc:<id>        hash   path, title, date, mtime, source, content_hash,
                              chars, paragraphs, meta (JSON), text (zlib UTF-8),
                              add_seq, occ (int64 rows: ordinal, start, end,
-                             ntokens, group id; little-endian bytes)
+                             ntokens, group id; little-endian bytes),
+                             terms (story-term vector, base.encode_terms),
+                             crc (CRC-32 of text, meta, content_hash, occ), tcrc (of terms)
     P:hash:<hash>     set    ids of documents with this content hash
     P:gkey            hash   paragraph content key -> group id
-    P:group:<gid>     hash   key, shingles (<u8 bytes), signature (<u4 bytes)
-    P:gdocs:<gid>     set    ids of documents containing the group
+    P:group:<gid>     hash   key, shingles (<u8 bytes), signature (<u4 bytes),
+                             crc (CRC-32 of key, shingles, signature)
+    P:gdocs:<gid>     set    ids of documents containing the group (its size is
+                             the group's document count)
     P:band:<b>:<key>  set    group ids whose band ``b`` has this band key
+    P:post:<term>     set    ids of documents whose story terms hold ``term``
+                             (its size is the term's document frequency)
+
+Prefixes are limited to letters, digits, ``_``, ``-`` and ``.`` (no glob or
+hash-tag characters), so one index's key pattern never matches another's. The
+database number in the URL must be numeric. Layout version 1 (no term
+postings, no checksums) is migrated in place on open, in one transaction.
 
 Writes: an add or remove takes a lease lock (``P:lock``, so writers queue
 instead of retrying), WATCHes ``P:meta``'s ``version`` field key, reads what
@@ -28,7 +39,11 @@ it needs (existing documents, group ids), then queues every write in one
 transaction as a whole or not at all: a writer killed before ``EXEC`` leaves
 nothing behind, and a concurrent commit (a lease that expired under a stalled
 writer) makes ``EXEC`` fail with a WatchError, so the add is recomputed
-rather than overwriting the other writer's groups. Nothing is pickled.
+rather than overwriting the other writer's groups. A commit is recognised by a token written with it
+(``last_commit``): when the connection drops around ``EXEC``, the add asks
+the server (once it is back) whether its token is there, so a committed add
+reports success and an uncommitted one is retried. Releasing the lock after a
+commit never turns the add into a failure. Nothing is pickled.
 """
 
 from __future__ import annotations
@@ -36,6 +51,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 import uuid
@@ -49,12 +65,32 @@ import numpy as np
 from ..errors import IndexCorruptError, IndexStoreError, MissingDependencyError
 from ..lsh import band_keys as compute_band_keys
 from ..shingle import ShingleBatch
-from .base import AddBatch, AddStats, IndexInfo, IndexStore, StoredDocument, StoredOccurrences, decode_settings
+from .base import (
+    AddBatch,
+    AddStats,
+    IndexInfo,
+    IndexStore,
+    StoredDocument,
+    StoredOccurrences,
+    decode_settings,
+    decode_terms,
+    document_problem,
+    encode_terms,
+    meta_int,
+    payload_crc,
+    term_counts,
+)
 
 __all__ = ["REDIS_SCHEMES", "SCHEMA_VERSION", "RedisStore", "is_redis_url"]
 
 #: Version of the key layout.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Older layouts migrated in place on open.
+_MIGRATES = ("1",)
+#: What a prefix may hold.
+_PREFIX_RE = re.compile(r"[A-Za-z0-9_.\-]{1,200}")
+#: Counters in ``P:meta`` (each a non-negative integer when present).
+_META_COUNTERS = ("adds", "next_group", "occurrences", "version")
 _FORMAT = "dedup-index-redis"
 #: URL schemes that select this backend.
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -85,8 +121,17 @@ def _split_options(url: str) -> tuple[str, dict[str, Any]]:
         else:
             rest.append((k, v))
     prefix = opts["prefix"]
-    if not prefix or any(c in prefix for c in "{}: \t\n"):
-        raise IndexStoreError(f"{url}: prefix must be non-empty without braces, colons or spaces")
+    if not _PREFIX_RE.fullmatch(prefix):
+        raise IndexStoreError(
+            f"{_safe_url(url)}: prefix {prefix!r} must be 1-200 letters, digits, '_', '-' or '.' "
+            "(no glob, brace, colon or space characters)"
+        )
+    db_values = [v for k, v in rest if k == "db"]
+    if parts.scheme.lower() in ("redis", "rediss") and parts.path not in ("", "/"):
+        db_values.append(parts.path[1:])
+    for db in db_values:
+        if not (db.isascii() and db.isdigit()):
+            raise IndexStoreError(f"{_safe_url(url)}: the Redis database {db!r} must be a number, e.g. /0")
     if opts["lock_lease"] is not None:
         try:
             opts["lock_lease"] = float(opts["lock_lease"])
@@ -101,6 +146,16 @@ def _safe_url(url: str) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)[-1]  # never echo a password
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _glob_escape(text: str) -> str:
+    """``text`` as a literal in a Redis SCAN MATCH pattern.
+
+    Example:
+        >>> _glob_escape("dedup:{x*}")
+        'dedup:\\\\{x\\\\*\\\\}'
+    """
+    return re.sub(r"([\\*?\[\]{}^])", r"\\\1", text)
 
 
 def _s(v: Any) -> str | None:
@@ -169,7 +224,8 @@ class RedisStore(IndexStore):
                     raise IndexStoreError(f"{self.path}: no such index (no keys under prefix {self.prefix!r})")
                 self._r.hsetnx(self._k("meta"), "format", _FORMAT)
                 self._r.hsetnx(self._k("meta"), "schema_version", str(SCHEMA_VERSION))
-            self._check_schema()
+            if self._check_schema(allow_old=True) != str(SCHEMA_VERSION):
+                self._migrate()
             if verify == "full":
                 self.check_integrity(full=True)
 
@@ -189,15 +245,91 @@ class RedisStore(IndexStore):
         except self._redis_mod.RedisError as exc:
             raise IndexStoreError(f"{self.path}: Redis error: {exc}") from None
 
-    def _check_schema(self) -> None:
-        meta = self._r.hmget(self._k("meta"), ["format", "schema_version"])
-        fmt, version = _s(meta[0]), _s(meta[1])
+    def _check_schema(self, allow_old: bool = False) -> str:
+        """Verify the format marker, layout version and counters; returns the version.
+
+        Raises:
+            IndexCorruptError: Not an index, an unknown version, or tampered metadata.
+        """
+        names = ["format", "schema_version", "settings", "lsh", *_META_COUNTERS]
+        meta = dict(zip(names, self._r.hmget(self._k("meta"), names)))
+        fmt, version = _s(meta["format"]), _s(meta["schema_version"])
         if fmt != _FORMAT:
             raise IndexCorruptError(f"{self.path}: keys under prefix {self.prefix!r} are not a dedup index")
-        if version != str(SCHEMA_VERSION):
+        if version != str(SCHEMA_VERSION) and not (allow_old and version in _MIGRATES):
+            newer = version is not None and version.isdigit() and int(version) > SCHEMA_VERSION
             raise IndexCorruptError(
-                f"{self.path}: index schema version {version} is not supported (this dedup reads {SCHEMA_VERSION})"
+                f"{self.path}: index schema version {version} is not supported (this dedup reads "
+                f"{SCHEMA_VERSION} and migrates {', '.join(_MIGRATES)})"
+                + ("; it was written by a newer dedup" if newer else "")
+                + f"; rebuild it: delete the keys under prefix {self.prefix!r} "
+                "(RedisStore.drop) and run `dedup index add` on the indexed content"
             )
+        for name in _META_COUNTERS:
+            meta_int(meta[name], name, self.path)
+        decode_settings(meta["settings"], self.path)
+        if meta["lsh"] is not None:
+            self._parse_lsh(meta["lsh"])
+        return str(version)
+
+    def _parse_lsh(self, value: bytes | str) -> tuple[int, int]:
+        try:
+            bands, rows = json.loads(value)
+            if not (isinstance(bands, int) and isinstance(rows, int) and bands > 0 and rows > 0):
+                raise ValueError(value)
+        except (ValueError, TypeError):
+            raise IndexCorruptError(
+                f"{self.path}: index metadata is damaged (lsh={_s(value)!r:.40} is not [bands, rows])"
+            ) from None
+        return bands, rows
+
+    def _migrate(self) -> None:
+        """Bring a layout-1 index to layout 2 in one ``MULTI``/``EXEC`` (all or nothing)."""
+
+        def build(pipe: Any) -> None:
+            if _s(pipe.hget(self._k("meta"), "schema_version")) == str(SCHEMA_VERSION):
+                pipe.multi()
+                return  # another process migrated it meanwhile
+            ids = sorted(_s(m) for m in pipe.smembers(self._k("docs")))  # type: ignore[type-var]
+            read = self._r.pipeline(transaction=False)
+            for d in ids:
+                read.hmget(self._k("doc", d), ["text", "meta", "content_hash", "occ"])
+            docs = read.execute()
+            gids = sorted({int(v) for v in pipe.hvals(self._k("gkey"))})
+            read = self._r.pipeline(transaction=False)
+            for g in gids:
+                read.hmget(self._k("group", g), ["key", "shingles", "signature"])
+            groups = read.execute()
+            writes: list[tuple[str, dict[str, Any], list[str]]] = []
+            for d, (blob, meta, chash, occ) in zip(ids, docs):
+                try:
+                    text = zlib.decompress(blob).decode("utf-8")
+                except (zlib.error, UnicodeDecodeError, TypeError) as exc:
+                    raise IndexCorruptError(
+                        f"{self.path}: stored document {d!r} is damaged ({exc}); cannot migrate"
+                    ) from None
+                vec = term_counts(text)
+                terms = encode_terms(vec)
+                fields = {"terms": terms, "crc": payload_crc(blob, meta, chash, occ), "tcrc": payload_crc(terms)}
+                writes.append((d, fields, list(vec)))
+            pipe.multi()
+            for d, fields, terms_of in writes:
+                pipe.hset(self._k("doc", d), mapping=fields)
+                for t in terms_of:
+                    pipe.sadd(self._k("post", t), d)
+            for g, (key, sh, sig) in zip(gids, groups):
+                if key is not None:
+                    pipe.hset(self._k("group", g), "crc", payload_crc(key, sh, sig))
+            pipe.hset(self._k("meta"), "schema_version", str(SCHEMA_VERSION))
+
+        try:
+            self._transaction(build)
+        except IndexStoreError as exc:
+            raise type(exc)(
+                f"{self.path}: the index (layout 1) must be migrated to layout {SCHEMA_VERSION} and that "
+                f"failed, leaving it unchanged ({exc}); open it again, or rebuild it: delete the keys "
+                f"under prefix {self.prefix!r} (RedisStore.drop) and run `dedup index add` on the content"
+            ) from None
 
     def _lock(self) -> Any:
         # Waiting writers poll every 10 ms, so a writer that releases and re-locks at once
@@ -216,11 +348,13 @@ class RedisStore(IndexStore):
             raise IndexStoreError(f"{self.path}: another writer held the index lock for {self._timeout:.0f}s")
         try:
             for _ in range(20):
+                token = uuid.uuid4().hex
                 with self._r.pipeline(transaction=True) as pipe:
                     try:
                         pipe.watch(self._k("meta"))
                         result = build(pipe)
                         pipe.hincrby(self._k("meta"), "version", 1)
+                        pipe.hset(self._k("meta"), "last_commit", token)
                         delay = float(os.environ.get(_DELAY_ENV, "0") or 0)
                         if delay > 0:  # test hook: a writer to kill before EXEC
                             sys.stderr.write("dedup-test: transaction queued\n")
@@ -231,11 +365,38 @@ class RedisStore(IndexStore):
                     except redis.WatchError:
                         time.sleep(0.01)
                         continue
+                    except (redis.ConnectionError, redis.TimeoutError):
+                        # The reply to EXEC was lost: ask the server (once back) whether it committed.
+                        if self._committed(token):
+                            return result
+                        continue
             raise IndexStoreError(f"{self.path}: concurrent writers kept changing the index; try again")
         finally:
-            # A LockError means the lease expired; the WATCH kept the commit safe.
-            with contextlib.suppress(redis.exceptions.LockError):
+            # After EXEC the outcome is decided: a lease that expired (LockError) or a connection
+            # lost while releasing (the lease then expires by itself) must not turn a committed
+            # write into a reported failure, nor hide the error of a failed one.
+            with contextlib.suppress(redis.RedisError):
                 lock.release()
+
+    def _committed(self, token: str) -> bool:
+        """Whether the transaction that wrote ``token`` committed (waits up to the timeout for the server).
+
+        Raises:
+            IndexStoreError: The server did not come back in time.
+        """
+        redis = self._redis_mod
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                return _s(self._r.hget(self._k("meta"), "last_commit")) == token
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                if time.monotonic() > deadline:
+                    raise IndexStoreError(
+                        f"{self.path}: the connection to Redis was lost while committing and the server did "
+                        f"not come back within {self._timeout:.0f}s, so whether the write committed is unknown "
+                        f"({exc}); run the add again (it is idempotent)"
+                    ) from None
+                time.sleep(0.2)
 
     # -- settings ------------------------------------------------------------
 
@@ -249,8 +410,7 @@ class RedisStore(IndexStore):
         value = self._r.hget(self._k("meta"), "lsh")
         if value is None:
             return None
-        bands, rows = json.loads(value)
-        return int(bands), int(rows)
+        return self._parse_lsh(value)
 
     def set_settings(self, settings: dict[str, Any], bands: int, rows: int) -> None:
         def build(pipe: Any) -> None:
@@ -267,11 +427,19 @@ class RedisStore(IndexStore):
 
     # -- writing -------------------------------------------------------------
 
-    def _read_docs(self, doc_ids: Sequence[str]) -> list[dict[bytes, bytes]]:
+    def _read_docs(self, doc_ids: Sequence[str]) -> list[dict[str, Any]]:
         pipe = self._r.pipeline(transaction=False)
         for d in doc_ids:
-            pipe.hmget(self._k("doc", d), ["content_hash", "occ"])
-        return [{"content_hash": r[0], "occ": r[1]} if r[0] is not None else {} for r in pipe.execute()]
+            pipe.hmget(self._k("doc", d), ["content_hash", "occ", "terms", "tcrc"])
+        out: list[dict[str, Any]] = []
+        for d, r in zip(doc_ids, pipe.execute()):
+            if r[0] is None:
+                out.append({})
+                continue
+            if payload_crc(r[2]) != meta_int(r[3], "tcrc", self.path, -1):
+                raise IndexCorruptError(f"{self.path}: story terms of {d!r} are damaged (checksum mismatch)")
+            out.append({"content_hash": r[0], "occ": r[1], "terms": decode_terms(r[2], self.path)})
+        return out
 
     def _plan_removals(self, removed: dict[str, dict[str, Any]]) -> tuple[dict[int, set[str]], int]:
         """Groups whose every document is being removed, and the occurrence count removed."""
@@ -299,6 +467,8 @@ class RedisStore(IndexStore):
             occ = np.frombuffer(row["occ"] or b"", dtype="<i8").reshape(-1, _OCC_COLS)
             for g in sorted(set(occ[:, 4].tolist())):
                 pipe.srem(self._k("gdocs", g), doc_id)
+            for t in row["terms"]:
+                pipe.srem(self._k("post", t), doc_id)
             pipe.delete(self._k("doc", doc_id))
             pipe.srem(self._k("docs"), doc_id)
             pipe.srem(self._k("hash", row["content_hash"].hex()), doc_id)
@@ -340,14 +510,22 @@ class RedisStore(IndexStore):
         added: list[str] = []
         replaced: list[str] = []
         unchanged: list[str] = []
+        failed: list[tuple[str, str]] = []
         seq_raw, next_raw = pipe.hmget(meta, ["adds", "next_group"])
-        seq = int(seq_raw or 0) + 1
-        next_group = int(next_raw or 0)
-        # 1. Which documents go in; which stored versions are replaced.
-        existing = self._read_docs([d.id for d in batch.documents])
+        seq = meta_int(seq_raw, "adds", self.path) + 1
+        next_group = meta_int(next_raw, "next_group", self.path)
+        # 1. Which documents go in; which stored versions are replaced. A document that
+        #    cannot be stored is reported and left out; the others go in.
+        problems = [document_problem(d.id, d.text, d.path, d.meta, d.title, d.source, d.date) for d in batch.documents]
+        storable = [d for d, problem in zip(batch.documents, problems) if problem is None]
+        existing_of = dict(zip([d.id for d in storable], self._read_docs([d.id for d in storable])))
         inserting: list[int] = []
         removed: dict[str, dict[str, Any]] = {}
-        for di, (doc, old) in enumerate(zip(batch.documents, existing)):
+        for di, doc in enumerate(batch.documents):
+            if problems[di] is not None:
+                failed.append((doc.id, str(problems[di])))
+                continue
+            old = existing_of[doc.id]
             if old:
                 if old["content_hash"] == doc.content_hash or not replace:
                     unchanged.append(doc.id)
@@ -383,13 +561,12 @@ class RedisStore(IndexStore):
             bk = batch.band_keys[new_groups]
             for i, g in enumerate(new_groups):
                 gid = int(gid_of[g])
+                key = batch.group_keys[g]
+                sh = np.ascontiguousarray(batch.shingles.get(g), dtype="<u8").tobytes()
+                sig = np.ascontiguousarray(batch.signatures[g], dtype="<u4").tobytes()
                 pipe.hset(
                     self._k("group", gid),
-                    mapping={
-                        "key": batch.group_keys[g],
-                        "shingles": np.ascontiguousarray(batch.shingles.get(g), dtype="<u8").tobytes(),
-                        "signature": np.ascontiguousarray(batch.signatures[g], dtype="<u4").tobytes(),
-                    },
+                    mapping={"key": key, "shingles": sh, "signature": sig, "crc": payload_crc(key, sh, sig)},
                 )
                 pipe.hset(self._k("gkey"), batch.group_keys[g], gid)
                 for b, k in enumerate(bk[i].tolist()):
@@ -409,14 +586,21 @@ class RedisStore(IndexStore):
                 axis=1,
             ).astype("<i8")
             n_occ += len(rows)
+            blob = zlib.compress(doc.text.encode("utf-8"), 6)
+            meta_json = json.dumps(doc.meta, sort_keys=True, ensure_ascii=False)
+            vec = batch.terms_of(doc)
+            terms = encode_terms(vec)
             fields = {
                 "content_hash": doc.content_hash,
                 "chars": len(doc.text),
                 "paragraphs": doc.paragraphs,
-                "meta": json.dumps(doc.meta, sort_keys=True, ensure_ascii=False),
-                "text": zlib.compress(doc.text.encode("utf-8"), 6),
+                "meta": meta_json,
+                "text": blob,
                 "add_seq": seq,
                 "occ": occ.tobytes(),
+                "terms": terms,
+                "crc": payload_crc(blob, meta_json, doc.content_hash, occ.tobytes()),
+                "tcrc": payload_crc(terms),
             }
             for name in ("path", "title", "date", "source"):
                 value = getattr(doc, name)
@@ -429,10 +613,12 @@ class RedisStore(IndexStore):
             pipe.sadd(self._k("hash", doc.content_hash.hex()), doc.id)
             for gid in sorted(set(occ[:, 4].tolist())):
                 pipe.sadd(self._k("gdocs", gid), doc.id)
+            for t in vec:
+                pipe.sadd(self._k("post", t), doc.id)
         pipe.hset(meta, mapping={"adds": seq, "next_group": next_group})
         if n_occ - removed_occ:
             pipe.hincrby(meta, "occurrences", n_occ - removed_occ)
-        return AddStats(tuple(added), tuple(replaced), tuple(unchanged))
+        return AddStats(tuple(added), tuple(replaced), tuple(unchanged), tuple(failed))
 
     def remove(self, doc_ids: Sequence[str]) -> list[str]:
         ids = sorted(set(doc_ids))
@@ -483,11 +669,14 @@ class RedisStore(IndexStore):
         with self._errors():
             pipe = self._r.pipeline(transaction=False)
             for g in ids:
-                pipe.hmget(self._k("group", g), ["key", "shingles", "signature"])
+                pipe.hmget(self._k("group", g), ["key", "shingles", "signature", "crc"])
             rows = pipe.execute()
         missing = [g for g, r in zip(ids, rows) if r[0] is None]
         if missing:
             raise IndexCorruptError(f"{self.path}: paragraph group(s) {missing[:5]} missing")
+        for g, r in zip(ids, rows):
+            if payload_crc(r[0], r[1], r[2]) != meta_int(r[3], "crc", self.path, -1):
+                raise IndexCorruptError(f"{self.path}: stored paragraph group {g} is damaged (checksum mismatch)")
         keys = [bytes(r[0]) for r in rows]
         arrays = [np.frombuffer(r[1], dtype="<u8").astype(np.uint64) for r in rows]
         offsets = np.zeros(len(ids) + 1, dtype=np.int64)
@@ -528,6 +717,12 @@ class RedisStore(IndexStore):
         for doc_id, row in zip(ids, rows):
             if not row:
                 continue
+            crc = payload_crc(row.get(b"text"), row.get(b"meta"), row.get(b"content_hash"), row.get(b"occ"))
+            if crc != meta_int(row.get(b"crc"), "crc", self.path, -1):
+                raise IndexCorruptError(
+                    f"{self.path}: stored document {doc_id!r} is damaged (checksum mismatch); "
+                    "remove it and add it again, or rebuild the index"
+                )
             try:
                 text = zlib.decompress(row[b"text"]).decode("utf-8")
                 meta = json.loads(row[b"meta"])
@@ -554,6 +749,61 @@ class RedisStore(IndexStore):
         cols = [np.ascontiguousarray(allocc[:, i]) for i in range(6)]
         return StoredOccurrences(tuple(docs), *cols)
 
+    # -- story and boilerplate statistics ---------------------------------------
+
+    def story_vectors(self, doc_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        ids = sorted(set(doc_ids))
+        with self._errors():
+            pipe = self._r.pipeline(transaction=False)
+            for d in ids:
+                pipe.hmget(self._k("doc", d), ["terms", "tcrc", "content_hash"])
+            rows = pipe.execute()
+        out: dict[str, dict[str, int]] = {}
+        for d, (blob, tcrc, chash) in zip(ids, rows):
+            if chash is None:
+                continue
+            if payload_crc(blob) != meta_int(tcrc, "tcrc", self.path, -1):
+                raise IndexCorruptError(f"{self.path}: story terms of {d!r} are damaged (checksum mismatch)")
+            out[d] = decode_terms(blob, self.path)
+        return out
+
+    def story_document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        wanted = sorted(set(terms))
+        with self._errors():
+            pipe = self._r.pipeline(transaction=False)
+            for t in wanted:
+                pipe.scard(self._k("post", t))
+            counts = pipe.execute()
+        return {t: int(n) for t, n in zip(wanted, counts)}
+
+    def story_document_count(self) -> int:
+        with self._errors():
+            return int(self._r.scard(self._k("docs")))
+
+    def story_postings(self, terms: Iterable[str], max_docs: int) -> dict[str, list[str]]:
+        df = self.story_document_frequencies(terms)
+        chosen = [t for t, n in df.items() if 0 < n <= max_docs]
+        with self._errors():
+            pipe = self._r.pipeline(transaction=False)
+            for t in chosen:
+                pipe.smembers(self._k("post", t))
+            members = pipe.execute()
+        out = {t: sorted(_s(m) for m in ms) for t, ms in zip(chosen, members) if ms}  # type: ignore[type-var]
+        return {t: out[t] for t in sorted(out)}
+
+    def paragraph_doc_counts(self, keys: Iterable[bytes]) -> dict[bytes, int]:
+        wanted = sorted({bytes(k) for k in keys})
+        if not wanted:
+            return {}
+        with self._errors():
+            gids = self._r.hmget(self._k("gkey"), wanted)
+            pipe = self._r.pipeline(transaction=False)
+            for g in gids:
+                if g is not None:
+                    pipe.scard(self._k("gdocs", int(g)))
+            counts = iter(pipe.execute())
+        return {k: (int(next(counts)) if g is not None else 0) for k, g in zip(wanted, gids)}
+
     def document_ids(self) -> list[str]:
         with self._errors():
             return sorted(_s(m) for m in self._r.smembers(self._k("docs")))  # type: ignore[type-var]
@@ -565,6 +815,7 @@ class RedisStore(IndexStore):
             pipe.hlen(self._k("gkey"))
             pipe.hmget(self._k("meta"), ["adds", "occurrences"])
             n_docs, n_groups, (adds, occ) = pipe.execute()
+            adds, occ = meta_int(adds, "adds", self.path), meta_int(occ, "occurrences", self.path)
             try:
                 used = int(self._r.info("memory").get("used_memory", 0))
             except self._redis_mod.RedisError:
@@ -576,20 +827,22 @@ class RedisStore(IndexStore):
             schema_version=SCHEMA_VERSION,
             settings=self.get_settings() or {},
             documents=int(n_docs),
-            paragraphs=int(occ or 0),
+            paragraphs=occ,
             groups=int(n_groups),
             band_entries=int(n_groups) * (shape[0] if shape else 0),
-            adds=int(adds or 0),
+            adds=adds,
             size_bytes=used,
         )
 
     def check_integrity(self, full: bool = False) -> None:
         """Check the format marker; with ``full``, every cross-reference.
 
-        A full check verifies that every document's occurrences name stored
-        groups that list the document, that every group is reachable from
-        its content key and each of its band sets, and that the occurrence
-        counter matches.
+        A full check verifies every stored payload's checksum (texts,
+        metadata, term vectors, shingle sets, signatures), that every
+        document's occurrences name stored groups that list the document,
+        that every group is reachable from its content key and each of its
+        band sets, that the occurrence counter matches, and that the story
+        postings are exactly the stored term vectors.
 
         Raises:
             IndexCorruptError: Something does not match.
@@ -628,6 +881,22 @@ class RedisStore(IndexStore):
                         pipe.sismember(self._band_key(b, k), g)
                 if not all(pipe.execute()):
                     raise IndexCorruptError(f"{self.path}: a group is missing from its LSH band sets")
+            # Story postings: each document in the posting set of each of its terms, nothing else.
+            vectors = self.story_vectors(ids)
+            df: dict[str, int] = {}
+            for vec in vectors.values():
+                for t in vec:
+                    df[t] = df.get(t, 0) + 1
+            if self.story_document_frequencies(df) != df:
+                raise IndexCorruptError(f"{self.path}: story postings do not match the stored term vectors")
+            prefix = f"{self._p}:post:".encode()
+            stray = [
+                k
+                for k in self._r.scan_iter(match=_glob_escape(self._p) + ":post:*", count=1000)
+                if bytes(k)[len(prefix) :].decode("utf-8", "replace") not in df
+            ]
+            if stray:
+                raise IndexCorruptError(f"{self.path}: {len(stray)} story posting set(s) name no stored term")
 
     def drop(self) -> int:
         """Delete every key of this index (all documents and settings).
@@ -638,7 +907,7 @@ class RedisStore(IndexStore):
         n = 0
         with self._errors():
             batch: list[Any] = []
-            for key in self._r.scan_iter(match=self._p.replace("{", "\\{").replace("}", "\\}") + ":*", count=1000):
+            for key in self._r.scan_iter(match=_glob_escape(self._p) + ":*", count=1000):
                 batch.append(key)
                 if len(batch) >= 1000:
                     n += self._r.delete(*batch)
