@@ -112,9 +112,12 @@ def to_csv(result: ScanResult) -> str:
     return buf.getvalue()
 
 
-def to_table(result: ScanResult, width: int = 80) -> str:
-    """A readable report grouped by cluster, with excerpts (see :mod:`dedup.report.table`)."""
-    return _to_table(result, width=width)
+def to_table(result: ScanResult, width: int = 80, **limits: int) -> str:
+    """A readable report grouped by cluster, with excerpts (see :mod:`dedup.report.table`).
+
+    ``limits`` are the ``max_*`` arguments of :func:`dedup.report.table.to_table`.
+    """
+    return _to_table(result, width=width, **limits)
 
 
 def to_ids(

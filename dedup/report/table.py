@@ -401,7 +401,7 @@ def to_table(
                 where = f"in {_plural(b.documents, 'document')}"
             else:
                 # The rule counts near-identical variants (a changing dateline) together.
-                where = f"in {b.documents} as written, {min_docs}+ with near-identical variants"
+                where = f"in {_plural(b.documents, 'document')} as written ({min_docs}+ with near-identical variants)"
             head = f"{where}, {_plural(len(b.occurrences), 'time')}: "
             text = excerpt(result, b.occurrences[0], max(20, w.width - len(head) - 4))
             for line in _wrap(f'{head}"{text}"', w.width, "  "):
