@@ -169,7 +169,12 @@ def _top_passages(items: Sequence[Passage], limit: int) -> list[Passage]:
 
 
 def _pair_key(p: Pair) -> tuple[object, ...]:
-    return (_KIND_RANK.get(p.kind, 9), -p.containment, -p.similarity, natural_key(p.a), natural_key(p.b))
+    return (_KIND_RANK.get(p.kind, 9), -p.containment, -p.similarity, p.a, p.b)
+
+
+def _top(items, limit: int, key, display):  # type: ignore[no-untyped-def]
+    """The ``limit`` smallest items by ``key`` (cheap), listed in ``display`` order (natural ids)."""
+    return sorted(heapq.nsmallest(limit, items, key=key), key=display)
 
 
 def _contains(p: Pair) -> tuple[str, str, float] | None:
@@ -179,6 +184,10 @@ def _contains(p: Pair) -> tuple[str, str, float] | None:
     if p.a_in_b >= p.b_in_a:
         return ("B", "A", p.a_in_b)
     return ("A", "B", p.b_in_a)
+
+
+def _pair_display(p: Pair) -> tuple[object, ...]:
+    return (_KIND_RANK.get(p.kind, 9), -p.containment, -p.similarity, natural_key(p.a), natural_key(p.b))
 
 
 class _Writer:
@@ -320,11 +329,13 @@ def to_table(
         else:
             others.append(p)
 
-    order = sorted(
+    order = _top(
         range(len(result.clusters)),
-        key=lambda i: (-len(result.clusters[i].members), natural_key(result.clusters[i].canonical)),
+        max_clusters,
+        lambda i: (-len(result.clusters[i].members), result.clusters[i].canonical),
+        lambda i: (-len(result.clusters[i].members), natural_key(result.clusters[i].canonical)),
     )
-    for n, i in enumerate(order[:max_clusters], 1):
+    for n, i in enumerate(order, 1):
         c = result.clusters[i]
         w.heading(f"Cluster {n}: {_plural(len(c.members), 'document')}")
         rest = [m for m in c.members if m != c.canonical]
@@ -333,15 +344,15 @@ def to_table(
             w.doc_line("  ", "keep " if m == c.canonical else "     ", m)
         w.more("       ", len(c.members) - len(shown), "member")
         pairs = in_cluster.get(i, [])
-        for p in heapq.nsmallest(max_pairs, pairs, key=_pair_key):
+        for p in _top(pairs, max_pairs, _pair_key, _pair_display):
             w.add()
             w.pair(p, between.get((p.a, p.b), []))
         if len(pairs) > max_pairs:
             w.add()
         w.more("  ", len(pairs) - max_pairs, "pair in this cluster", "pairs in this cluster")
-    if len(order) > max_clusters:
+    if len(result.clusters) > max_clusters:
         w.add()
-        w.more("", len(order) - max_clusters, "cluster")
+        w.more("", len(result.clusters) - max_clusters, "cluster")
 
     copies = [p for p in others if p.kind in _COPY_KINDS]
     stories = [p for p in others if p.kind not in _COPY_KINDS]
@@ -349,7 +360,7 @@ def to_table(
         if not items:
             continue
         w.heading(title)
-        for n, p in enumerate(heapq.nsmallest(max_pairs, items, key=_pair_key)):
+        for n, p in enumerate(_top(items, max_pairs, _pair_key, _pair_display)):
             if n:
                 w.add()
             w.pair(p, between.get((p.a, p.b), []))
@@ -361,10 +372,12 @@ def to_table(
     shared = [(k, v) for k, v in between.items() if k not in paired]
     if shared:
         w.heading("Passages shared by documents that are not copies")
-        top = heapq.nsmallest(
-            max_groups,
+        size = {k: sum(_span_len(s) for s in v) for k, v in shared}
+        top = _top(
             shared,
-            key=lambda kv: (-sum(_span_len(s) for s in kv[1]), natural_key(kv[0][0]), natural_key(kv[0][1])),
+            max_groups,
+            lambda kv: (-size[kv[0]], kv[0]),
+            lambda kv: (-size[kv[0]], natural_key(kv[0][0]), natural_key(kv[0][1])),
         )
         for n, ((a, b), items) in enumerate(top):
             if n:
@@ -377,8 +390,12 @@ def to_table(
         w.more("", len(shared) - max_groups, "pair of documents", "pairs of documents")
     if inside:
         w.heading("Passages repeated inside one document")
-        top_docs = heapq.nsmallest(
-            max_groups, inside.items(), key=lambda kv: (-sum(_span_len(s) for s in kv[1]), natural_key(kv[0]))
+        repeated = {k: sum(_span_len(s) for s in v) for k, v in inside.items()}
+        top_docs = _top(
+            inside.items(),
+            max_groups,
+            lambda kv: (-repeated[kv[0]], kv[0]),
+            lambda kv: (-repeated[kv[0]], natural_key(kv[0])),
         )
         for n, (doc, items) in enumerate(top_docs):
             if n:
