@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import ConfigError
-from .models import Cluster, Document, Pair, natural_key
+from .models import Cluster, Document, Pair
 
 __all__ = ["CLUSTER_KINDS", "UnionFind", "choose_canonical", "clusters_from_pairs"]
 
@@ -58,11 +58,6 @@ def _date_key(doc: Document) -> tuple[int, str]:
     return (2, "")
 
 
-def _ranks(documents: Mapping[str, Document], order: Sequence[str] | None) -> dict[str, int]:
-    ids = list(documents) if order is None else list(order)
-    return {doc_id: i for i, doc_id in enumerate(ids)}
-
-
 def choose_canonical(
     members: Sequence[str],
     documents: Mapping[str, Document],
@@ -73,21 +68,21 @@ def choose_canonical(
 
     Policies: ``first`` is the member added first: the first in ``order``,
     or, without ``order``, in the iteration order of ``documents`` (a
-    ``Detector`` passes its documents in the order they were added; the
-    CLI adds its inputs in command-line order, each folder walked in sorted
-    order). It is never string order, where ``"52"`` comes before ``"7"``.
-    ``longest`` is the one with the most characters; ``earliest`` the one
-    with the oldest metadata ``date``, else oldest file modification time
-    (documents with a date come before those with only a time). Ties go to
-    the member added first. Members missing from ``order`` come after the
-    others, in natural id order.
+    ``Detector`` keeps its documents in the order they were added). It is
+    never string order, where ``"52"`` comes before ``"7"``. ``longest`` is
+    the one with the most characters; ``earliest`` the one with the oldest
+    metadata ``date``, else oldest file modification time (documents with a
+    date come before those with only a time). Ties of ``longest`` and
+    ``earliest`` go to the member first in ``order`` or, without ``order``,
+    to the smallest id (so a mapping built in any order, as Spark builds
+    it, gives the same answer). Members missing from ``order`` come after
+    the others.
 
     Args:
         members: Member ids (any order).
         documents: Documents by id, in the order they were added.
         policy: ``"first"``, ``"longest"`` or ``"earliest"``.
-        order: Document ids in the order they were added, if ``documents``
-            is not in that order.
+        order: Document ids in the order they were added.
 
     Raises:
         ConfigError: On an unknown policy.
@@ -99,19 +94,25 @@ def choose_canonical(
         >>> choose_canonical(["52", "7"], docs, "first", order=["52", "7"])
         '52'
     """
-    ranks = _ranks(documents, order)
-    late = len(ranks)
+    if policy not in ("first", "longest", "earliest"):
+        raise ConfigError(f"unknown canonical policy {policy!r}")
+    if policy == "first" or order is not None:
+        ids = list(documents) if order is None else list(order)
+        ranks = {doc_id: i for i, doc_id in enumerate(ids)}
+        late = len(ranks)
 
-    def added(m: str) -> tuple[int, tuple[object, ...]]:
-        return (ranks.get(m, late), natural_key(m))
+        def tie(m: str) -> tuple[int, str]:
+            return (ranks.get(m, late), m)
+    else:
+
+        def tie(m: str) -> tuple[int, str]:
+            return (0, m)
 
     if policy == "first":
-        return min(members, key=added)
+        return min(members, key=tie)
     if policy == "longest":
-        return min(members, key=lambda m: (-len(documents[m].text), added(m)))
-    if policy == "earliest":
-        return min(members, key=lambda m: (_date_key(documents[m]), added(m)))
-    raise ConfigError(f"unknown canonical policy {policy!r}")
+        return min(members, key=lambda m: (-len(documents[m].text), tie(m)))
+    return min(members, key=lambda m: (_date_key(documents[m]), tie(m)))
 
 
 def clusters_from_pairs(
