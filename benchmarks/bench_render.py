@@ -14,8 +14,12 @@ documents share sentences heavily, as a news archive does:
   every sentence with probability 0.7, so members of a family are copies,
   containments or share passages;
 * every document also gets ``--extra`` (default 3) sentences drawn from the
-  whole pool, so each pool sentence recurs in about 20 otherwise unrelated
-  documents (passages between non-copies, or boilerplate).
+  whole pool, so sentences recur in otherwise unrelated documents (passages
+  between non-copies, or boilerplate);
+* after one pass over the ~300 Lee articles (an *epoch*, ~1,500 documents)
+  the next epoch uses variants of the sentences with every second word
+  tagged, so epochs do not copy each other and the result grows linearly
+  with the corpus.
 
 Each document is one sentence per paragraph. The scan runs once (no
 same-story tier: it does not change what rendering costs and dominates the
@@ -58,20 +62,35 @@ def sentences_of(path: Path) -> list[list[str]]:
     return out
 
 
+def _variant(sentence: str, epoch: int) -> str:
+    """The sentence for one epoch: every second word tagged, so epochs share no word pairs."""
+    if epoch == 0:
+        return sentence
+    words = sentence.split()
+    return " ".join(w + f"-{epoch}" if i % 2 else w for i, w in enumerate(words))
+
+
 def build(articles: list[list[str]], n_docs: int, family: int, extra: int, seed: int) -> list[tuple[str, str]]:
-    """``(id, text)`` of the generated documents (deterministic for a seed)."""
+    """``(id, text)`` of the generated documents (deterministic for a seed).
+
+    Family ``f`` starts from Lee article ``f % len(articles)``; every full
+    pass over the articles is an *epoch* whose sentences are tagged variants
+    (see :func:`_variant`), so the corpus repeats the sharing structure of the
+    Lee corpus instead of making every pass a copy of the first.
+    """
     rng = random.Random(seed)
-    pool = [s for a in articles for s in a]
     docs = []
     for i in range(n_docs):
         f = i // family
+        epoch = f // len(articles)
         base = list(articles[f % len(articles)])
         random.Random(seed * 1_000_003 + f).shuffle(base)
         base = base[:10]
         kept = [s for s in base if rng.random() < 0.7] or base[:1]
         for _ in range(extra):
-            kept.insert(rng.randrange(len(kept) + 1), rng.choice(pool))
-        docs.append((f"doc-{i}.txt", "\n\n".join(kept)))
+            other = articles[rng.randrange(len(articles))]
+            kept.insert(rng.randrange(len(kept) + 1), other[rng.randrange(len(other))])
+        docs.append((f"doc-{i}.txt", "\n\n".join(_variant(s, epoch) for s in kept)))
     return docs
 
 
