@@ -7,8 +7,8 @@ Usage (from the repository root)::
 
 The test suite runs this (tests/test_html.py); with ``DEDUP_UPDATE_SCREENSHOT=1``
 or in CI (``CI=true``, as ``.ci/run`` sets it) the test writes
-``examples/report.png`` itself, which is how the picture in the README is made. The PNG is reduced to a 256-colour palette (numpy only) to keep
-it small.
+``examples/report.png`` itself, which is how the picture in the README is
+made. The PNG is reduced to a 256-colour palette (numpy only) to keep it small.
 """
 
 from __future__ import annotations
