@@ -162,6 +162,24 @@ def test_relative_links_point_to_existing_files():
     assert not broken, broken
 
 
+def _anchors(page: Path) -> set[str]:
+    """GitHub's heading anchors of a Markdown page."""
+    out = set()
+    for title in re.findall(r"^#+ (.+)$", page.read_text(encoding="utf-8"), re.M):
+        out.add(re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-"))
+    return out
+
+
+def test_links_to_sections_point_to_existing_headings():
+    broken = []
+    for page in _pages():
+        for target, frag in re.findall(r"\]\(([^)#\s]*\.md)#([^)\s]+)\)", page.read_text(encoding="utf-8")):
+            resolved = (page.parent / target).resolve()
+            if resolved.exists() and frag not in _anchors(resolved):
+                broken.append(f"{page.relative_to(ROOT)} -> {target}#{frag}")
+    assert not broken, broken
+
+
 def test_readme_is_short_and_keeps_the_two_newcomer_commands():
     text = README.read_text(encoding="utf-8")
     assert len(text.splitlines()) <= 130
