@@ -255,7 +255,7 @@ def test_cluster_members_and_passages_are_capped():
     det = Detector(story=False, boilerplate=False)
     for i in range(15):
         det.add(f"copy-{i}.txt", f"{P1}\n\n{P2}")
-    text = to_table(det.run(), max_members=4, max_pairs=3)
+    text = to_table(det.run(), max_members=4, max_cluster_pairs=3)
     assert "  keep copy-0.txt" in text
     listed = [ln for ln in text.splitlines() if ln.startswith("       copy-")]
     assert listed == ["       copy-1.txt", "       copy-2.txt", "       copy-3.txt"]  # natural order

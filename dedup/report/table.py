@@ -37,6 +37,7 @@ from .diff import changed_words, diff_words, is_rewrite
 __all__ = [
     "MAX_BOILERPLATE",
     "MAX_CLUSTERS",
+    "MAX_CLUSTER_PAIRS",
     "MAX_GROUPS",
     "MAX_MEMBERS",
     "MAX_PAIRS",
@@ -52,7 +53,9 @@ __all__ = [
 MAX_CLUSTERS = 20
 #: Members listed per cluster (the one to keep first).
 MAX_MEMBERS = 10
-#: Pairs listed per cluster and per section (other copies, same story).
+#: Pairs listed per cluster (its members are copies of each other: a few show how).
+MAX_CLUSTER_PAIRS = 3
+#: Pairs listed per section (other copies, same story).
 MAX_PAIRS = 20
 #: Passages listed per pair, per group of shared passages and per document (longest).
 MAX_PASSAGES_PER_PAIR = 5
@@ -282,6 +285,7 @@ def to_table(
     *,
     max_clusters: int = MAX_CLUSTERS,
     max_members: int = MAX_MEMBERS,
+    max_cluster_pairs: int = MAX_CLUSTER_PAIRS,
     max_pairs: int = MAX_PAIRS,
     max_passages: int = MAX_PASSAGES_PER_PAIR,
     max_groups: int = MAX_GROUPS,
@@ -298,7 +302,8 @@ def to_table(
         width: Maximum line length (at least 40).
         max_clusters: Clusters listed (largest first).
         max_members: Members listed per cluster.
-        max_pairs: Pairs listed per cluster and per section.
+        max_cluster_pairs: Pairs listed per cluster (strongest first).
+        max_pairs: Pairs listed per section (other copies, same story).
         max_passages: Passages listed per pair or group (longest).
         max_groups: Document pairs listed with their shared passages, and
             documents listed with their repeated passages.
@@ -344,12 +349,12 @@ def to_table(
             w.doc_line("  ", "keep " if m == c.canonical else "     ", m)
         w.more("       ", len(c.members) - len(shown), "member")
         pairs = in_cluster.get(i, [])
-        for p in _top(pairs, max_pairs, _pair_key, _pair_display):
+        for p in _top(pairs, max_cluster_pairs, _pair_key, _pair_display):
             w.add()
             w.pair(p, between.get((p.a, p.b), []))
-        if len(pairs) > max_pairs:
+        if len(pairs) > max_cluster_pairs:
             w.add()
-        w.more("  ", len(pairs) - max_pairs, "pair in this cluster", "pairs in this cluster")
+        w.more("  ", len(pairs) - max_cluster_pairs, "pair in this cluster", "pairs in this cluster")
     if len(result.clusters) > max_clusters:
         w.add()
         w.more("", len(result.clusters) - max_clusters, "cluster")
