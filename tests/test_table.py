@@ -316,3 +316,22 @@ def test_rewrites_list_no_word_differences():
         r = ScanResult(docs, (near,), (Pair("a.txt", "b.txt", kind, 0.9, 0.9, 0.9, 1),), ())
         text = to_table(r)
         assert ("only in A: cards" in text) == expect_lists, text
+
+
+def test_table_reads_only_the_text_it_shows(monkeypatch):
+    """The work of the table does not grow with the entries it leaves out: text is read for shown ones."""
+    small, large = _many_clusters(25), _many_clusters(60)
+    calls = {"n": 0}
+    original = ScanResult.text
+
+    def counting(self, span):
+        calls["n"] += 1
+        return original(self, span)
+
+    monkeypatch.setattr(ScanResult, "text", counting)
+    counts = []
+    for r in (small, large):
+        calls["n"] = 0
+        to_table(r)
+        counts.append(calls["n"])
+    assert counts[0] == counts[1] > 0
