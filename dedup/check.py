@@ -62,17 +62,6 @@ __all__ = ["FAIL_ON", "CheckResult", "Index", "check", "config_from_settings", "
 #: Values of ``fail_on`` / ``dedup check --fail-on`` (``pairs`` is the older name of ``copies``).
 FAIL_ON = ("copies", "same-story", "passages", "pairs")
 
-#: Config fields that are part of the fingerprint settings.
-_FINGERPRINT_FIELDS = (
-    "num_perm",
-    "shingle",
-    "shingle_size",
-    "seed",
-    "min_tokens",
-    "threshold",
-    "normalization_version",
-)
-
 #: Most indexed documents loaded per new document as same-story candidates.
 STORY_CANDIDATES = 50
 

@@ -57,46 +57,83 @@ def _date_key(doc: Document) -> tuple[int, str]:
     return (2, "")
 
 
-def choose_canonical(members: Sequence[str], documents: Mapping[str, Document], policy: str) -> str:
+def choose_canonical(
+    members: Sequence[str],
+    documents: Mapping[str, Document],
+    policy: str,
+    order: Sequence[str] | None = None,
+) -> str:
     """Pick the member to keep.
 
-    Policies: ``first`` is the first id in sort order; ``longest`` the one
-    with the most characters; ``earliest`` the one with the oldest metadata
-    ``date``, else oldest file modification time (documents with a date come
-    before those with only a time). Ties go to the first id.
+    Policies: ``first`` is the member added first: the first in ``order``,
+    or, without ``order``, in the iteration order of ``documents`` (a
+    ``Detector`` keeps its documents in the order they were added). It is
+    never string order, where ``"52"`` comes before ``"7"``. ``longest`` is
+    the one with the most characters; ``earliest`` the one with the oldest
+    metadata ``date``, else oldest file modification time (documents with a
+    date come before those with only a time). Ties of ``longest`` and
+    ``earliest`` go to the member first in ``order`` or, without ``order``,
+    to the smallest id (so a mapping built in any order, as Spark builds
+    it, gives the same answer). Members missing from ``order`` come after
+    the others.
 
     Args:
-        members: Sorted member ids.
-        documents: Documents by id.
+        members: Member ids (any order).
+        documents: Documents by id, in the order they were added.
         policy: ``"first"``, ``"longest"`` or ``"earliest"``.
+        order: Document ids in the order they were added.
 
     Raises:
         ConfigError: On an unknown policy.
+
+    Example:
+        >>> docs = {i: Document(i, t) for i, t in [("7", "full original"), ("52", "half")]}
+        >>> choose_canonical(["52", "7"], docs, "first")
+        '7'
+        >>> choose_canonical(["52", "7"], docs, "first", order=["52", "7"])
+        '52'
     """
+    if policy not in ("first", "longest", "earliest"):
+        raise ConfigError(f"unknown canonical policy {policy!r}")
+    if policy == "first" or order is not None:
+        ids = list(documents) if order is None else list(order)
+        ranks = {doc_id: i for i, doc_id in enumerate(ids)}
+        late = len(ranks)
+
+        def tie(m: str) -> tuple[int, str]:
+            return (ranks.get(m, late), m)
+    else:
+
+        def tie(m: str) -> tuple[int, str]:
+            return (0, m)
+
     if policy == "first":
-        return members[0]
+        return min(members, key=tie)
     if policy == "longest":
-        return min(members, key=lambda m: (-len(documents[m].text), m))
-    if policy == "earliest":
-        return min(members, key=lambda m: (_date_key(documents[m]), m))
-    raise ConfigError(f"unknown canonical policy {policy!r}")
+        return min(members, key=lambda m: (-len(documents[m].text), tie(m)))
+    return min(members, key=lambda m: (_date_key(documents[m]), tie(m)))
 
 
 def clusters_from_pairs(
-    pairs: Iterable[Pair], documents: Mapping[str, Document], policy: str = "first"
+    pairs: Iterable[Pair],
+    documents: Mapping[str, Document],
+    policy: str = "first",
+    order: Sequence[str] | None = None,
 ) -> list[Cluster]:
     """Connected components of the duplicate and near-duplicate pairs.
 
     Args:
         pairs: Document pairs (other kinds are ignored).
-        documents: Documents by id.
-        policy: Canonical member policy.
+        documents: Documents by id, in the order they were added.
+        policy: Canonical member policy (see :func:`choose_canonical`).
+        order: Document ids in the order they were added, when ``documents``
+            is not in that order.
 
     Returns:
-        Clusters with two or more members, sorted.
+        Clusters with two or more members (members sorted by id), sorted.
     """
     uf = UnionFind()
     for p in pairs:
         if p.kind in CLUSTER_KINDS:
             uf.union(p.a, p.b)
-    return [Cluster(tuple(g), choose_canonical(g, documents, policy)) for g in uf.groups()]
+    return [Cluster(tuple(g), choose_canonical(g, documents, policy, order)) for g in uf.groups()]

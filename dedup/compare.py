@@ -118,7 +118,7 @@ def compare(det: Detector, order: Sequence[str] | None = None) -> CompareResult:
     cfg = det.config
     docs = sorted(det.documents(), key=lambda d: d.id)
     background = pipeline.load_background(cfg.replace(story=True))
-    found, table = pipeline.run(docs, cfg, background=background)
+    found, table = pipeline.run(docs, cfg, background=background, order=[d.id for d in det.documents()])
     result = det.result(found, table)
     ids = [d.id for d in docs]
     order = list(order) if order is not None else ids

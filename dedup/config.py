@@ -55,7 +55,7 @@ class Config:
             must lie in passages shared with the other document: both ways for
             ``near_duplicate``, the smaller way for ``containment``.
         canonical: How a cluster's canonical member is chosen: ``"first"``
-            (first document id in sort order), ``"longest"`` (most
+            (the member added first, never string order), ``"longest"`` (most
             characters), ``"earliest"`` (oldest date from metadata, else file
             modification time).
         story: Run the same-story tier (see :mod:`dedup.story`).

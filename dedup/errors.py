@@ -70,7 +70,7 @@ class IndexCorruptError(IndexStoreError):
 
 
 class MissingDependencyError(DedupError):
-    """An optional dependency (an extra such as ``dedup[feeds]``) is not installed."""
+    """An optional dependency (an extra such as ``article-dedup[feeds]``) is not installed."""
 
 
 class OutputError(DedupError):

@@ -149,7 +149,7 @@ class Index:
 
         Args:
             path: The index file, or ``redis://host:port/db?prefix=name``
-                for a shared Redis index (extra ``dedup[redis]``).
+                for a shared Redis index (extra ``article-dedup[redis]``).
             config: Full settings; an existing index built with other
                 fingerprint settings is refused.
             create: Create the index when the file does not exist.

@@ -6,6 +6,8 @@ Every offset is a character offset into the document's original text, so
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,6 +25,8 @@ __all__ = [
     "Passage",
     "ScanResult",
     "Span",
+    "natural_key",
+    "natural_sorted",
 ]
 
 PairKind = Literal["duplicate", "near_duplicate", "containment", "same_story"]
@@ -39,6 +43,36 @@ PASSAGE_KIND = "passage"
 
 #: Version of the JSON output contract.
 SCHEMA_VERSION = 1
+
+#: How :meth:`ScanResult.drop` treats ``containment`` pairs (see there).
+ContainmentPolicy = Literal["drop", "keep"]
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(doc_id: str) -> tuple[Any, ...]:
+    """Sort key comparing the digit runs of an id as numbers.
+
+    Used wherever ids are ordered for people to read, so ``7`` comes before
+    ``52`` and ``page-9.md`` before ``page-10.md``. Ids equal up to case
+    and leading zeros are ordered by the id itself, so the order is total.
+
+    Example:
+        >>> sorted(["52", "7", "page-10.md", "page-9.md"], key=natural_key)
+        ['7', '52', 'page-9.md', 'page-10.md']
+    """
+    parts = _DIGITS.split(doc_id)
+    return (tuple(int(t) if i % 2 else t.casefold() for i, t in enumerate(parts)), doc_id)
+
+
+def natural_sorted(ids: Iterable[str]) -> list[str]:
+    """The ids in natural order (see :func:`natural_key`).
+
+    Example:
+        >>> natural_sorted(["a10", "a9", "a1"])
+        ['a1', 'a9', 'a10']
+    """
+    return sorted(ids, key=natural_key)
 
 
 def _r(x: float) -> float:
@@ -259,20 +293,88 @@ class ScanResult:
     paragraph_counts: dict[str, int] = field(default_factory=dict)
     boilerplate: tuple[Boilerplate, ...] = ()
 
+    def __post_init__(self) -> None:
+        # The id index is built once, here, from the (immutable) documents:
+        # document() and text() are O(1). It is not a dataclass field, so it is
+        # neither compared nor shown, and dataclasses.replace() rebuilds it.
+        object.__setattr__(self, "_by_id", {d.id: d for d in self.documents})
+
     def document(self, doc_id: str) -> Document:
-        """Look a document up by id.
+        """Look a document up by id (constant time).
 
         Raises:
             KeyError: If no document has that id.
         """
-        for d in self.documents:
-            if d.id == doc_id:
-                return d
-        raise KeyError(doc_id)
+        return self._by_id[doc_id]  # type: ignore[attr-defined, no-any-return]
 
     def text(self, span: Span) -> str:
         """The original text of a span."""
         return self.document(span.doc).text[span.start : span.end]
+
+    def drop(self, containment: ContainmentPolicy = "drop") -> list[str]:
+        """Ids of the documents that are copies of another one, in natural order.
+
+        Deleting them leaves one document per cluster and no text that is
+        (by the coverage rule) mostly inside another kept document.
+
+        Policies:
+
+        * every member of a cluster (``duplicate`` / ``near_duplicate``
+          pairs) except its ``canonical`` one is dropped (the canonical
+          member follows ``Config.canonical``);
+        * a ``containment`` pair means most of the smaller document lies in
+          the larger one. With ``containment="drop"`` (default) the
+          contained document is dropped: the side with the larger coverage
+          (``a`` when ``a_in_b > b_in_a``; on a tie the shorter text, then
+          the later id). With ``containment="keep"`` containment pairs drop
+          nothing (keep excerpts, quotes and round-ups);
+        * a contained document that is the ``canonical`` member of its
+          cluster is dropped only when its container is kept, so a cluster is
+          never emptied through a chain of containments;
+        * ``same_story`` pairs (rewrites, not copies) and passages drop
+          nothing.
+
+        Args:
+            containment: ``"drop"`` or ``"keep"``.
+
+        Returns:
+            The ids to drop; :meth:`keep` returns all the others.
+
+        Raises:
+            ValueError: On an unknown policy.
+        """
+        if containment not in ("drop", "keep"):
+            raise ValueError(f"containment policy must be 'drop' or 'keep', not {containment!r}")
+        dropped: set[str] = set()
+        canonicals: set[str] = set()
+        for c in self.clusters:
+            canonicals.add(c.canonical)
+            dropped.update(m for m in c.members if m != c.canonical)
+        if containment == "drop":
+            contained: list[tuple[str, str]] = []
+            for p in self.pairs:
+                if p.kind != "containment":
+                    continue
+                inner, outer = p.a, p.b
+                if p.b_in_a > p.a_in_b:
+                    inner, outer = p.b, p.a
+                elif p.a_in_b == p.b_in_a:
+                    la, lb = len(self.document(p.a).text), len(self.document(p.b).text)
+                    if lb < la or (lb == la and natural_key(p.b) > natural_key(p.a)):
+                        inner, outer = p.b, p.a
+                contained.append((inner, outer))
+            for inner, _ in contained:
+                if inner not in canonicals:
+                    dropped.add(inner)
+            for inner, outer in contained:
+                if inner in canonicals and outer not in dropped:
+                    dropped.add(inner)
+        return natural_sorted(dropped)
+
+    def keep(self, containment: ContainmentPolicy = "drop") -> list[str]:
+        """Ids of the documents to keep, in natural order: all but :meth:`drop`'s."""
+        dropped = set(self.drop(containment))
+        return natural_sorted(d.id for d in self.documents if d.id not in dropped)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (schema 1), identical to ``dedup scan --format json``."""

@@ -244,11 +244,16 @@ def cluster(
     documents: dict[str, Document],
     config: Config,
     *,
+    order: Sequence[str] | None = None,
     progress: ProgressCallback | None = None,
 ) -> Findings:
-    """Stage 7: the duplicate clusters of ``pairs`` (the findings' own, or what a baseline left of them)."""
+    """Stage 7: the duplicate clusters of ``pairs`` (the findings' own, or what a baseline left of them).
+
+    ``order`` is the order the documents were added in (``canonical="first"``
+    keeps the first added); default: the order of ``documents``.
+    """
     _notify(progress, "clusters", 0, 1)
-    clusters = clusters_from_pairs(list(pairs), documents, config.canonical)
+    clusters = clusters_from_pairs(list(pairs), documents, config.canonical, order=order)
     _notify(progress, "clusters", 1, 1)
     return Findings(
         doc_ids=findings.doc_ids,
@@ -266,6 +271,7 @@ def run(
     config: Config,
     *,
     background: Sequence[str] | None = None,
+    order: Sequence[str] | None = None,
     progress: ProgressCallback | None = None,
 ) -> tuple[Findings, ParagraphTable]:
     """The whole pipeline over ``documents`` (in their order; a scan sorts them by id).
@@ -275,6 +281,8 @@ def run(
         config: Settings.
         background: Background documents of the story tier; default: read
             from ``config.story_background``.
+        order: Document ids in the order they were added (for
+            ``canonical="first"``); default: the order of ``documents``.
         progress: Called as ``progress(stage, done, total)``.
 
     Returns:
@@ -286,4 +294,4 @@ def run(
     table = fingerprint(documents, config, progress=progress)
     found = detect(table, documents, config, background=background, progress=progress)
     by_id = {d.id: d for d in documents}
-    return cluster(found, found.pairs, by_id, config, progress=progress), table
+    return cluster(found, found.pairs, by_id, config, order=order, progress=progress), table

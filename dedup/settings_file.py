@@ -16,7 +16,7 @@ them. ``setup.cfg`` values are strings and are converted (integers, numbers,
 ``true``/``false``, comma-separated lists for ``ext``).
 
 TOML needs Python 3.11+ (``tomllib``) or the ``tomli`` package
-(``pip install 'dedup[toml]'`` on older Pythons); ``setup.cfg`` always works.
+(``pip install 'article-dedup[toml]'`` on older Pythons); ``setup.cfg`` always works.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _toml(path: str) -> dict[str, Any]:
             import tomli as tomllib  # type: ignore[no-redef]
         except ImportError:
             raise MissingDependencyError(
-                f"{path}: reading TOML needs Python 3.11+ or tomli (pip install 'dedup[toml]')"
+                f"{path}: reading TOML needs Python 3.11+ or tomli (pip install 'article-dedup[toml]')"
             ) from None
     try:
         with open(path, "rb") as fh:

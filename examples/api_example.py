@@ -19,6 +19,8 @@ def main() -> None:
         print(f"{pair.kind:15} {pair.a} <-> {pair.b}  similarity={pair.similarity:.2f}")
     for cluster in result.clusters:
         print("keep", cluster.canonical, "of", ", ".join(cluster.members))
+    # The copies to delete (cluster members other than the canonical one, contained documents).
+    print("drop:", ", ".join(result.drop()) or "nothing")
     for passage in result.passages:
         where = "inside" if passage.a.doc == passage.b.doc else "between"
         print(f"{passage.kind} passage {where} documents, {passage.paragraphs} paragraph(s):")

@@ -6,9 +6,9 @@ Usage (from the repository root)::
     python examples/make_screenshot.py --output x.png --html x.html
 
 The test suite runs this (tests/test_html.py); with ``DEDUP_UPDATE_SCREENSHOT=1``
-the test writes ``examples/report.png`` itself, which is how the picture in the
-README is made. The PNG is reduced to a 256-colour palette (numpy only) to keep
-it small.
+or in CI (``CI=true``, as ``.ci/run`` sets it) the test writes
+``examples/report.png`` itself, which is how the picture in the README is
+made. The PNG is reduced to a 256-colour palette (numpy only) to keep it small.
 """
 
 from __future__ import annotations

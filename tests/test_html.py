@@ -339,8 +339,28 @@ def test_example_report_screenshot(chromium, shot, tmp_path):
     assert (255, 241, 194) in colours  # --near background
     dom = shot.dump_dom(chromium, tmp_path / "report.html")
     assert "coastal-courier-bridge.txt" in dom and "harbor-bridge.md" in dom
-    if os.environ.get("DEDUP_UPDATE_SCREENSHOT") == "1":
+    if _update_screenshot():
         shutil.copyfile(png, shot.DEFAULT_OUTPUT)
+        assert shot.png_size(shot.DEFAULT_OUTPUT) == shot.WINDOW
+
+
+def _update_screenshot() -> bool:
+    """examples/report.png is rewritten with DEDUP_UPDATE_SCREENSHOT=1, and in CI unless it is 0."""
+    flag = os.environ.get("DEDUP_UPDATE_SCREENSHOT")
+    if flag is not None:
+        return flag == "1"
+    return os.environ.get("CI") == "true"
+
+
+def test_screenshot_is_regenerated_in_ci(monkeypatch):
+    monkeypatch.delenv("DEDUP_UPDATE_SCREENSHOT", raising=False)
+    monkeypatch.setenv("CI", "true")
+    assert _update_screenshot()
+    monkeypatch.setenv("DEDUP_UPDATE_SCREENSHOT", "0")
+    assert not _update_screenshot()
+    monkeypatch.delenv("DEDUP_UPDATE_SCREENSHOT")
+    monkeypatch.delenv("CI")
+    assert not _update_screenshot()
 
 
 def test_view_cap_keeps_tables_complete(result):

@@ -24,7 +24,7 @@ from .test_signatures import EXAMPLES, _datasketch, _paragraph_tokens, paragraph
 if os.environ.get("CI") == "true":
     import numba  # noqa: F401  (CI installs the extra: absence fails)
 else:
-    pytest.importorskip("numba", reason="numba is not installed (pip install 'dedup[fast]')")
+    pytest.importorskip("numba", reason="numba is not installed (pip install 'article-dedup[fast]')")
 
 
 @contextmanager

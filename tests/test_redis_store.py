@@ -35,7 +35,7 @@ def _redis_missing() -> str | None:
     try:
         import redis
     except ImportError:
-        return "redis-py is not installed (pip install 'dedup[redis]')"
+        return "redis-py is not installed (pip install 'article-dedup[redis]')"
     try:
         redis.Redis.from_url(BASE_URL, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:

@@ -30,7 +30,7 @@ def _spark_missing() -> str | None:
     try:
         import pyspark  # noqa: F401
     except ImportError:
-        return "pyspark is not installed (pip install 'dedup[spark]')"
+        return "pyspark is not installed (pip install 'article-dedup[spark]')"
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         return "no Java runtime (java not on PATH, JAVA_HOME unset)"
     return None

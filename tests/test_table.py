@@ -13,9 +13,11 @@ from click.testing import CliRunner
 
 from dedup import Detector
 from dedup.cli import cli
-from dedup.models import InputProblem, Pair
+from dedup.models import InputProblem, Pair, ScanResult
 from dedup.report.formatters import CSV_COLUMNS, to_csv, to_jsonl, to_table
 from dedup.report.table import MAX_PASSAGES_PER_PAIR, excerpt, shorten_middle
+
+from .ci_articles import article
 
 P1 = (
     "The town museum received a collection of two hundred old postcards showing the harbour before the "
@@ -74,7 +76,8 @@ def test_grouped_by_cluster_with_excerpts(result):
     nxt = re.search(r"\n\n[^\n]+\n=+\n", cluster[len("Cluster 1") :])
     cluster = cluster[: len("Cluster 1") + nxt.start()] if nxt else cluster
     # Members, the canonical one marked, then the pairs between them with excerpts.
-    assert "  keep archive/" in cluster  # first id in sort order is the canonical one
+    assert "  keep museum-a.txt" in cluster  # canonical="first": the member added first
+    assert "       archive/" in cluster
     assert "museum-a.txt" in cluster and "museum-c.txt" in cluster
     assert cluster.count("near_duplicate") + cluster.count("duplicate ") >= 3
     assert "duplicate 1.00  A in B 100%, B in A 100%" in cluster
@@ -218,3 +221,117 @@ def test_jsonl_round_trip(result):
         back[key].append(o)
     assert back == {k: d[k] for k in lists}  # every list of the contract, complete and in order
     assert len(lines) == 1 + sum(len(v) for v in back.values())
+
+
+# --- summaries of large results and wording (issue 16) ----------------------------------------
+
+
+def _many_clusters(n: int) -> ScanResult:
+    """``n`` clusters of two identical documents each, plus one three-member cluster."""
+    det = Detector(story=False, boilerplate=False)
+    for i in range(n):
+        text = article(100 + i)
+        det.add(f"set-{i}/a.txt", text)
+        det.add(f"set-{i}/b.txt", text)
+    det.add("big/x.txt", f"{P2}\n\n{P3}")
+    det.add("big/y.txt", f"{P2}\n\n{P3}")
+    det.add("big/z.txt", f"{P2}\n\n{P3}")
+    return det.run()
+
+
+def test_large_result_is_a_summary_with_counts_of_the_rest():
+    r = _many_clusters(30)
+    assert len(r.clusters) == 31
+    text = to_table(r, max_clusters=5)
+    assert text.count("\nCluster ") == 5
+    # Largest first: the three-member cluster leads.
+    assert text.index("Cluster 1: 3 documents") < text.index("Cluster 2: 2 documents")
+    assert "... and 26 more clusters (use --format json)" in text
+    full = to_table(r, max_clusters=100)
+    assert full.count("\nCluster ") == 31 and "more clusters" not in full
+
+
+def test_cluster_members_and_passages_are_capped():
+    det = Detector(story=False, boilerplate=False)
+    for i in range(15):
+        det.add(f"copy-{i}.txt", f"{P1}\n\n{P2}")
+    text = to_table(det.run(), max_members=4, max_cluster_pairs=3)
+    assert "  keep copy-0.txt" in text
+    listed = [ln for ln in text.splitlines() if ln.startswith("       copy-")]
+    assert listed == ["       copy-1.txt", "       copy-2.txt", "       copy-3.txt"]  # natural order
+    assert "... and 11 more members (use --format json)" in text
+    assert "... and 102 more pairs in this cluster (use --format json)" in text  # 15*14/2 = 105
+
+
+def test_summary_says_no_copies_found_and_wraps_between_phrases():
+    det = Detector()
+    det.add("a.txt", P1)
+    det.add("b.txt", UNRELATED)
+    text = to_table(det.run())
+    assert text.splitlines()[0] == "2 documents, no copies found, 0 pairs, 0 passages, 0 clusters, 0 errors"
+    r = _result()
+    for width in (40, 50, 60):
+        lines = to_table(r, width=width).split("\n\n")[0].splitlines()
+        phrases = " ".join(ln.strip() for ln in lines).split(", ")
+        assert phrases[0] == "5 documents" and phrases[-1] == "0 errors"
+        # Every line ends at a phrase boundary: no "0\n errors".
+        assert all(ln.endswith(",") for ln in lines[:-1]), lines
+        assert all(len(ln) <= width for ln in lines)
+
+
+def test_containment_says_which_file_contains_which():
+    det = Detector(story=False)
+    det.add("full.txt", f"{P1}\n\n{P2}\n\n{P3}\n\n{UNRELATED}\n\n{BLOCK}")
+    det.add("excerpt.txt", f"{P1}\n\n{P2}")
+    r = det.run()
+    (pair,) = r.pairs
+    assert pair.kind == "containment" and pair.a == "excerpt.txt"
+    text = to_table(r)
+    assert f"B contains A: {pair.a_in_b:.0%} of A lies in B" in text
+
+
+def test_boilerplate_entries_count_the_documents_the_rule_needs():
+    from dedup.models import Boilerplate, Document, ScanResult, Span
+
+    docs = tuple(Document(f"d{i}.txt", f"Home | News | Sport {i}\n\nBody {i}") for i in range(5))
+    bp = (
+        Boilerplate(tuple(Span(f"d{i}.txt", 0, 20) for i in range(5)), 5, 4),
+        Boilerplate((Span("d0.txt", 0, 20),), 1, 4),
+    )
+    r = ScanResult(docs, (), (), (), settings={"boilerplate_min_docs": 4}, boilerplate=bp)
+    text = to_table(r)
+    section = text[text.index("Boilerplate") :]
+    assert '  in 5 documents, 5 times: "Home | News | Sport"' in section
+    # The exact text is in one document, but the rule counted its variants (a changing dateline).
+    assert "in 1 document as written (4+ with near-identical variants), 1 time" in section
+    assert "in 1 document," not in section
+
+
+def test_rewrites_list_no_word_differences():
+    from dedup.models import Document, Passage, Span
+
+    docs = (Document("a.txt", P3), Document("b.txt", P3_B))
+    near = Passage(Span("a.txt", 0, len(P3)), Span("b.txt", 0, len(P3_B)), 0.7, "near", 1)
+    for kind, expect_lists in (("same_story", False), ("near_duplicate", True)):
+        r = ScanResult(docs, (near,), (Pair("a.txt", "b.txt", kind, 0.9, 0.9, 0.9, 1),), ())
+        text = to_table(r)
+        assert ("only in A: cards" in text) == expect_lists, text
+
+
+def test_table_reads_only_the_text_it_shows(monkeypatch):
+    """The work of the table does not grow with the entries it leaves out: text is read for shown ones."""
+    small, large = _many_clusters(25), _many_clusters(60)
+    calls = {"n": 0}
+    original = ScanResult.text
+
+    def counting(self, span):
+        calls["n"] += 1
+        return original(self, span)
+
+    monkeypatch.setattr(ScanResult, "text", counting)
+    counts = []
+    for r in (small, large):
+        calls["n"] = 0
+        to_table(r)
+        counts.append(calls["n"])
+    assert counts[0] == counts[1] > 0

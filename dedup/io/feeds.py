@@ -101,7 +101,9 @@ def read_feed(data: bytes, path: str, file_id: str) -> StructuredRead:
     try:
         import feedparser
     except ImportError:
-        raise MissingDependencyError("reading RSS/Atom feeds needs feedparser: pip install 'dedup[feeds]'") from None
+        raise MissingDependencyError(
+            "reading RSS/Atom feeds needs feedparser: pip install 'article-dedup[feeds]'"
+        ) from None
     parsed = feedparser.parse(data)
     docs: list[Document] = []
     errors: list[InputProblem] = []

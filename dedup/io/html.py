@@ -24,7 +24,7 @@ def _trafilatura() -> Any:
         import trafilatura
     except ImportError as exc:
         raise MissingDependencyError(
-            f"reading HTML pages needs trafilatura: pip install 'dedup[html]' ({exc})"
+            f"reading HTML pages needs trafilatura: pip install 'article-dedup[html]' ({exc})"
         ) from None
     return trafilatura
 

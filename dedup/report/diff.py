@@ -22,7 +22,24 @@ from dataclasses import dataclass
 from ..models import Passage, ScanResult
 from ..normalize import normalize, tokens
 
-__all__ = ["DiffPiece", "WordDiff", "diff_words", "passage_diff", "word_spans"]
+__all__ = [
+    "MAX_CHANGED_WORDS",
+    "REWRITE_RATIO",
+    "DiffPiece",
+    "WordDiff",
+    "changed_words",
+    "diff_words",
+    "is_rewrite",
+    "passage_diff",
+    "word_spans",
+]
+
+#: Below this share of equal words two texts are a rewrite: listing the words
+#: only in one side would repeat most of both, so reports give counts instead.
+REWRITE_RATIO = 0.5
+
+#: Changed runs listed per side by :func:`changed_words` (the rest are counted).
+MAX_CHANGED_WORDS = 12
 
 # Ideographic and syllabic scripts written without spaces: one character is one word.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
@@ -158,3 +175,29 @@ def passage_diff(result: ScanResult, passage: Passage) -> WordDiff:
     (add ``passage.a.start`` / ``passage.b.start`` for document offsets).
     """
     return diff_words(result.text(passage.a), result.text(passage.b))
+
+
+def is_rewrite(diff: WordDiff) -> bool:
+    """True when fewer than :data:`REWRITE_RATIO` of the words are equal.
+
+    Example:
+        >>> is_rewrite(diff_words("the harbour bridge opens", "the harbor bridge opens"))
+        False
+        >>> is_rewrite(diff_words("officials opened the bridge", "a crossing was inaugurated today"))
+        True
+    """
+    return diff.ratio < REWRITE_RATIO
+
+
+def changed_words(text: str, pieces: tuple[DiffPiece, ...], limit: int = MAX_CHANGED_WORDS) -> list[str]:
+    """The changed runs of one side, whitespace collapsed; at most ``limit``, then ``"+N more"``.
+
+    Example:
+        >>> d = diff_words("a b c d e", "a x c y e")
+        >>> changed_words("a b c d e", d.a, limit=1)
+        ['b', '+1 more']
+    """
+    words = [" ".join(text[p.start : p.end].split()) for p in pieces if p.changed]
+    if len(words) > limit:
+        return [*words[:limit], f"+{len(words) - limit} more"]
+    return words

@@ -13,6 +13,9 @@ byte-identical output.
 * ``table``: a human-readable summary with excerpts.
 * ``html``: a self-contained HTML page with both documents of every pair side
   by side (see :mod:`dedup.report.html`).
+* ``ids``: one document id per line, those to drop (default) or to keep
+  (see :meth:`~dedup.models.ScanResult.drop` for the policies), for shell
+  pipelines.
 """
 
 from __future__ import annotations
@@ -23,12 +26,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ..models import ScanResult
+from ..models import ContainmentPolicy, ScanResult
 from .html import to_html
 from .table import excerpt  # noqa: F401  (kept importable from here)
 from .table import to_table as _to_table
 
-__all__ = ["FORMATS", "format_result", "to_csv", "to_json", "to_jsonl", "to_table"]
+__all__ = ["FORMATS", "format_result", "to_csv", "to_ids", "to_json", "to_jsonl", "to_table"]
 
 
 def to_json(result: ScanResult) -> str:
@@ -109,17 +112,60 @@ def to_csv(result: ScanResult) -> str:
     return buf.getvalue()
 
 
-def to_table(result: ScanResult, width: int = 80) -> str:
-    """A readable report grouped by cluster, with excerpts (see :mod:`dedup.report.table`)."""
-    return _to_table(result, width=width)
+def to_table(result: ScanResult, width: int = 80, **limits: int) -> str:
+    """A readable report grouped by cluster, with excerpts (see :mod:`dedup.report.table`).
+
+    ``limits`` are the ``max_*`` arguments of :func:`dedup.report.table.to_table`.
+    """
+    return _to_table(result, width=width, **limits)
 
 
-FORMATS: dict[str, Callable[[ScanResult], str]] = {
+def to_ids(
+    result: ScanResult,
+    *,
+    keep: bool = False,
+    containment: ContainmentPolicy = "drop",
+    paths: bool = False,
+    null: bool = False,
+) -> str:
+    """The ids to drop (or, with ``keep=True``, to keep), one per line, in natural order.
+
+    Args:
+        result: The scan result.
+        keep: List the documents to keep instead of those to drop.
+        containment: How ``containment`` copies are treated (see
+            :meth:`ScanResult.drop`): ``"drop"`` or ``"keep"``.
+        paths: Print each document's file path instead of its id (ids of
+            documents not read from a file are printed as they are).
+        null: End every entry with a NUL byte instead of a newline (for
+            ``xargs -0``); otherwise an id holding a line break is written
+            with ``\\n`` / ``\\r`` escapes so that each line is one id.
+
+    Example:
+        >>> from dedup.models import Cluster, Document, ScanResult
+        >>> docs = tuple(Document(i, "text") for i in ("a10", "a2", "a9"))
+        >>> r = ScanResult(docs, (), (), (Cluster(("a10", "a2", "a9"), "a2"),))
+        >>> print(to_ids(r), end="")
+        a9
+        a10
+        >>> print(to_ids(r, keep=True), end="")
+        a2
+    """
+    ids = result.keep(containment) if keep else result.drop(containment)
+    if paths:
+        ids = [result.document(i).path or i for i in ids]
+    if null:
+        return "".join(f"{i}\0" for i in ids)
+    return "".join(i.replace("\n", "\\n").replace("\r", "\\r") + "\n" for i in ids)
+
+
+FORMATS: dict[str, Callable[..., str]] = {
     "table": to_table,
     "json": to_json,
     "jsonl": to_jsonl,
     "csv": to_csv,
     "html": to_html,
+    "ids": to_ids,
 }
 
 

@@ -135,19 +135,45 @@ def _render_text(text: str, occs: Sequence[_Occ], vid: str, labels: dict[str, st
         for s, e in o.changed:
             cuts.update((s, e))
     bounds = sorted(c for c in cuts if 0 <= c <= len(text))
+    where = {b: i for i, b in enumerate(bounds)}
     starts: dict[int, list[_Occ]] = defaultdict(list)
     for o in sorted(occs, key=lambda o: (o.start, o.k, o.side)):
         starts[o.start].append(o)
+    # One sweep over the bounds: the occurrences open at each piece are kept
+    # in a dict (in the order of ``occs``), and the side whose changed words
+    # cover a piece is looked up, not searched (linear in the marks).
+    rank = {id(o): n for n, o in enumerate(occs)}
+    opening: dict[int, list[_Occ]] = defaultdict(list)
+    closing: dict[int, list[_Occ]] = defaultdict(list)
+    changed_at: dict[int, tuple[int, str]] = {}
+    for o in occs:
+        if o.start < o.end:
+            opening[o.start].append(o)
+            closing[o.end].append(o)
+        for s, e in o.changed:
+            if s not in where:
+                continue
+            i = where[s]
+            while i < len(bounds) - 1 and bounds[i] < e:
+                old = changed_at.get(bounds[i])
+                if old is None or rank[id(o)] < old[0]:
+                    changed_at[bounds[i]] = (rank[id(o)], o.side)
+                i += 1
+    active: dict[int, _Occ] = {}
     out: list[str] = []
     open_key: tuple[str, ...] | None = None
     for x, y in zip(bounds, bounds[1:]):
+        for o in closing.get(x, ()):
+            active.pop(rank[id(o)], None)
+        for o in opening.get(x, ()):
+            active[rank[id(o)]] = o
         for o in starts.get(x, ()):
             if open_key is not None:
                 out.append("</mark>")
                 open_key = None
             label = labels.get(o.token, "")
             out.append(f'<span class="anchor" id="{vid}-{o.token}" data-n="{_e(label)}"></span>')
-        covering = [o for o in occs if o.start <= x and y <= o.end]
+        covering = [active[r] for r in sorted(active)] if active else []
         key = tuple(o.token for o in covering)
         if key != open_key:
             if open_key is not None:
@@ -162,11 +188,8 @@ def _render_text(text: str, occs: Sequence[_Occ], vid: str, labels: dict[str, st
                 )
                 open_key = key
         piece = _e(text[x:y])
-        changed_side = None
-        for o in covering:
-            if any(s <= x and y <= e for s, e in o.changed):
-                changed_side = o.side
-                break
+        hit = changed_at.get(x)
+        changed_side = hit[1] if hit is not None and covering else None
         if changed_side == "a":
             piece = f'<del class="wd" title="not in the other text">{piece}</del>'
         elif changed_side == "b":
@@ -391,6 +414,13 @@ def _shared_table(result: ScanResult, views: Sequence[_View]) -> str:
 def _clusters(result: ScanResult, by_key: dict[tuple[str, str], _View]) -> str:
     if not result.clusters:
         return '<p class="muted">No clusters.</p>'
+    # The pairs inside each cluster, found once (not all member pairs: clusters can be large).
+    cluster_of = {m: i for i, c in enumerate(result.clusters) for m in c.members}
+    pairs_of: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for p in result.pairs:
+        i = cluster_of.get(p.a)
+        if i is not None and i == cluster_of.get(p.b):
+            pairs_of[i].append((p.a, p.b))
     items = []
     for n, c in enumerate(result.clusters, 1):
         members = []
@@ -398,11 +428,10 @@ def _clusters(result: ScanResult, by_key: dict[tuple[str, str], _View]) -> str:
             tag = ' <span class="keep">keep</span>' if m == c.canonical else ""
             members.append(f'<li><span class="docid">{_e(m)}</span>{tag}</li>')
         links = []
-        for x in c.members:
-            for y in c.members:
-                v = by_key.get((x, y))
-                if x < y and v is not None and v.pair is not None and v.rendered:
-                    links.append(f'<a href="#{v.vid}">{_e(x)} ↔ {_e(y)}</a>')
+        for x, y in pairs_of.get(n - 1, ()):
+            v = by_key.get((x, y))
+            if v is not None and v.pair is not None and v.rendered:
+                links.append(f'<a href="#{v.vid}">{_e(x)} ↔ {_e(y)}</a>')
         items.append(
             f'<li class="cluster"><b>Cluster {n}</b> · {len(c.members)} documents'
             f'<ul>{"".join(members)}</ul><p class="links">{" · ".join(links)}</p></li>'

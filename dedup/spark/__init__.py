@@ -1,4 +1,4 @@
-"""Scan a large corpus with Apache Spark (optional extra ``dedup[spark]``).
+"""Scan a large corpus with Apache Spark (optional extra ``article-dedup[spark]``).
 
 The job runs the local pipeline's own functions (``prepare``, ``band_keys``,
 ``verify``, ``build_passages``, ``classify_pairs``) inside Spark stages, and

@@ -88,7 +88,7 @@ def get_session(options: SparkOptions | None = None) -> tuple[Any, bool]:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise MissingDependencyError("the Spark job needs pyspark: pip install 'dedup[spark]'") from None
+        raise MissingDependencyError("the Spark job needs pyspark: pip install 'article-dedup[spark]'") from None
     active = SparkSession.getActiveSession()
     if active is not None:
         return active, False

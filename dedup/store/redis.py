@@ -202,7 +202,7 @@ class RedisStore(IndexStore):
         try:
             import redis
         except ImportError:
-            raise MissingDependencyError("a Redis index needs redis-py: pip install 'dedup[redis]'") from None
+            raise MissingDependencyError("a Redis index needs redis-py: pip install 'article-dedup[redis]'") from None
         self._redis_mod = redis
         conn_url, url_opts = _split_options(url)
         self.prefix = url_opts["prefix"]
