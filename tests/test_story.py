@@ -203,13 +203,14 @@ def test_scholarships_paragraph_also_carried_into_001(seeds, seed_result) -> Non
 
 
 def _dense_feedback_story(m: StoryModel, n_corpus: int, n_refs: int) -> np.ndarray:
-    """The story score straight from its definition, with dense vectors (all rows are references)."""
-    from dedup.story import FEEDBACK_DOCS, FEEDBACK_WEIGHT
+    """The ranking score straight from its definition, with dense vectors (all rows are references)."""
+    from dedup.story import FEEDBACK_DOCS, FEEDBACK_WEIGHT, _tfidf
 
-    x = np.zeros((len(m._x), int(m._x.indices.max()) + 1))
-    for i in range(len(m._x)):
-        sl = slice(m._x.indptr[i], m._x.indptr[i + 1])
-        x[i, m._x.indices[sl]] = m._x.data[sl]
+    xs, _ = _tfidf(m._term_lists)
+    x = np.zeros((len(xs), int(xs.indices.max()) + 1))
+    for i in range(len(xs)):
+        sl = slice(xs.indptr[i], xs.indptr[i + 1])
+        x[i, xs.indices[sl]] = xs.data[sl]
     # References: background rows first, then every corpus row (the corpus is small).
     refs = np.concatenate([np.arange(n_corpus, n_corpus + n_refs), np.arange(n_corpus)])
     e = np.zeros((n_corpus, x.shape[1]))
@@ -239,17 +240,20 @@ def test_feedback_score_matches_its_definition() -> None:
     m = StoryModel(corpus, background)
     pairs = np.stack(np.triu_indices(len(corpus), 1), axis=1)
     want = _dense_feedback_story(m, len(corpus), len(background))[pairs[:, 0], pairs[:, 1]]
-    got = m.scores(pairs)
+    got = m.feedback_scores(pairs)
     np.testing.assert_allclose(got, want, atol=1e-9)
     # The expansion changes the ranking: it is not the plain TF-IDF cosine.
     assert np.abs(got - m.tfidf_scores(pairs)).max() > 0.05
 
 
-def test_two_documents_alone_keep_their_tfidf_cosine() -> None:
-    # With one reference each, no neighbour is closer than average: no expansion.
+def test_without_background_the_score_is_tfidf_and_specific_overlap() -> None:
+    from dedup.story import STORY_TOPIC_WEIGHT
+
     m = StoryModel(ARTICLES[:2])
     pair = np.array([[0, 1]])
-    assert m.scores(pair)[0] == pytest.approx(m.tfidf_scores(pair)[0], abs=1e-12)
+    spec, _ = m.specific_scores(pair)
+    want = STORY_TOPIC_WEIGHT * m.tfidf_scores(pair)[0] + (1 - STORY_TOPIC_WEIGHT) * spec[0]
+    assert m.scores(pair)[0] == pytest.approx(want, abs=1e-12)
     assert m.scores(pair)[0] < 0.3
 
 
