@@ -719,7 +719,7 @@ class StoryModel:
         order = np.lexsort((common, -w))
         return [(str(self.vocab[common[i]]), round(float(w[i]), 3)) for i in order.tolist()]
 
-    def shared_heaviest(self, a: int, b: int, k: int = 6) -> list[str]:
+    def shared_heaviest(self, a: int, b: int, k: int = 10) -> list[str]:
         """The ``k`` shared terms contributing most to the pair's TF-IDF cosine."""
         x = self._x
         ta, va = x.indices[x.indptr[a] : x.indptr[a + 1]], x.data[x.indptr[a] : x.indptr[a + 1]]
