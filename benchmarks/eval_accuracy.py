@@ -80,10 +80,10 @@ def eval_lee(data: str) -> dict:
     out = {"pairs": len(pairs)}
     for name, background in (("corpus_only", []), ("with_background", bg)):
         m = StoryModel(lee, background)
-        story = m.scores(pairs)
-        tfidf = m.tfidf_scores(pairs)
         cfg = Config()
-        flagged = (story >= cfg.story_threshold) & (tfidf >= cfg.story_min_tfidf)
+        story, flagged = m.verdicts(pairs, cfg)
+        tfidf = m.tfidf_scores(pairs)
+        ranking = m.feedback_scores(pairs)
         out[name] = {
             "same_story_flagged": int(flagged.sum()),
             "same_story_flagged_human_ge_0.7": int((flagged & (h >= 0.7)).sum()),
@@ -91,7 +91,14 @@ def eval_lee(data: str) -> dict:
             "story_pearson": round(pearson(story, h), 4),
             "story_spearman": round(spearman(story, h), 4),
             "tfidf_pearson": round(pearson(tfidf, h), 4),
-            "feedback_pearson": round(pearson(m.feedback_scores(pairs), h), 4),
+            "feedback_pearson": round(pearson(ranking, h), 4),
+            "ranking_pearson": round(pearson(ranking, h), 4),
+            "ranking_heldout_split_pearson": round(
+                pearson(
+                    ranking[(pairs[:, 0] >= 25) & (pairs[:, 1] >= 25)], h[(pairs[:, 0] >= 25) & (pairs[:, 1] >= 25)]
+                ),
+                4,
+            ),
         }
     import importlib.util
 
@@ -103,12 +110,12 @@ def eval_lee(data: str) -> dict:
             "story_spearman": round(spearman(story, h), 4),
         }
     # The split the design was chosen on (pairs among the first 25 documents) and its complement.
-    m = StoryModel(lee, bg)
-    story = m.scores(pairs)
     first = (pairs[:, 0] < 25) & (pairs[:, 1] < 25)
     last = (pairs[:, 0] >= 25) & (pairs[:, 1] >= 25)
-    out["with_background"]["dev_split_pearson"] = round(pearson(story[first], h[first]), 4)
-    out["with_background"]["heldout_split_pearson"] = round(pearson(story[last], h[last]), 4)
+    for name, background in (("corpus_only", []), ("with_background", bg)):
+        story = StoryModel(lee, background).scores(pairs)
+        out[name]["dev_split_pearson"] = round(pearson(story[first], h[first]), 4)
+        out[name]["heldout_split_pearson"] = round(pearson(story[last], h[last]), 4)
     return out
 
 

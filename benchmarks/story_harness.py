@@ -104,9 +104,19 @@ def labelled_pairs(data: str) -> list[dict]:
     return out
 
 
-def score(pairs: list[dict], config: Config) -> None:
+def pair_background(p: dict, bg: list[str] | None) -> list[str]:
+    """The archive background of a pair: lee_background.cor without the pair's own two articles."""
+    if bg is None:
+        return []
+    if p["id"].startswith("bg:"):
+        a, b = (int(x) for x in p["id"][3:].split("/"))
+        return [t for k, t in enumerate(bg) if k not in (a, b)]
+    return bg
+
+
+def score(pairs: list[dict], config: Config, bg: list[str] | None = None) -> None:
     for p in pairs:
-        m = StoryModel([p["a"], p["b"]])
+        m = StoryModel([p["a"], p["b"]], pair_background(p, bg))
         s, same = m.verdicts(np.array([[0, 1]]), config)
         _, n = m.specific_scores(np.array([[0, 1]]))
         p["score"] = round(float(s[0]), 4)
@@ -138,20 +148,38 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=DATA)
     ap.add_argument("--grid", action="store_true")
+    ap.add_argument(
+        "--archive",
+        action="store_true",
+        help="score with lee_background.cor (less the pair's own articles) as --background",
+    )
     args = ap.parse_args()
     pairs = labelled_pairs(args.data)
+    bg = load_lines(os.path.join(args.data, "lee_background.cor"), "latin-1") if args.archive else None
     if args.grid:
         design = [p for p in pairs if p["split"] == "design"]
-        default_min = story_mod.MIN_SPECIFIC_SHARED
-        for ms in (2, 3, 4, 5):
-            story_mod.MIN_SPECIFIC_SHARED = ms
-            for th in (0.25, 0.3, 0.35, 0.4, 0.45):
-                score(design, Config(story_threshold=th))
-                r = prf(design)
-                print(ms, th, r["precision"], r["recall"], r["false_positives"], r["false_negatives"])
-        story_mod.MIN_SPECIFIC_SHARED = default_min
+        saved = (story_mod.MIN_SPECIFIC_SHARED, story_mod.NUMBER_CHECK, story_mod.MAX_BACKGROUND_SHARE)
+        rows = []
+        for share in (0.01, 0.02, 0.05) if bg is not None else (story_mod.MAX_BACKGROUND_SHARE,):
+            story_mod.MAX_BACKGROUND_SHARE = share
+            for check in (False, True):
+                story_mod.NUMBER_CHECK = check
+                for ms in (1, 2, 3, 4, 5):
+                    story_mod.MIN_SPECIFIC_SHARED = ms
+                    for th in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
+                        score(design, Config(story_threshold=th), bg)
+                        r = prf(design)
+                        p_, r_ = r["precision"] or 0.0, r["recall"] or 0.0
+                        f1 = 2 * p_ * r_ / (p_ + r_) if p_ + r_ else 0.0
+                        rows.append((round(f1, 3), p_, r_, share, check, ms, th))
+                        print(share, check, ms, th, p_, r_, round(f1, 3), flush=True)
+        story_mod.MIN_SPECIFIC_SHARED, story_mod.NUMBER_CHECK, story_mod.MAX_BACKGROUND_SHARE = saved
+        print(
+            "best (F1, P, R, bg share, number check, min specific, threshold):",
+            max(rows, key=lambda t: (t[0], t[1], t[6])),
+        )
         return
-    score(pairs, Config())
+    score(pairs, Config(), bg)
     res = {split: prf([p for p in pairs if p["split"] == split]) for split in ("design", "heldout", "seeds")}
     res["design+heldout"] = prf([p for p in pairs if p["split"] in ("design", "heldout")])
     allscores = np.array([p["score"] for p in pairs])
@@ -161,7 +189,8 @@ def main() -> None:
     }
     res["pairs"] = [{k: v for k, v in p.items() if k not in ("a", "b")} for p in pairs]
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    with open(os.path.join(HERE, "results", "story_harness.json"), "w", encoding="utf-8") as fh:
+    name = "story_harness_archive.json" if args.archive else "story_harness.json"
+    with open(os.path.join(HERE, "results", name), "w", encoding="utf-8") as fh:
         json.dump(res, fh, indent=1)
     for k in ("design", "heldout", "design+heldout", "seeds"):
         print(k, {kk: vv for kk, vv in res[k].items()})

@@ -128,7 +128,9 @@ def test_story_terms() -> None:
     ]
 
 
-def test_model_scores_and_candidates() -> None:
+def test_model_scores_and_candidates(monkeypatch) -> None:
+    import dedup.story as story_mod
+
     texts = [
         "Bushfire threatens homes near the Blue Mountains as firefighters battle strong winds",
         "Firefighters battle a bushfire in the Blue Mountains; homes threatened by winds",
@@ -141,6 +143,10 @@ def test_model_scores_and_candidates() -> None:
     assert s[0] > 0.5 and s[2] > 0.5
     assert s[1] < 0.2 and s[3] < 0.2
     assert np.all((s >= 0) & (s <= 1))
+    # A small corpus has every pair scored; beyond ALL_PAIRS_MAX, the top-term postings decide.
+    assert m.candidates().tolist() == np.stack(np.triu_indices(4, 1), axis=1).tolist()
+    monkeypatch.setattr(story_mod, "ALL_PAIRS_MAX", 0)
+    monkeypatch.setattr(story_mod, "MIN_SHARED_TERMS", 2)
     assert m.candidates().tolist() == [[0, 1], [2, 3]]
     # Symmetric and self-similar.
     assert m.scores(np.array([[1, 0]]))[0] == pytest.approx(s[0])
@@ -421,6 +427,7 @@ def test_candidates_are_chunked_and_exact(monkeypatch) -> None:
     vocab = [f"w{i}" for i in range(400)]
     texts = [" ".join(rng.choice(vocab, 40)) for _ in range(300)]
     m = StoryModel(texts)
+    monkeypatch.setattr(story_mod, "ALL_PAIRS_MAX", 0)
     want = m.candidates()
     monkeypatch.setattr(story_mod, "_CHUNK", 50)
     got = m.candidates()
