@@ -63,6 +63,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -368,18 +369,15 @@ def pair_dots(csr: _Csr, pairs: np.ndarray, other: _Csr | None = None) -> np.nda
 def _term_matrix(term_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Distinct (row, term id, count) entries of the term lists, and the sorted vocabulary."""
     lens = np.fromiter((len(t) for t in term_lists), dtype=np.int64, count=len(term_lists))
-    seen: dict[str, int] = {}
-    first_ids = np.fromiter(
-        (seen.setdefault(w, len(seen)) for t in term_lists for w in t), dtype=np.int64, count=int(lens.sum())
-    )
-    if len(first_ids) == 0:
+    words: set[str] = set().union(*term_lists) if len(term_lists) else set()
+    if not words:
         e = np.empty(0, dtype=np.int64)
         return e, e, e, np.empty(0, dtype=object)
     # Term ids in sorted term order (independent of document order).
-    vocab = np.array(sorted(seen), dtype=object)
-    rank = np.empty(len(seen), dtype=np.int64)
-    rank[np.array([seen[w] for w in vocab], dtype=np.int64)] = np.arange(len(seen))
-    ids = rank[first_ids]
+    ordered = sorted(words)
+    vocab = np.array(ordered, dtype=object)
+    lookup = {w: i for i, w in enumerate(ordered)}
+    ids = np.fromiter(map(lookup.__getitem__, chain.from_iterable(term_lists)), dtype=np.int64, count=int(lens.sum()))
     owner = np.repeat(np.arange(len(term_lists), dtype=np.int64), lens)
     v = len(vocab)
     key, tf = np.unique(owner * v + ids, return_counts=True)
