@@ -98,6 +98,7 @@ __all__ = [
     "same_story_tier",
     "specificity",
     "story_evidence",
+    "story_model",
     "story_terms",
 ]
 
@@ -936,6 +937,19 @@ def _blank_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
+def story_model(
+    texts: Sequence[str],
+    excluded: Sequence[Sequence[tuple[int, int]]],
+    config: Config,
+    background: Sequence[str] = (),
+    *,
+    terms: Sequence[Sequence[str]] | None = None,
+) -> StoryModel:
+    """The story model of a corpus (see :func:`same_story_tier` for the arguments)."""
+    blanked = [_blank_spans(t, ex) for t, ex in zip(texts, excluded)]
+    return StoryModel(blanked, background, config.story_model, terms=terms)
+
+
 def same_story_tier(
     texts: Sequence[str],
     doc_ids: Sequence[str],
@@ -947,6 +961,7 @@ def same_story_tier(
     background: Sequence[str] = (),
     *,
     terms: Sequence[Sequence[str]] | None = None,
+    model: StoryModel | None = None,
 ) -> tuple[list[Pair], list[Passage]]:
     """Run the same-story tier over a corpus.
 
@@ -969,6 +984,8 @@ def same_story_tier(
             fingerprinting workers); the texts are then not tokenised for
             terms again (only the few same-story pairs' texts are read, to
             quote their evidence as written).
+        model: The corpus's story model, already built (:func:`story_model`);
+            default: built here from ``texts``/``terms`` and ``background``.
 
     Returns:
         ``(same_story_pairs, near_passages)``; the pairs' ``a_in_b`` and
@@ -982,7 +999,8 @@ def same_story_tier(
     if n < 2:
         return [], []
     story_texts = [_blank_spans(t, ex) for t, ex in zip(texts, excluded)]
-    model = StoryModel(story_texts, background, config.story_model, terms=terms)
+    if model is None:
+        model = StoryModel(story_texts, background, config.story_model, terms=terms)
     cands = model.candidates()
     if not len(cands):
         return [], []

@@ -433,3 +433,13 @@ def test_candidates_are_chunked_and_exact(monkeypatch) -> None:
     got = m.candidates()
     np.testing.assert_array_equal(got, want)
     assert len(want) and (want[:, 0] < want[:, 1]).all()
+
+
+def test_a_prebuilt_model_gives_the_same_tier_output() -> None:
+    from dedup.story import same_story_tier, story_model
+
+    texts = ARTICLES[:3]
+    spans = [[(0, len(t))] for t in texts]
+    args = (texts, ["a", "b", "c"], spans, [[], [], []], set(), [], Config())
+    built = story_model(texts, [[], [], []], Config())
+    assert same_story_tier(*args, model=built) == same_story_tier(*args)
