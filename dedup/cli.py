@@ -94,7 +94,7 @@ def _accuracy_options(func: Any) -> Any:
             "--story-threshold",
             type=float,
             default=None,
-            help="Story score (0..1) for same_story pairs (default 0.45).",
+            help="Story score (0..1) for same_story pairs (default 0.4).",
         ),
         click.option(
             "--story-min-tfidf",

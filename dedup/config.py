@@ -67,9 +67,10 @@ class Config:
         story_model: ``"tfidf"`` (default: numpy-only TF-IDF with relevance
             feedback) or ``"minilm"`` (cosine of all-MiniLM-L6-v2 document
             embeddings; needs the ``embeddings`` extra).
-        story_background: A background corpus for the story tier's IDF and
-            references: a file with one document per line, or a folder of
-            ``.txt``/``.md`` files; ``None`` uses the scanned corpus only.
+        story_background: A background corpus added to the story tier's
+            fixed reference (document frequencies, feedback references): a
+            file with one document per line, or a folder of ``.txt``/``.md``
+            files; ``None`` uses the shipped reference only.
         near_threshold: Character 7-gram Jaccard at or above which two
             paragraphs of same-story documents form a ``near`` passage.
         near_containment: Character 7-gram containment (over the smaller
@@ -104,7 +105,7 @@ class Config:
     coverage_threshold: float = 0.8
     canonical: CanonicalPolicy = "first"
     story: bool = True
-    story_threshold: float = 0.45
+    story_threshold: float = 0.4
     story_min_tfidf: float = 0.3
     story_model: StoryModelName = "tfidf"
     story_background: str | None = None

@@ -182,6 +182,8 @@ class Pair:
         b_in_a: Fraction of ``b``'s fingerprinted text covered by passages
             shared with ``a``.
         passages: Number of passages between the two.
+        evidence: For ``same_story`` pairs, why (see
+            :func:`dedup.story.story_evidence`); ``None`` otherwise.
     """
 
     a: str
@@ -191,6 +193,7 @@ class Pair:
     a_in_b: float
     b_in_a: float
     passages: int = 0
+    evidence: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def containment(self) -> float:
@@ -208,7 +211,7 @@ class Pair:
             "a_in_b": _r(self.a_in_b),
             "b_in_a": _r(self.b_in_a),
             "passages": self.passages,
-        }
+        } | ({"evidence": self.evidence} if self.evidence is not None else {})
 
 
 @dataclass(frozen=True, order=True)

@@ -2,83 +2,117 @@
 
 Copies share long runs of words; rewrites of one story (syndication,
 paraphrase, translation-style rewrites) share almost none, but they name the
-same people, places, numbers and events. The story score captures that with
-two numpy-only views of each document, both built from the scanned corpus
-(plus an optional background corpus) and nothing else, so it works offline:
+same people, places, numbers and events. Topic vocabulary ("council",
+"budget", "bushfire") is shared by every story of a subject area, so it must
+not be enough; the story-specific part is what an editor checks: the rare
+names, the numbers, the carried paragraph.
 
-1. **TF-IDF.** Terms are the document's word tokens
-   (:func:`dedup.normalize.tokens`) without English stop words, lightly
-   stemmed (plural ``-s``/``-ies``, ``-ing``, ``-ed``). Weights are sublinear
-   (``1 + ln tf``) times IDF ``ln((N + 1) / (df + 1)) + 1`` where ``N`` and
-   ``df`` count the corpus and the background documents; vectors ``x`` are
-   L2-normalized.
-2. **Relevance feedback** (Rocchio-style query expansion, with the background
-   and corpus documents as references). Each document's TF-IDF cosines with
-   the references are computed; its :data:`FEEDBACK_DOCS` most similar
-   references other than itself are its neighbours, each weighted by how far
-   its cosine exceeds the document's mean cosine with all references (so
-   references no closer than average add nothing, and two documents compared
-   on their own keep their TF-IDF cosine). The expanded vector is
-   ``e = x + FEEDBACK_WEIGHT * sum_j w_j x_j``. Two rewrites of one story
-   name different words but resemble the same references, so their expanded
-   vectors agree where their own wording differs.
+**A fixed reference for "what is typical".** Every weight comes from
+statistics that do not move with the scanned corpus: the shipped reference
+``dedup/data/story_reference.npz`` (term frequencies of general English,
+built by ``benchmarks/build_story_reference.py`` from the ``wordfreq``
+package's data, CC BY-SA 4.0, see ``dedup/data/README.md``), plus the
+optional background corpus (``Config.story_background``), whose documents
+add to the document frequencies and serve as relevance-feedback references.
+The scanned documents themselves never enter the statistics, so a pair gets
+the same score compared alone, among five files or among 10,000.
 
-``story = cos(e_a, e_b)``, in ``[0, 1]``. It is computed exactly from the
-TF-IDF rows, each document's :data:`TOP_SIMS` largest reference cosines and
-the references' Gram matrix, without building the (dense) expanded vectors.
-At most :data:`MAX_REFERENCES` documents serve as references (background
-first, then evenly spaced corpus documents), so the cost is
-``O(n * terms * reference-df)``, not ``O(n**2)``. The level of the score
-depends on the corpus (documents in a corpus of one topic lean towards each
-other); a pair is only called ``same_story`` when its plain TF-IDF cosine also
-reaches ``story_min_tfidf``.
+For two documents ``a`` and ``b`` (terms: :func:`story_terms`):
+
+1. **Topic similarity** ``fb``: the cosine of TF-IDF vectors (sublinear TF,
+   IDF from the reference and the background) expanded by relevance feedback
+   over the background documents (Rocchio: each vector plus
+   ``STABLE_FEEDBACK_WEIGHT`` times its :data:`STABLE_FEEDBACK_DOCS` nearest
+   background documents, weighted by how far their cosine exceeds the
+   document's mean cosine). Without a background it is the plain cosine.
+2. **Specific overlap** ``spec``: the weighted overlap of the two documents'
+   *specific terms*: terms rarer than :data:`SPECIFIC_PER_MILLION` per
+   million words of the reference (names, places, rare words) or numbers of
+   two or more digits, and, with a background, found in at most
+   :data:`MAX_BACKGROUND_SHARE` of its documents (the subject area's
+   vocabulary). A term's weight grows with its rarity (:func:`specificity`).
+   ``spec = sum_shared w / sqrt(sum_a w * sum_b w)``.
+
+``story = STORY_TOPIC_WEIGHT * fb + (1 - STORY_TOPIC_WEIGHT) * spec``, in
+``[0, 1]``. A pair is ``same_story`` when ``story >= story_threshold``, its
+plain TF-IDF cosine reaches ``story_min_tfidf``, it shares at least
+:data:`MIN_SPECIFIC_SHARED` specific terms, and it is no copy. Each such pair
+carries its evidence (:class:`dedup.models.Pair` ``evidence``): the shared
+specific terms as written in each text with offsets, the near passages
+(paragraphs carried across the rewrite, :mod:`dedup.rewrites`) and a reason.
+
+The corpus-level relevance-feedback score of the previous release (the
+corpus documents as references, IDF over corpus and background) is kept as
+:meth:`StoryModel.feedback_scores`: it ranks pairs by topic well (Lee
+Pearson 0.74) but moves with the corpus, so it is reported, never used for
+the verdict.
 
 Candidate pairs (for scans) come from an inverted index over each document's
 :data:`TOP_TERMS` heaviest terms: two documents are candidates when they share
-at least :data:`MIN_SHARED_TERMS` of them. Terms that are among the top terms
+at least :data:`MIN_SHARED_TERMS` of them (a corpus of at most
+:data:`ALL_PAIRS_MAX` pairs has every pair scored). Terms that are among the top terms
 of more than :data:`MAX_POSTING` documents are skipped (they name no single
-story), which keeps candidate generation sub-quadratic. Every candidate is
-then scored exactly.
+story); pairs are generated in bounded chunks, so memory stays
+``O(chunk + candidates)``. Every candidate is then scored exactly.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from itertools import chain
+from typing import Any
 
 import numpy as np
 
 from .config import Config
 from .errors import ConfigError, InputError
 from .models import Pair, Passage
-from .terms import STOPWORDS, story_terms, terms_from_tokens
+from .terms import STOPWORDS, stem, story_terms
 
 __all__ = [
+    "ALL_PAIRS_MAX",
     "FEEDBACK_DOCS",
     "FEEDBACK_WEIGHT",
+    "MAX_BACKGROUND_SHARE",
     "MAX_POSTING",
     "MAX_REFERENCES",
     "MIN_SHARED_TERMS",
+    "MIN_SPECIFIC_SHARED",
+    "SPECIFIC_PER_MILLION",
+    "STABLE_FEEDBACK_DOCS",
+    "STABLE_FEEDBACK_WEIGHT",
     "STOPWORDS",
     "STORY_MODELS",
+    "STORY_TOPIC_WEIGHT",
     "TOP_SIMS",
     "TOP_TERMS",
     "StoryModel",
+    "StoryReference",
     "load_background",
+    "load_reference",
     "pair_dots",
     "same_story_tier",
+    "specificity",
+    "story_evidence",
+    "story_model",
     "story_terms",
-    "terms_from_tokens",
 ]
 
 #: Story models: the numpy TF-IDF/feedback default, and the optional embedding extra.
 STORY_MODELS = ("tfidf", "minilm")
-#: Reference documents (neighbours) that expand each document's vector.
+#: Reference documents (neighbours) of the corpus-level ranking score (:meth:`StoryModel.feedback_scores`).
 FEEDBACK_DOCS = 30
-#: Weight ``beta`` of the neighbours in the expanded vector.
+#: Weight ``beta`` of the neighbours in the corpus-level ranking score.
 FEEDBACK_WEIGHT = 2.0
-#: Most documents used as references (background first, then corpus).
+#: Background neighbours of the stable story score (chosen on the Lee design split, docs 1-25).
+STABLE_FEEDBACK_DOCS = 10
+#: Weight of the background neighbours in the stable story score.
+STABLE_FEEDBACK_WEIGHT = 2.0
+#: Most documents used as references (background first, then corpus, for the ranking score).
 MAX_REFERENCES = 2000
 #: Terms found in at least this many references are multiplied densely (one
 #: BLAS product) rather than through their postings (measured: 7.9 s -> 1.0 s
@@ -91,10 +125,33 @@ DENSE_MIN_REFS = 64
 TOP_SIMS = 64
 #: Heaviest terms per document used for candidate generation.
 TOP_TERMS = 20
-#: Top terms two documents must share to become candidates.
-MIN_SHARED_TERMS = 2
+#: Top terms two documents must share to become candidates (3: on a 2,000-article bench corpus,
+#: 8,927 candidates instead of 82,401 with 2, keeping 171 of the 182 same-story verdicts).
+MIN_SHARED_TERMS = 3
+#: Corpora with at most this many document pairs have every pair scored (no candidate step).
+ALL_PAIRS_MAX = 20_000
 #: A term heading more documents' top terms than this is not used for candidates.
 MAX_POSTING = 200
+#: A term is *specific* when the reference has fewer than this many per million words.
+SPECIFIC_PER_MILLION = 10.0
+#: With a background, a specific term is found in at most this share of its documents.
+MAX_BACKGROUND_SHARE = 0.05
+#: Specific terms a same-story pair must share.
+MIN_SPECIFIC_SHARED = 4
+#: Numbers (two or more digits, years 1900-2099 aside) each document must hold for the number
+#: check: two reports of one event that both give figures share at least one of them.
+MIN_NUMBERS = 2
+#: Check that same-story pairs giving figures share one (different tolls, scores or amounts
+#: mean different happenings).
+NUMBER_CHECK = True
+#: Weight of the topic similarity ``fb`` in the story score (the rest: specific overlap).
+STORY_TOPIC_WEIGHT = 0.5
+#: Pseudo-documents the shipped reference counts for in the IDF (background documents count one each).
+REFERENCE_DOCS = 100
+#: Words per pseudo-document, to turn the reference's word frequencies into document frequencies.
+REFERENCE_DOC_WORDS = 250
+#: Shared specific terms listed in a pair's evidence.
+EVIDENCE_TERMS = 12
 
 # Entries expanded at once in sparse joins (bounds memory).
 _CHUNK = 4_000_000
@@ -126,6 +183,71 @@ def load_background(path: str) -> list[str]:
         raise InputError(path, exc.strerror or str(exc)) from None
     text, _ = decode_bytes(data, path)
     return [line for line in text.splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class StoryReference:
+    """The shipped reference: story terms and their frequency per million words.
+
+    Attributes:
+        terms: Sorted story terms.
+        per_million: Frequency of each term per million words of general English.
+    """
+
+    terms: np.ndarray
+    per_million: np.ndarray
+
+    def lookup(self, vocab: Sequence[str]) -> np.ndarray:
+        """Frequency per million of each term (0 for terms the reference does not list).
+
+        Numbers get a fixed frequency by their digit count (the reference
+        folds digits): one digit 100, two or three 5, four (years) 10, more 1.
+        """
+        vocab_arr = np.asarray(vocab, dtype=object)
+        out = np.zeros(len(vocab_arr))
+        if len(vocab_arr) and len(self.terms):
+            pos = np.searchsorted(self.terms, vocab_arr)
+            pos = np.minimum(pos, len(self.terms) - 1)
+            hit = self.terms[pos] == vocab_arr
+            out[hit] = self.per_million[pos[hit]]
+        for i, t in enumerate(vocab_arr.tolist()):
+            if t.isdigit():
+                n = len(t)
+                out[i] = 100.0 if n == 1 else 5.0 if n <= 3 else 10.0 if n == 4 else 1.0
+        return out
+
+
+@lru_cache(maxsize=1)
+def load_reference() -> StoryReference:
+    """The shipped reference statistics (``dedup/data/story_reference.npz``, read once).
+
+    Example:
+        >>> ref = load_reference()
+        >>> f = ref.lookup(["school", "scholarship", "zzzqxv"])
+        >>> bool(f[0] > f[1] > f[2] == 0.0)
+        True
+    """
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "story_reference.npz")
+    with np.load(path, allow_pickle=False) as z:
+        terms = z["terms"].tobytes().decode("utf-8").split("\n")
+        per_million = z["per_million"].astype(np.float64)
+    return StoryReference(np.array(terms, dtype=object), per_million)
+
+
+def specificity(per_million: np.ndarray) -> np.ndarray:
+    """Weight of a specific term from its reference frequency (0 for common terms).
+
+    ``1 + log10(SPECIFIC_PER_MILLION / f)``, capped at 4, for ``f`` below
+    :data:`SPECIFIC_PER_MILLION` per million (unlisted terms count as 0.01 per
+    million); 0 otherwise.
+
+    Example:
+        >>> specificity(np.array([100.0, 5.0, 0.1, 0.0])).round(2).tolist()
+        [0.0, 1.3, 3.0, 4.0]
+    """
+    f = np.maximum(np.asarray(per_million, dtype=np.float64), 0.01)
+    w = np.minimum(1.0 + np.log10(SPECIFIC_PER_MILLION / f), 4.0)
+    return np.where(f < SPECIFIC_PER_MILLION, w, 0.0)
 
 
 @dataclass(frozen=True)
@@ -201,37 +323,43 @@ def pair_dots(csr: _Csr, pairs: np.ndarray, other: _Csr | None = None) -> np.nda
     return out
 
 
+def _term_matrix(term_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (row, term id, count) entries of the term lists, and the sorted vocabulary."""
+    lens = np.fromiter((len(t) for t in term_lists), dtype=np.int64, count=len(term_lists))
+    words: set[str] = set().union(*term_lists) if len(term_lists) else set()
+    if not words:
+        e = np.empty(0, dtype=np.int64)
+        return e, e, e, np.empty(0, dtype=object)
+    # Term ids in sorted term order (independent of document order).
+    ordered = sorted(words)
+    vocab = np.array(ordered, dtype=object)
+    lookup = {w: i for i, w in enumerate(ordered)}
+    ids = np.fromiter(map(lookup.__getitem__, chain.from_iterable(term_lists)), dtype=np.int64, count=int(lens.sum()))
+    owner = np.repeat(np.arange(len(term_lists), dtype=np.int64), lens)
+    v = len(vocab)
+    key, tf = np.unique(owner * v + ids, return_counts=True)
+    return key // v, key % v, tf, vocab
+
+
+def _weighted(n: int, rows: np.ndarray, cols: np.ndarray, w: np.ndarray) -> _Csr:
+    """L2-normalized CSR rows from sorted (row, col) entries and their weights."""
+    norms = np.sqrt(np.bincount(rows, weights=w * w, minlength=n))
+    w = w / np.where(norms > 0, norms, 1.0)[rows]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return _Csr(indptr, cols, w)
+
+
 def _tfidf(term_lists: Sequence[Sequence[str]]) -> tuple[_Csr, np.ndarray]:
     """TF-IDF rows of all term lists; IDF counts every list (corpus + background).
 
     Returns the rows and the vocabulary (sorted terms).
     """
-    lens = np.fromiter((len(t) for t in term_lists), dtype=np.int64, count=len(term_lists))
-    seen: dict[str, int] = {}
-    first_ids = np.fromiter(
-        (seen.setdefault(w, len(seen)) for t in term_lists for w in t), dtype=np.int64, count=int(lens.sum())
-    )
-    if len(first_ids) == 0:
-        empty = _Csr(np.zeros(len(term_lists) + 1, dtype=np.int64), np.empty(0, np.int64), np.empty(0))
-        return empty, np.empty(0, dtype=object)
-    # Term ids in sorted term order (independent of document order).
-    vocab = np.array(sorted(seen), dtype=object)
-    rank = np.empty(len(seen), dtype=np.int64)
-    rank[np.array([seen[w] for w in vocab], dtype=np.int64)] = np.arange(len(seen))
-    ids = rank[first_ids]
-    owner = np.repeat(np.arange(len(term_lists), dtype=np.int64), lens)
-    v = len(vocab)
-    key, tf = np.unique(owner * v + ids, return_counts=True)
-    rows, cols = key // v, key % v
-    df = np.bincount(cols, minlength=v).astype(np.float64)
     n = len(term_lists)
+    rows, cols, tf, vocab = _term_matrix(term_lists)
+    df = np.bincount(cols, minlength=len(vocab)).astype(np.float64)
     idf = np.log((n + 1.0) / (df + 1.0)) + 1.0
-    w = (1.0 + np.log(tf)) * idf[cols]
-    norms = np.sqrt(np.bincount(rows, weights=w * w, minlength=n))
-    w = w / np.where(norms > 0, norms, 1.0)[rows]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return _Csr(indptr, cols, w), vocab
+    return _weighted(n, rows, cols, (1.0 + np.log(tf)) * idf[cols]), vocab
 
 
 @dataclass(frozen=True)
@@ -360,27 +488,48 @@ def _top_k(values: np.ndarray, k: int) -> np.ndarray:
     return np.sort(np.argpartition(-values, k - 1, axis=1)[:, :k], axis=1)
 
 
+def _fb_dots(x: _Csr, fb: _Feedback, pairs: np.ndarray, beta: float) -> np.ndarray:
+    """Cosines of the feedback-expanded vectors ``e = x + beta * q`` of row pairs.
+
+    ``e_a . e_b = x_a.x_b + beta (x_a.q_b + q_a.x_b) + beta**2 q_a.q_b``: the
+    first term from the TF-IDF rows, the cross terms from each document's
+    largest reference cosines, the last from the references' Gram matrix, so
+    the expanded vectors are never built.
+    """
+    a, b = pairs[:, 0], pairs[:, 1]
+    nbrs = fb.neighbours()
+    dot = pair_dots(x, pairs)
+    dot += beta * (pair_dots(fb.sims, pairs, nbrs) + pair_dots(fb.sims, pairs[:, ::-1], nbrs))
+    dot += beta * beta * fb.qq(a, b)
+    den = fb.norms[a] * fb.norms[b]
+    return np.clip(np.divide(dot, den, out=np.zeros_like(dot), where=den > 0), 0.0, 1.0)
+
+
 class StoryModel:
-    """Story vectors of a corpus; scores document pairs.
+    """Story vectors of a corpus against the fixed reference; scores document pairs.
 
     Args:
         texts: The corpus documents' texts (row ``i`` is document ``i``).
-        background: Extra documents used only for IDF statistics and as
-            references.
+        background: Extra documents: they add to the reference document
+            frequencies and serve as relevance-feedback references.
         model: ``"tfidf"`` (default, numpy only) or ``"minilm"`` (embedding
             cosine; needs the ``embeddings`` extra).
         encoder: Text encoder for ``"minilm"`` (default: the packaged model).
-        terms: The corpus documents' story terms, precomputed (by the
-            fingerprinting workers); default: :func:`story_terms` of ``texts``.
+        terms: Per corpus document, its terms as :func:`story_terms` returns
+            them (computed elsewhere, e.g. in worker processes); the texts are
+            then not tokenised again.
+        reference: The fixed reference (default: the shipped one).
 
     Raises:
-        ConfigError: Unknown model.
+        ConfigError: Unknown model, or ``terms`` of the wrong length.
         MissingDependencyError: ``"minilm"`` without the extra installed.
 
     Example:
-        >>> m = StoryModel(["Flood hits the river town", "River town flooded", "Budget vote"])
-        >>> s = m.scores(np.array([[0, 1], [0, 2]]))
-        >>> bool(s[0] > s[1])
+        >>> a = "Mayor Ellery Quint opened the Brackenfold bridge on 12 March with 300 residents."
+        >>> b = "300 residents saw Ellery Quint open Brackenfold's new bridge on 12 March."
+        >>> c = "The regional budget vote was postponed again by the council."
+        >>> s = StoryModel([a, b, c]).scores(np.array([[0, 1], [0, 2]]))
+        >>> bool(s[0] > 0.5 > 0.1 > s[1])
         True
     """
 
@@ -390,67 +539,101 @@ class StoryModel:
         background: Sequence[str] = (),
         model: str = "tfidf",
         encoder: Callable[[list[str]], np.ndarray] | None = None,
+        *,
         terms: Sequence[Sequence[str]] | None = None,
+        reference: StoryReference | None = None,
     ) -> None:
         if model not in STORY_MODELS:
             raise ConfigError(f"story model must be one of {', '.join(STORY_MODELS)}, got {model!r}")
+        if terms is not None and len(terms) != len(texts):
+            raise ConfigError(f"story terms given for {len(terms)} documents, expected {len(texts)}")
         self.model = model
-        self.n = len(texts)
+        self.n = n = len(texts)
         self._emb: np.ndarray | None = None
         if model == "minilm":
             from .embed import document_embeddings
 
             self._emb = document_embeddings(texts, encoder)
-        corpus_terms = [story_terms(t) for t in texts] if terms is None else [list(t) for t in terms]
-        term_lists = corpus_terms + [story_terms(t) for t in background]
-        x, self.vocab = _tfidf(term_lists)
-        self._x = x
+        corpus_terms = list(terms) if terms is not None else [story_terms(t) for t in texts]
+        self._term_lists = corpus_terms + [story_terms(t) for t in background]
         nb = len(background)
-        bg_rows = np.arange(self.n, self.n + nb, dtype=np.int64)[:MAX_REFERENCES]
-        room = MAX_REFERENCES - len(bg_rows)
-        if room >= self.n:
-            corpus_rows = np.arange(self.n, dtype=np.int64)
-        else:
-            corpus_rows = np.unique(np.linspace(0, self.n - 1, room).astype(np.int64)) if room > 0 else np.empty(0)
-        self._refs = np.concatenate([bg_rows, corpus_rows]).astype(np.int64)
-        self._fb_cache: _Feedback | None = None
+        rows, cols, tf, self.vocab = _term_matrix(self._term_lists)
+        v = len(self.vocab)
+        bg_df = np.bincount(cols[rows >= n], minlength=v).astype(np.float64)
+        ref = reference if reference is not None else load_reference()
+        per_million = ref.lookup(self.vocab)
+        ref_df = REFERENCE_DOCS * (1.0 - np.exp(-REFERENCE_DOC_WORDS * per_million / 1e6))
+        idf = np.log((REFERENCE_DOCS + nb + 1.0) / (ref_df + bg_df + 1.0)) + 1.0
+        self._x = _weighted(n + nb, rows, cols, (1.0 + np.log(tf)) * idf[cols])
+        # Specific terms: rare in the reference and not the background's subject vocabulary.
+        spec_w = specificity(per_million)
+        if nb:
+            spec_w[bg_df > MAX_BACKGROUND_SHARE * nb] = 0.0
+        self._spec_w = spec_w
+        in_corpus = rows < n
+        sel = in_corpus & (spec_w[cols] > 0)
+        r, c = rows[sel], cols[sel]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
+        self._spec = _Csr(indptr, c, np.sqrt(spec_w[c]))
+        self._spec_one = _Csr(indptr, c, np.ones(len(c)))
+        self._spec_mass = np.bincount(r, weights=spec_w[c], minlength=n)
+        # Figures: numbers of two or more digits that are not years.
+        is_num = np.array(
+            [t.isdigit() and len(t) >= 2 and not (len(t) == 4 and t[:2] in ("19", "20")) for t in self.vocab],
+            dtype=bool,
+        )
+        sel = in_corpus & is_num[cols] if v else in_corpus
+        r, c = rows[sel], cols[sel]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
+        self._num = _Csr(indptr, c, np.ones(len(c)))
+        self._num_n = np.diff(indptr)
+        self._bg_refs = np.arange(n, n + min(nb, MAX_REFERENCES), dtype=np.int64)
+        self._stable_fb_cache: _Feedback | None = None
+        self._rank_cache: tuple[_Csr, _Feedback] | None = None
+        self._background_n = nb
 
-    @property
-    def _fb(self) -> _Feedback:
-        """The feedback neighbours, computed on first use (the embedding model never needs them)."""
-        if self._fb_cache is None:
-            self._fb_cache = _feedback(self._x, self.n, self._refs, FEEDBACK_DOCS, FEEDBACK_WEIGHT)
-        return self._fb_cache
+    def _stable_fb(self) -> _Feedback:
+        if self._stable_fb_cache is None:
+            self._stable_fb_cache = _feedback(
+                self._x, self.n, self._bg_refs, STABLE_FEEDBACK_DOCS, STABLE_FEEDBACK_WEIGHT
+            )
+        return self._stable_fb_cache
 
     def tfidf_scores(self, pairs: np.ndarray) -> np.ndarray:
-        """TF-IDF cosine of each document pair."""
+        """Plain TF-IDF cosine (reference IDF) of each document pair."""
         return np.clip(pair_dots(self._x, np.asarray(pairs, dtype=np.int64).reshape(-1, 2)), 0.0, 1.0)
 
-    def feedback_scores(self, pairs: np.ndarray) -> np.ndarray:
-        """Cosine of the feedback-expanded vectors of each document pair (the default story score).
-
-        With ``e = x + beta * q`` (see the module doc), ``e_a . e_b`` is
-        ``x_a.x_b + beta (x_a.q_b + q_a.x_b) + beta**2 q_a.q_b``: the first
-        term from the TF-IDF rows, the cross terms from each document's
-        largest reference cosines, the last from the references' Gram
-        matrix, so the expanded vectors are never built.
-        """
+    def topic_scores(self, pairs: np.ndarray) -> np.ndarray:
+        """Topic similarity ``fb``: the TF-IDF cosine, expanded over the background's documents if any."""
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        fb, beta = self._fb, FEEDBACK_WEIGHT
-        a, b = pairs[:, 0], pairs[:, 1]
-        nbrs = fb.neighbours()
-        dot = pair_dots(self._x, pairs)
-        dot += beta * (pair_dots(fb.sims, pairs, nbrs) + pair_dots(fb.sims, pairs[:, ::-1], nbrs))
-        dot += beta * beta * fb.qq(a, b)
-        den = fb.norms[a] * fb.norms[b]
-        return np.clip(np.divide(dot, den, out=np.zeros_like(dot), where=den > 0), 0.0, 1.0)
+        if not len(self._bg_refs):
+            return self.tfidf_scores(pairs)
+        return _fb_dots(self._x, self._stable_fb(), pairs, STABLE_FEEDBACK_WEIGHT)
+
+    def specific_scores(self, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Specific overlap ``spec`` (0..1) and the number of shared specific terms of each pair."""
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        shared = pair_dots(self._spec, pairs)
+        count = np.rint(pair_dots(self._spec_one, pairs)).astype(np.int64)
+        den = np.sqrt(self._spec_mass[pairs[:, 0]] * self._spec_mass[pairs[:, 1]])
+        spec = np.divide(shared, den, out=np.zeros_like(shared), where=den > 0)
+        return np.clip(spec, 0.0, 1.0), count
+
+    def numbers_disagree(self, pairs: np.ndarray) -> np.ndarray:
+        """Pairs whose documents both give at least :data:`MIN_NUMBERS` figures and share none."""
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        shared = pair_dots(self._num, pairs)
+        both = (self._num_n[pairs[:, 0]] >= MIN_NUMBERS) & (self._num_n[pairs[:, 1]] >= MIN_NUMBERS)
+        return both & (shared < 0.5)
 
     def scores(self, pairs: np.ndarray) -> np.ndarray:
-        """The story score (0..1) of each document pair.
+        """The story score (0..1) of each document pair (the module doc's ``story``).
 
         With ``model="minilm"`` it is the cosine of the documents' embeddings
-        (see :mod:`dedup.embed`); otherwise the cosine of the
-        relevance-feedback-expanded TF-IDF vectors.
+        (see :mod:`dedup.embed`). The score depends only on the two documents,
+        the reference and the background, never on the rest of the corpus.
 
         Args:
             pairs: ``(m, 2)`` document index pairs.
@@ -462,10 +645,92 @@ class StoryModel:
         if self._emb is not None:
             e = self._emb
             return np.clip(np.einsum("ij,ij->i", e[pairs[:, 0]], e[pairs[:, 1]]), 0.0, 1.0)
-        return self.feedback_scores(pairs)
+        spec, _ = self.specific_scores(pairs)
+        return STORY_TOPIC_WEIGHT * self.topic_scores(pairs) + (1.0 - STORY_TOPIC_WEIGHT) * spec
+
+    def verdicts(
+        self, pairs: np.ndarray, config: Config, tfidf: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The story score and the same-story verdict of each pair (copies aside).
+
+        A pair is the same story when its score reaches
+        ``config.story_threshold``, its plain TF-IDF cosine
+        ``config.story_min_tfidf``, it shares at least
+        :data:`MIN_SPECIFIC_SHARED` specific terms and, when both documents
+        give figures, at least one figure (:meth:`numbers_disagree`).
+
+        Args:
+            pairs: ``(m, 2)`` document index pairs.
+            config: Settings.
+            tfidf: The pairs' :meth:`tfidf_scores`, if already computed.
+
+        Returns:
+            ``(scores, same)``: ``m`` scores and ``m`` booleans.
+        """
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        scores = self.scores(pairs)
+        _, shared_n = self.specific_scores(pairs)
+        tfidf = self.tfidf_scores(pairs) if tfidf is None else tfidf
+        same = (
+            (scores >= config.story_threshold) & (tfidf >= config.story_min_tfidf) & (shared_n >= MIN_SPECIFIC_SHARED)
+        )
+        if NUMBER_CHECK:
+            same &= ~self.numbers_disagree(pairs)
+        return scores, same
+
+    def feedback_scores(self, pairs: np.ndarray) -> np.ndarray:
+        """The corpus-level relevance-feedback score of the previous release (ranking only).
+
+        IDF over the corpus and background; references: the background, then
+        evenly spaced corpus documents (at most :data:`MAX_REFERENCES`); each
+        vector plus ``FEEDBACK_WEIGHT`` times its :data:`FEEDBACK_DOCS`
+        nearest references. It ranks by topic well but moves with the corpus,
+        so the verdict never uses it.
+        """
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        if self._rank_cache is None:
+            x, _ = _tfidf(self._term_lists)
+            n, nb = self.n, self._background_n
+            bg_rows = np.arange(n, n + nb, dtype=np.int64)[:MAX_REFERENCES]
+            room = MAX_REFERENCES - len(bg_rows)
+            if room >= n:
+                corpus_rows = np.arange(n, dtype=np.int64)
+            else:
+                corpus_rows = np.unique(np.linspace(0, n - 1, room).astype(np.int64)) if room > 0 else np.empty(0)
+            refs = np.concatenate([bg_rows, corpus_rows]).astype(np.int64)
+            self._rank_cache = (x, _feedback(x, n, refs, FEEDBACK_DOCS, FEEDBACK_WEIGHT))
+        x, fb = self._rank_cache
+        return _fb_dots(x, fb, pairs, FEEDBACK_WEIGHT)
+
+    def shared_specific(self, a: int, b: int) -> list[tuple[str, float]]:
+        """The specific terms documents ``a`` and ``b`` share, most specific first."""
+        x = self._spec
+        ta = x.indices[x.indptr[a] : x.indptr[a + 1]]
+        tb = x.indices[x.indptr[b] : x.indptr[b + 1]]
+        common = np.intersect1d(ta, tb)
+        w = self._spec_w[common]
+        order = np.lexsort((common, -w))
+        return [(str(self.vocab[common[i]]), round(float(w[i]), 3)) for i in order.tolist()]
+
+    def shared_heaviest(self, a: int, b: int, k: int = 10) -> list[str]:
+        """The ``k`` shared terms contributing most to the pair's TF-IDF cosine."""
+        x = self._x
+        ta, va = x.indices[x.indptr[a] : x.indptr[a + 1]], x.data[x.indptr[a] : x.indptr[a + 1]]
+        tb, vb = x.indices[x.indptr[b] : x.indptr[b + 1]], x.data[x.indptr[b] : x.indptr[b + 1]]
+        common, ia, ib = np.intersect1d(ta, tb, return_indices=True)
+        order = np.lexsort((common, -(va[ia] * vb[ib])))[:k]
+        return [str(self.vocab[common[i]]) for i in order.tolist()]
 
     def candidates(self) -> np.ndarray:
-        """Document pairs sharing enough top terms (sub-quadratic).
+        """Document pairs sharing enough top terms (sub-quadratic, bounded memory).
+
+        Each document's :data:`TOP_TERMS` heaviest terms are posted; terms
+        posted by more than :data:`MAX_POSTING` documents are skipped. The
+        pairs of each posting are generated per first document, in chunks of
+        at most about ``_CHUNK`` pairs, and counted exactly within a chunk
+        (all pairs of a first document fall in one chunk).
+
+        A corpus with at most :data:`ALL_PAIRS_MAX` pairs gets every pair.
 
         Returns:
             A sorted ``(m, 2)`` array of pairs ``(i, j)``, ``i < j``, of corpus
@@ -473,45 +738,159 @@ class StoryModel:
         """
         x = self._x
         n = self.n
+        none = np.empty((0, 2), dtype=np.int64)
         if n < 2:
-            return np.empty((0, 2), dtype=np.int64)
-        owner_all = np.repeat(np.arange(n, dtype=np.int64), x.lengths()[:n])
+            return none
+        if n * (n - 1) // 2 <= ALL_PAIRS_MAX:
+            return np.stack(np.triu_indices(n, 1), axis=1).astype(np.int64)
+        lens = x.lengths()[:n]
+        owner_all = np.repeat(np.arange(n, dtype=np.int64), lens)
         end = int(x.indptr[n])
         terms, vals = x.indices[:end], x.data[:end]
         # Rank each document's terms by weight (ties by term id) and keep the top ones.
         order = np.lexsort((terms, -vals, owner_all))
-        owner_s, terms_s = owner_all[order], terms[order]
-        rank = np.arange(len(order)) - np.repeat(x.indptr[:n], x.lengths()[:n])
-        keep = rank < TOP_TERMS
-        owner_s, terms_s = owner_s[keep], terms_s[keep]
+        rank = np.arange(len(order)) - np.repeat(x.indptr[:n], lens)
+        keep = order[rank < TOP_TERMS]
+        owner_s, terms_s = owner_all[keep], terms[keep]
         order = np.lexsort((owner_s, terms_s))
         owner_s, terms_s = owner_s[order], terms_s[order]
-        bound = np.flatnonzero(np.diff(terms_s)) + 1
-        starts = np.concatenate([[0], bound])
-        sizes = np.diff(np.concatenate([starts, [len(terms_s)]]))
+        if not len(terms_s):
+            return none
+        starts = np.flatnonzero(np.r_[True, np.diff(terms_s) != 0])
+        sizes = np.diff(np.r_[starts, len(terms_s)])
+        ok = (sizes > 1) & (sizes <= MAX_POSTING)
+        run_end = np.repeat(starts + sizes, sizes)
+        usable = np.repeat(ok, sizes)
+        pos = np.flatnonzero(usable)
+        cnt = run_end[pos] - pos - 1
+        by_owner = np.argsort(owner_s[pos], kind="stable")
+        pos, cnt = pos[by_owner], cnt[by_owner]
+        owners = owner_s[pos]
+        per_owner = np.bincount(owners, weights=cnt, minlength=n)
+        cum = np.cumsum(per_owner)
         found = []
-        for s, z in zip(
-            starts[(sizes > 1) & (sizes <= MAX_POSTING)].tolist(), sizes[(sizes > 1) & (sizes <= MAX_POSTING)].tolist()
-        ):
-            members = owner_s[s : s + z]
-            ii, jj = np.triu_indices(z, k=1)
-            found.append(members[ii] * n + members[jj])
+        o0 = 0
+        while o0 < n:
+            base = cum[o0 - 1] if o0 else 0.0
+            o1 = max(o0 + 1, int(np.searchsorted(cum, base + _CHUNK, side="right")))
+            lo, hi = np.searchsorted(owners, [o0, o1])
+            if hi > lo:
+                c = cnt[lo:hi]
+                partners = owner_s[_ranges(pos[lo:hi] + 1, c)]
+                codes, counts = np.unique(np.repeat(owners[lo:hi], c) * n + partners, return_counts=True)
+                found.append(codes[counts >= MIN_SHARED_TERMS])
+            o0 = o1
         if not found:
-            return np.empty((0, 2), dtype=np.int64)
-        codes, counts = np.unique(np.concatenate(found), return_counts=True)
-        codes = codes[counts >= MIN_SHARED_TERMS]
+            return none
+        codes = np.concatenate(found)
         return np.stack([codes // n, codes % n], axis=1)
 
 
+_WORD_RE = re.compile(r"\w+")
+
+
+def _locate(text: str, wanted: set[str]) -> dict[str, tuple[int, int]]:
+    """First occurrence (start, end) in ``text`` of each wanted story term, as written."""
+    found: dict[str, tuple[int, int]] = {}
+    for m in _WORD_RE.finditer(text):
+        w = m.group()
+        for t in story_terms(w) if not w.isascii() else [stem(w.lower())]:
+            if t in wanted and t not in found:
+                found[t] = (m.start(), m.end())
+        if len(found) == len(wanted):
+            break
+    return found
+
+
+def story_evidence(
+    text_a: str,
+    text_b: str,
+    shared: Sequence[tuple[str, float]],
+    passages: Sequence[Passage],
+    topic: float,
+    specific: float,
+    heaviest: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The evidence of a same-story pair, for its JSON.
+
+    Args:
+        text_a: The first document's text (offsets refer to it).
+        text_b: The second document's text.
+        shared: The shared specific terms with their weights, most specific
+            first (:meth:`StoryModel.shared_specific`).
+        passages: Passages shared by the two documents (copies and near
+            passages across the rewrite).
+        topic: The pair's topic similarity ``fb``.
+        specific: The pair's specific overlap ``spec``.
+        heaviest: Shared terms weighing most in the pair's TF-IDF cosine
+            (listed after the specific ones, with weight 0).
+
+    Returns:
+        ``{"reason", "topic", "specific", "shared_specific", "terms",
+        "passages"}``: ``terms`` lists up to :data:`EVIDENCE_TERMS` shared
+        specific terms, each with its weight and its first occurrence in each
+        text as written (``{"text", "start", "end"}``); ``passages`` the
+        shared passages' offsets.
+
+    Example:
+        >>> ev = story_evidence("Quint met Brackenfold", "brackenfold and QUINT", [("brackenfold", 4.0)], [], 0.4, 0.8)
+        >>> ev["terms"][0]["a"], ev["terms"][0]["b"]
+        ({'text': 'Brackenfold', 'start': 10, 'end': 21}, {'text': 'brackenfold', 'start': 0, 'end': 11})
+    """
+    top = list(shared[:EVIDENCE_TERMS])
+    top += [(t, 0.0) for t in heaviest if t not in {u for u, _ in top}]
+    wanted = {t for t, _ in top}
+    loc_a, loc_b = _locate(text_a, wanted), _locate(text_b, wanted)
+    terms = []
+    for t, w in top:
+        if t in loc_a and t in loc_b:
+            (sa, ea), (sb, eb) = loc_a[t], loc_b[t]
+            terms.append(
+                {
+                    "term": t,
+                    "specific": w > 0,
+                    "weight": w,
+                    "a": {"text": text_a[sa:ea], "start": sa, "end": ea},
+                    "b": {"text": text_b[sb:eb], "start": sb, "end": eb},
+                }
+            )
+    ps = sorted(passages)
+    named = ", ".join(d["a"]["text"] for d in terms[:5] if d["specific"])
+    reason = f"shares {len(shared)} specific terms ({named})" if named else f"shares {len(shared)} specific terms"
+    if ps:
+        reason += f" and {len(ps)} passage{'s' if len(ps) != 1 else ''}"
+    reason += f"; specific overlap {specific:.2f}, topic similarity {topic:.2f}"
+    return {
+        "reason": reason,
+        "topic": round(float(topic), 4),
+        "specific": round(float(specific), 4),
+        "shared_specific": len(shared),
+        "terms": terms,
+        "passages": [
+            {
+                "kind": p.kind,
+                "similarity": round(float(p.similarity), 4),
+                "a": [p.a.start, p.a.end],
+                "b": [p.b.start, p.b.end],
+            }
+            for p in ps
+        ],
+    }
+
+
 def _blank_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The text with the spans replaced by spaces (offsets kept)."""
     if not spans:
         return text
     parts, pos = [], 0
     for s, e in sorted(spans):
-        parts.append(text[pos:s])
-        pos = max(pos, e)
+        s = max(s, pos)
+        if e > s:
+            parts.append(text[pos:s])
+            parts.append(" " * (e - s))
+            pos = e
     parts.append(text[pos:])
-    return "\n".join(parts)
+    return "".join(parts)
 
 
 def story_model(
@@ -554,37 +933,46 @@ def same_story_tier(
         passages: Passages found by the main matcher.
         config: Settings (``story_threshold``, ``story_min_tfidf``,
             ``near_*``).
-        background: Background documents for IDF and as references.
-        terms: Per document, its story terms outside ``excluded`` (computed by
-            the fingerprinting workers); default: :func:`story_terms` of the
-            text with ``excluded`` blanked.
-        model: The corpus's story model, already built (the pipeline builds
-            it once and hands it to ``compare`` too); default: built here from
-            ``texts``/``terms`` and ``background``.
+        background: Background documents (reference statistics and feedback
+            references).
+        terms: Per document, :func:`story_terms` of its text with the
+            ``excluded`` spans blanked, computed elsewhere (e.g. in the
+            fingerprinting workers); the texts are then not tokenised for
+            terms again (only the few same-story pairs' texts are read, to
+            quote their evidence as written).
+        model: The corpus's story model, already built (:func:`story_model`);
+            default: built here from ``texts``/``terms`` and ``background``.
 
     Returns:
         ``(same_story_pairs, near_passages)``; the pairs' ``a_in_b`` and
         ``b_in_a`` are the character shares of each document's fingerprinted
-        paragraphs covered by passages shared with the other.
+        paragraphs covered by passages shared with the other, and each pair
+        carries its ``evidence`` (:func:`story_evidence`).
     """
     from .rewrites import near_paragraph_passages
 
     n = len(texts)
     if n < 2:
         return [], []
+    story_texts = [_blank_spans(t, ex) for t, ex in zip(texts, excluded)]
     if model is None:
-        model = story_model(texts, excluded, config, background, terms=terms)
+        model = StoryModel(story_texts, background, config.story_model, terms=terms)
     cands = model.candidates()
     if not len(cands):
         return [], []
-    # A shared topic alone (neighbours in common) never makes a same-story pair:
-    # the plain TF-IDF cosine is checked first, and only those pairs are scored.
-    cands = cands[model.tfidf_scores(cands) >= config.story_min_tfidf]
-    scores = model.scores(cands)
-    keep = scores >= config.story_threshold
+    # Topic alone never makes a same-story pair: the plain TF-IDF cosine is
+    # checked first, then the score, then the specific evidence.
+    tfidf = model.tfidf_scores(cands)
+    gate = tfidf >= config.story_min_tfidf
+    cands = cands[gate]
+    scores, keep = model.verdicts(cands, config, tfidf[gate])
+    spec, _ = model.specific_scores(cands)
+    topic = model.topic_scores(cands)
     chosen = [
-        (int(a), int(b), float(s))
-        for (a, b), s in zip(cands[keep].tolist(), scores[keep].tolist())
+        (int(a), int(b), float(s), float(t), float(p))
+        for (a, b), s, t, p in zip(
+            cands[keep].tolist(), scores[keep].tolist(), topic[keep].tolist(), spec[keep].tolist()
+        )
         if (a, b) not in copy_pairs
     ]
     index = {d: i for i, d in enumerate(doc_ids)}
@@ -594,7 +982,7 @@ def same_story_tier(
         a, b = index[p.a.doc], index[p.b.doc]
         if a != b:
             by_pair.setdefault((min(a, b), max(a, b)), []).append(p)
-    chosen_pairs = [(a, b) for a, b, _ in chosen]
+    chosen_pairs = [c[:2] for c in chosen]
     # Paragraphs inside a main passage of the same two documents are skipped.
     for a, b in chosen_pairs:
         for p in by_pair.get((a, b), []):
@@ -608,11 +996,14 @@ def same_story_tier(
         by_pair.setdefault((index[p.a.doc], index[p.b.doc]), []).append(p)
     para_chars = [sum(e - s for s, e in spans) for spans in paragraphs]
     out = []
-    for a, b, score in chosen:
+    for a, b, score, top, sp in chosen:
         shared = by_pair.get((a, b), [])
         cov_a = _covered(shared, doc_ids[a], para_chars[a])
         cov_b = _covered(shared, doc_ids[b], para_chars[b])
-        out.append(Pair(doc_ids[a], doc_ids[b], "same_story", score, cov_a, cov_b, len(shared)))
+        evidence = story_evidence(
+            story_texts[a], story_texts[b], model.shared_specific(a, b), shared, top, sp, model.shared_heaviest(a, b)
+        )
+        out.append(Pair(doc_ids[a], doc_ids[b], "same_story", score, cov_a, cov_b, len(shared), evidence))
     return out, near
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from .normalize import normalize, tokens
 
-__all__ = ["STOPWORDS", "story_terms", "terms_from_tokens"]
+__all__ = ["STOPWORDS", "stem", "story_terms", "terms_from_tokens"]
 
 _STOPWORD_TEXT = """
 a about above after again against all also am an and any are as at be because been before being
@@ -31,7 +31,13 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 @lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
+    """A light English stemmer (plural ``s``/``ies``, ``ing``, ``ed``).
+
+    Example:
+        >>> [stem(w) for w in ("schools", "cities", "visiting", "visited", "glass")]
+        ['school', 'city', 'visit', 'visit', 'glass']
+    """
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -70,4 +76,4 @@ def terms_from_tokens(toks: Sequence[str]) -> list[str]:
         >>> terms_from_tokens(["the", "schools", "were", "visited", "by", "3", "ministers"])
         ['school', 'visit', '3', 'minister']
     """
-    return [_stem(w) for w in toks if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return [stem(w) for w in toks if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
