@@ -34,11 +34,12 @@ _SKIP = {"script", "style", "noscript", "template"}
 
 
 class _TextParser(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, skip: frozenset[str] = frozenset()) -> None:
         super().__init__(convert_charrefs=True)
         self.paragraphs: list[str] = []
         self._buf: list[str] = []
         self._skip = 0
+        self._skip_tags = _SKIP | skip
 
     def _flush(self) -> None:
         text = " ".join("".join(self._buf).split())
@@ -47,13 +48,13 @@ class _TextParser(HTMLParser):
         self._buf = []
 
     def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in _SKIP:
+        if tag in self._skip_tags:
             self._skip += 1
         elif tag in _BLOCK:
             self._flush()
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP:
+        if tag in self._skip_tags:
             self._skip = max(0, self._skip - 1)
         elif tag in _BLOCK:
             self._flush()
@@ -67,9 +68,21 @@ class _TextParser(HTMLParser):
         self._flush()
 
 
-def html_fragment_text(html: str) -> str:
-    """Plain text of an HTML fragment: one paragraph per block, blank-line separated."""
-    parser = _TextParser()
+def html_fragment_text(html: str, skip: frozenset[str] = frozenset()) -> str:
+    """Plain text of an HTML fragment: one paragraph per block, blank-line separated.
+
+    The parser keeps no element stack, so any nesting depth works.
+
+    Args:
+        html: The HTML.
+        skip: Elements whose content is left out, besides ``script``,
+            ``style``, ``noscript`` and ``template``.
+
+    Example:
+        >>> html_fragment_text("<nav>Home</nav>" + "<div>" * 300 + "<p>Deep &amp; kept</p>", frozenset({"nav"}))
+        'Deep & kept'
+    """
+    parser = _TextParser(skip)
     parser.feed(html)
     parser.close()
     return "\n\n".join(parser.paragraphs)
