@@ -169,7 +169,7 @@ def test_following_symlinks_is_an_explicit_option(tmp_path):
 
 
 def test_index_add_of_a_folder_with_a_leaking_symlink_stores_no_outside_text(tmp_path):
-    content, _ = _leak_setup(tmp_path)
+    _leak_setup(tmp_path)
     proc = _run(tmp_path, "index", "add", "content", "--index", "idx.sqlite")
     assert proc.returncode == 0, proc.stderr
     assert "leak.txt" in proc.stderr  # the warning names the skipped link
