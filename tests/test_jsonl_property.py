@@ -66,10 +66,9 @@ def _expected(value: str) -> str:
 def _line(rec: dict) -> str | None:
     obj = {"id": rec["id"], "text": rec["text"], "extra": rec["extra"]}
     raw = json.dumps(obj, ensure_ascii=rec["ascii"])
-    if not rec["ascii"]:
-        if _SURROGATE.search(raw):
-            raw = json.dumps(obj)  # a raw lone surrogate cannot be written as UTF-8 at all
-        # Raw U+2028/U+0085 stay inside the line (JSON allows them); a raw newline cannot occur.
+    # Raw U+2028/U+0085 stay inside the line (JSON allows them); a raw newline cannot occur.
+    if not rec["ascii"] and _SURROGATE.search(raw):
+        raw = json.dumps(obj)  # a raw lone surrogate cannot be written as UTF-8 at all
     return raw
 
 
