@@ -455,3 +455,21 @@ def test_formats_encode_documents_with_control_and_format_characters(tmp_path):
     result = det.run()
     for fmt in ("json", "jsonl", "html", "csv", "github", "sarif"):
         format_result(result, fmt).encode("utf-8")
+
+
+def test_feed_with_surrogate_and_out_of_range_character_references_is_read(tmp_path):
+    pytest.importorskip("feedparser")
+    item = "<item><guid>g{n}&#xD800;</guid><title>t&#55296;</title><description>{text}&#x110000;</description></item>"
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>'
+        + item.format(n=1, text=" ".join(RIVER))
+        + item.format(n=2, text=" ".join(MUSEUM))
+        + "</channel></rss>"
+    )
+    (tmp_path / "f.rss").write_text(feed, encoding="utf-8")
+    out = read_paths([str(tmp_path / "f.rss")])
+    assert sorted(d.id for d in out.documents) == ["g1\ufffd", "g2\ufffd"]
+    assert all(d.meta["title"] == "t\ufffd" for d in out.documents)
+    assert not out.errors
+    proc = _run(tmp_path, "scan", "f.rss", "--format", "json", "--jobs", "1")
+    assert proc.returncode in (0, 1) and "g1\ufffd" in proc.stdout

@@ -16,15 +16,17 @@ then never fetches anything. Each entry is one document:
 
 from __future__ import annotations
 
+import re
 import time
 from html.parser import HTMLParser
 from typing import Any
 
 from ..errors import MissingDependencyError
 from ..models import Document, InputProblem
+from .nesting import replace_surrogates
 from .sources import StructuredRead
 
-__all__ = ["html_fragment_text", "read_feed"]
+__all__ = ["defuse_charrefs", "html_fragment_text", "read_feed"]
 
 _BLOCK = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
@@ -88,6 +90,33 @@ def html_fragment_text(html: str, skip: frozenset[str] = frozenset()) -> str:
     return "\n\n".join(parser.paragraphs)
 
 
+_CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]{1,16}|[0-9]{1,20});")
+
+
+def _safe_charref(m: re.Match[bytes]) -> bytes:
+    ref = m.group(1)
+    try:
+        cp = int(ref[1:], 16) if ref[:1] in (b"x", b"X") else int(ref)
+    except ValueError:
+        return b"&#xFFFD;"
+    if cp == 0 or 0xD800 <= cp <= 0xDFFF or cp > 0x10FFFF:
+        return b"&#xFFFD;"
+    return m.group()
+
+
+def defuse_charrefs(data: bytes) -> bytes:
+    """Numeric character references to no character (NUL, a surrogate, past U+10FFFF) become U+FFFD.
+
+    feedparser turns ``&#xD800;`` into a lone surrogate and then fails to
+    encode it (a traceback); this keeps such a feed readable.
+
+    Example:
+        >>> defuse_charrefs(b"a&#xD800;b&#55296;c&#233;")
+        b'a&#xFFFD;b&#xFFFD;c&#233;'
+    """
+    return _CHARREF.sub(_safe_charref, data) if b"&#" in data else data
+
+
 def _iso(struct: Any) -> str | None:
     if not struct:
         return None
@@ -115,7 +144,10 @@ def read_feed(data: bytes, path: str, file_id: str) -> StructuredRead:
         import feedparser
     except ImportError:
         raise MissingDependencyError("reading RSS/Atom feeds needs feedparser: pip install 'dedup[feeds]'") from None
-    parsed = feedparser.parse(data)
+    try:
+        parsed = feedparser.parse(defuse_charrefs(data))
+    except Exception as exc:  # a parser bug must cost this file only, with a reason
+        return StructuredRead([], [InputProblem(file_id, f"cannot parse the feed: {type(exc).__name__}: {exc}")], [])
     docs: list[Document] = []
     errors: list[InputProblem] = []
     warnings: list[InputProblem] = []
@@ -131,14 +163,17 @@ def read_feed(data: bytes, path: str, file_id: str) -> StructuredRead:
         if not html.strip():
             html = entry.get("summary", "") or ""
         text = html_fragment_text(html)
+        (doc_id, text), replaced = replace_surrogates([str(doc_id), text])
+        if replaced:
+            warnings.append(InputProblem(doc_id, "lone surrogate code point(s) replaced with U+FFFD"))
         if not text.strip():
             errors.append(InputProblem(str(doc_id), "feed entry has no text"))
             continue
         meta: dict[str, Any] = {"source": file_id}
         if entry.get("title"):
-            meta["title"] = entry.title
+            meta["title"] = replace_surrogates(str(entry.title))[0]
         if entry.get("link"):
-            meta["link"] = entry.link
+            meta["link"] = replace_surrogates(str(entry.link))[0]
         date = _iso(entry.get("published_parsed")) or _iso(entry.get("updated_parsed"))
         docs.append(Document(id=str(doc_id), text=text, path=path, date=date, meta=meta))
     return StructuredRead(docs, errors, warnings)
