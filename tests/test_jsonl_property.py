@@ -51,7 +51,8 @@ good_record = st.fixed_dictionaries(
     }
 )
 bad_line = st.one_of(
-    text.map(lambda t: "#" + t.replace("\n", " ").replace("\r", " ")),  # never JSON
+    # Never JSON; as a UTF-8 file holds it (no newline, no lone surrogate).
+    text.map(lambda t: "#" + _SURROGATE.sub("\ufffd", t.replace("\n", " "))),
     st.integers(MAX_NESTING + 1, 4000).map(lambda n: '{"id": "deep", "text": "t", "n": ' + "[" * n + "]" * n + "}"),
     st.integers(MAX_NESTING, 4000).map(lambda n: "[" * n),  # unterminated
     st.sampled_from(["1", '"s"', "[1, 2]", "null", '{"id": "x"}', '{"text": 5}', '{"text": "   "}']),
@@ -82,7 +83,7 @@ def test_every_good_record_is_kept_and_every_bad_line_is_one_error(goods, bads, 
     lines = [(_line(r), r) for r in goods] + [(b, None) for b in bads]
     rnd.shuffle(lines)
     content = "\n".join(line for line, _ in lines) + "\n"
-    content = content.encode("utf-8").decode("utf-8")  # the file is valid UTF-8
+    content = content.encode("utf-8").decode("utf-8")  # the file is valid UTF-8 (a ValueError otherwise)
     out = read_jsonl(content, "x.jsonl", "x.jsonl", ReaderOptions())
     docs = {d.id: d for d in out.documents}
     for rec in goods:
