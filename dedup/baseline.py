@@ -24,6 +24,7 @@ from typing import Any
 
 from .errors import InputError
 from .io.atomic import write_atomic
+from .io.nesting import load_json, replace_surrogates
 
 __all__ = ["BASELINE_VERSION", "Baseline", "Finding"]
 
@@ -94,16 +95,22 @@ class Baseline:
     def load(cls, path: str) -> Baseline:
         """Read a baseline file.
 
+        A file nested deeper than :data:`~dedup.io.nesting.MAX_NESTING` levels
+        is refused (no ``RecursionError``); lone surrogates in ids become U+FFFD.
+
         Raises:
             InputError: The file is missing or not a valid baseline.
         """
         try:
             with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
+                data = load_json(fh.read())
         except OSError as exc:
             raise InputError(path, exc.strerror or str(exc)) from None
-        except ValueError as exc:
-            raise InputError(path, f"not valid JSON: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"not valid UTF-8: {exc.reason}") from None
+        except ValueError as exc:  # not valid JSON, or nested deeper than MAX_NESTING
+            raise InputError(path, str(exc)) from None
+        data, _ = replace_surrogates(data)
         if not isinstance(data, dict) or not isinstance(data.get("accepted"), list):
             raise InputError(path, 'not a dedup baseline (expected an object with an "accepted" list)')
         version = data.get("dedup_baseline", BASELINE_VERSION)

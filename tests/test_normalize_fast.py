@@ -8,11 +8,22 @@ import unicodedata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dedup.normalize import _CITATION_RE, _PUNCT_TABLE, fold_diacritics, normalize, normalized_tokens, tokens
+from dedup.normalize import (
+    _CITATION_RE,
+    _PUNCT_TABLE,
+    INVISIBLE_RANGES,
+    fold_diacritics,
+    normalize,
+    normalized_tokens,
+    tokens,
+)
+
+_INVISIBLE = {chr(c) for lo, hi in INVISIBLE_RANGES for c in range(lo, hi + 1)}
 
 
 def _reference_normalize(text: str) -> str:
     if not text.isascii():
+        text = "".join(c for c in text if c not in _INVISIBLE)
         text = unicodedata.normalize("NFKC", text)
         text = text.translate(_PUNCT_TABLE)
     text = _CITATION_RE.sub("", text)
@@ -25,14 +36,15 @@ def _reference_tokens(text: str) -> list[str]:
     return re.findall(r"\w+", text)
 
 
+_PIECES = ["Tô", "Lâm", "[1]", "[12]", "x\u00a0y", "\u2014", "\x1c", "\u3000", "ﬁ", " ", "\t\n", "a_b"]
+# Invisible characters and combining-mark floods (normalization v2).
+_PIECES += ["\u2060", "\u202e", "\u0301" * 40, "\u0316", "\U000e0020", "\u3164", "\uffa0", "\U0001d165"]
 ascii_text = st.text(alphabet=st.characters(max_codepoint=127), max_size=200)
 any_text = st.text(max_size=200)
 mixed = st.one_of(
     ascii_text,
     any_text,
-    st.lists(
-        st.sampled_from(["Tô", "Lâm", "[1]", "[12]", "x\u00a0y", "\u2014", "\x1c", "\u3000", "ﬁ", " ", "\t\n", "a_b"])
-    ).map("".join),
+    st.lists(st.sampled_from(_PIECES)).map("".join),
 )
 
 

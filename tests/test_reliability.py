@@ -79,14 +79,14 @@ def test_hostile_folder_each_file_gets_a_reason_and_the_run_goes_on(tmp_path):
 def test_file_vanishing_between_listing_and_reading(tmp_path, monkeypatch):
     (tmp_path / "stays.txt").write_text(join(RIVER))
     (tmp_path / "goes.txt").write_text(join(MUSEUM))
-    listed = readers.collect_files
+    listed = readers.collect_inputs
 
     def list_then_delete(*args, **kwargs):
         files = listed(*args, **kwargs)
         os.unlink(tmp_path / "goes.txt")  # removed after the folder was listed
         return files
 
-    monkeypatch.setattr(readers, "collect_files", list_then_delete)
+    monkeypatch.setattr(readers, "collect_inputs", list_then_delete)
     out = read_paths([str(tmp_path)])
     assert [d.id for d in out.documents] == ["stays.txt"]
     assert [(e.path, e.message) for e in out.errors] == [("goes.txt", "No such file or directory")]

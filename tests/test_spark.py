@@ -192,6 +192,33 @@ def test_jsonl_and_parquet_inputs_equal_detector(spark, tmp_path):
             assert _spark_dict(tmp_path / "out-parquet") == want
 
 
+def test_hostile_jsonl_records_are_per_item_errors_like_scan(spark, tmp_path):
+    """Issue 17: nesting, lone surrogates and a repeated id keep parity with ``dedup scan``."""
+    docs = _small_docs(6, seed=9)
+    ids = sorted(docs)
+    lines = [json.dumps({"id": k, "text": docs[k]}) for k in ids]
+    lines.insert(2, '{"id": "deep", "text": "x", "n": ' + "[" * 3000 + "]" * 3000 + "}")
+    lines.insert(4, json.dumps({"id": ids[0], "text": docs[ids[1]]}))  # a repeated id: skipped
+    lines.append('{"id": "sur\\ud800", "text": ' + json.dumps(docs[ids[2]])[:-1] + ' \\udfff"}')
+    jsonl = tmp_path / "hostile.jsonl"
+    jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    cfg = Config(story=False, boilerplate=False)
+    local = dedup.Detector(cfg)
+    local.add_paths([str(jsonl)])
+    want = local.run()
+    s = spark_scan(str(jsonl), str(tmp_path / "out"), cfg, OPTS, spark=spark)
+    got = _spark_dict(tmp_path / "out")
+    assert [d["id"] for d in got["documents"]] == [d.id for d in want.documents]
+    assert "sur\ufffd" in [d.id for d in want.documents]
+    assert {(p["a"], p["b"]) for p in got["pairs"]} == {(p.a, p.b) for p in want.pairs}
+    reasons = sorted(e.message for e in s.errors)
+    assert len(reasons) == 2
+    assert reasons[0].startswith(f"duplicate document id (also in {jsonl}:1)")
+    assert reasons[1] == "nested deeper than 128 levels (arrays/objects)"
+    assert [w.message for w in s.warnings] == ["lone surrogate code point(s) replaced with U+FFFD"]
+
+
 def test_connected_components_match_union_find(spark):
     edges = [(f"n{i:03d}", f"n{i + 1:03d}") for i in range(16)]  # a chain
     edges += [("x1", "x2"), ("x3", "x2"), ("y", "z"), ("a", "n016")]

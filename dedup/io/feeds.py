@@ -16,15 +16,17 @@ then never fetches anything. Each entry is one document:
 
 from __future__ import annotations
 
+import re
 import time
 from html.parser import HTMLParser
 from typing import Any
 
 from ..errors import MissingDependencyError
 from ..models import Document, InputProblem
+from .nesting import replace_surrogates
 from .sources import StructuredRead
 
-__all__ = ["html_fragment_text", "read_feed"]
+__all__ = ["defuse_charrefs", "html_fragment_text", "read_feed"]
 
 _BLOCK = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
@@ -34,11 +36,12 @@ _SKIP = {"script", "style", "noscript", "template"}
 
 
 class _TextParser(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, skip: frozenset[str] = frozenset()) -> None:
         super().__init__(convert_charrefs=True)
         self.paragraphs: list[str] = []
         self._buf: list[str] = []
         self._skip = 0
+        self._skip_tags = _SKIP | skip
 
     def _flush(self) -> None:
         text = " ".join("".join(self._buf).split())
@@ -47,13 +50,13 @@ class _TextParser(HTMLParser):
         self._buf = []
 
     def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in _SKIP:
+        if tag in self._skip_tags:
             self._skip += 1
         elif tag in _BLOCK:
             self._flush()
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP:
+        if tag in self._skip_tags:
             self._skip = max(0, self._skip - 1)
         elif tag in _BLOCK:
             self._flush()
@@ -67,12 +70,51 @@ class _TextParser(HTMLParser):
         self._flush()
 
 
-def html_fragment_text(html: str) -> str:
-    """Plain text of an HTML fragment: one paragraph per block, blank-line separated."""
-    parser = _TextParser()
+def html_fragment_text(html: str, skip: frozenset[str] = frozenset()) -> str:
+    """Plain text of an HTML fragment: one paragraph per block, blank-line separated.
+
+    The parser keeps no element stack, so any nesting depth works.
+
+    Args:
+        html: The HTML.
+        skip: Elements whose content is left out, besides ``script``,
+            ``style``, ``noscript`` and ``template``.
+
+    Example:
+        >>> html_fragment_text("<nav>Home</nav>" + "<div>" * 300 + "<p>Deep &amp; kept</p>", frozenset({"nav"}))
+        'Deep & kept'
+    """
+    parser = _TextParser(skip)
     parser.feed(html)
     parser.close()
     return "\n\n".join(parser.paragraphs)
+
+
+_CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]{1,16}|[0-9]{1,20});")
+
+
+def _safe_charref(m: re.Match[bytes]) -> bytes:
+    ref = m.group(1)
+    try:
+        cp = int(ref[1:], 16) if ref[:1] in (b"x", b"X") else int(ref)
+    except ValueError:
+        return b"&#xFFFD;"
+    if cp == 0 or 0xD800 <= cp <= 0xDFFF or cp > 0x10FFFF:
+        return b"&#xFFFD;"
+    return m.group()
+
+
+def defuse_charrefs(data: bytes) -> bytes:
+    """Numeric character references to no character (NUL, a surrogate, past U+10FFFF) become U+FFFD.
+
+    feedparser turns ``&#xD800;`` into a lone surrogate and then fails to
+    encode it (a traceback); this keeps such a feed readable.
+
+    Example:
+        >>> defuse_charrefs(b"a&#xD800;b&#55296;c&#233;")
+        b'a&#xFFFD;b&#xFFFD;c&#233;'
+    """
+    return _CHARREF.sub(_safe_charref, data) if b"&#" in data else data
 
 
 def _iso(struct: Any) -> str | None:
@@ -104,7 +146,10 @@ def read_feed(data: bytes, path: str, file_id: str) -> StructuredRead:
         raise MissingDependencyError(
             "reading RSS/Atom feeds needs feedparser: pip install 'article-dedup[feeds]'"
         ) from None
-    parsed = feedparser.parse(data)
+    try:
+        parsed = feedparser.parse(defuse_charrefs(data))
+    except Exception as exc:  # a parser bug must cost this file only, with a reason
+        return StructuredRead([], [InputProblem(file_id, f"cannot parse the feed: {type(exc).__name__}: {exc}")], [])
     docs: list[Document] = []
     errors: list[InputProblem] = []
     warnings: list[InputProblem] = []
@@ -120,14 +165,17 @@ def read_feed(data: bytes, path: str, file_id: str) -> StructuredRead:
         if not html.strip():
             html = entry.get("summary", "") or ""
         text = html_fragment_text(html)
+        (doc_id, text), replaced = replace_surrogates([str(doc_id), text])
+        if replaced:
+            warnings.append(InputProblem(doc_id, "lone surrogate code point(s) replaced with U+FFFD"))
         if not text.strip():
             errors.append(InputProblem(str(doc_id), "feed entry has no text"))
             continue
         meta: dict[str, Any] = {"source": file_id}
         if entry.get("title"):
-            meta["title"] = entry.title
+            meta["title"] = replace_surrogates(str(entry.title))[0]
         if entry.get("link"):
-            meta["link"] = entry.link
+            meta["link"] = replace_surrogates(str(entry.link))[0]
         date = _iso(entry.get("published_parsed")) or _iso(entry.get("updated_parsed"))
         docs.append(Document(id=str(doc_id), text=text, path=path, date=date, meta=meta))
     return StructuredRead(docs, errors, warnings)

@@ -1,6 +1,7 @@
 """JSON Lines reader: one document per line of a ``.jsonl`` / ``.ndjson`` export.
 
-Each non-blank line must be a JSON object. The document text is the string at
+Each non-blank line (lines end at ``\\n``; a ``\\r`` before it is JSON
+whitespace) must be a JSON object. The document text is the string at
 ``text_field``, the id the value at ``id_field`` (a string or number; when the
 line has none the id is ``FILE#LINE``). ``title_field`` and ``date_field``
 are optional metadata. Field names may be dotted paths into nested objects
@@ -8,14 +9,23 @@ are optional metadata. Field names may be dotted paths into nested objects
 reported as an error for ``FILE#LINE`` and the other lines are still read.
 Offsets refer to the text value itself. ``meta["line"]`` keeps the 1-based
 line number in the file.
+
+Hostile records are per-item errors, never tracebacks, and never cost the
+other records:
+
+* a line nested deeper than :data:`~dedup.io.nesting.MAX_NESTING` levels is
+  refused ("nested deeper than 128 levels");
+* a lone surrogate (``"\\ud800"``, valid JSON but not encodable as UTF-8) in
+  any string of the record, the id included, is replaced with U+FFFD and the
+  record is kept, with a warning for ``FILE#LINE``.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..models import Document, InputProblem
+from .nesting import load_json, replace_surrogates
 from .sources import ReaderOptions, StructuredRead
 
 __all__ = ["read_jsonl"]
@@ -44,15 +54,20 @@ def read_jsonl(text: str, path: str, file_id: str, options: ReaderOptions) -> St
     """
     docs: list[Document] = []
     errors: list[InputProblem] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    warnings: list[InputProblem] = []
+    # Records end at "\n" only: U+2028, U+0085 and the like are valid inside JSON strings.
+    for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"{file_id}#{lineno}"
         try:
-            obj = json.loads(line)
+            obj = load_json(line)
         except ValueError as exc:
-            errors.append(InputProblem(where, f"not valid JSON: {exc}"))
+            errors.append(InputProblem(where, str(exc)))
             continue
+        obj, replaced = replace_surrogates(obj)
+        if replaced:
+            warnings.append(InputProblem(where, "lone surrogate code point(s) replaced with U+FFFD"))
         if not isinstance(obj, dict):
             errors.append(InputProblem(where, "not a JSON object"))
             continue
@@ -79,4 +94,4 @@ def read_jsonl(text: str, path: str, file_id: str, options: ReaderOptions) -> St
                 meta=meta,
             )
         )
-    return StructuredRead(docs, errors, [])
+    return StructuredRead(docs, errors, warnings)

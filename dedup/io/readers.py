@@ -26,8 +26,10 @@ from .sources import ReaderOptions, StructuredRead, reader_kind
 __all__ = [
     "DEFAULT_EXTENSIONS",
     "DEFAULT_MAX_FILE_SIZE",
+    "CollectedFiles",
     "ReadOutcome",
     "collect_files",
+    "collect_inputs",
     "decode_bytes",
     "printable_id",
     "read_bytes",
@@ -172,26 +174,113 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def collect_files(
-    paths: Sequence[str], extensions: Sequence[str] = DEFAULT_EXTENSIONS, root: str | None = None
-) -> list[tuple[str, str]]:
-    """List the files to read and the id each gets.
+@dataclass(frozen=True)
+class CollectedFiles:
+    """The files found under some paths, and what was left out and why.
 
-    Folders are walked recursively (hidden entries and symlinked folders are
-    skipped, files are matched by ``extensions``); files named directly are
-    always taken. Ids are paths relative to the common base folder of the
-    arguments, with ``/`` separators: scanning one folder gives ids relative
-    to it.
+    Attributes:
+        files: ``(path, id)`` pairs sorted by id, without duplicates.
+        warnings: ``(id, reason)`` of files skipped on purpose (a symlink
+            pointing outside the scanned folders, a named file whose
+            extension is not read).
+        errors: ``(id, reason)`` of folders that could not be listed.
+    """
+
+    files: tuple[tuple[str, str], ...]
+    warnings: tuple[tuple[str, str], ...] = ()
+    errors: tuple[tuple[str, str], ...] = ()
+
+
+def _within(target: str, roots: Sequence[str]) -> bool:
+    return any(target == root or target.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _walk(
+    top: str,
+    exts: tuple[str, ...],
+    roots: Sequence[str],
+    follow_symlinks: bool,
+    found: list[str],
+    warnings: list[tuple[str, str]],
+    errors: list[tuple[str, str]],
+) -> None:
+    """Append the files under ``top`` to ``found``; an explicit stack, so depth costs no recursion."""
+    stack = [top]
+    seen = {os.path.realpath(top)}
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted((e for e in it if not _is_hidden(e.name)), key=lambda e: e.name)
+        except OSError as exc:
+            errors.append((folder, f"cannot list folder: {exc.strerror or exc}"))
+            continue
+        subdirs: list[str] = []
+        for e in entries:
+            path = os.path.join(folder, e.name)
+            try:
+                is_link = e.is_symlink()
+                is_dir = e.is_dir(follow_symlinks=False)
+            except OSError:
+                is_link = is_dir = False
+            if is_link:
+                target = os.path.realpath(path)
+                inside = _within(target, roots)
+                if os.path.isdir(target):
+                    # Symlinked folders are walked only with follow_symlinks (and once each).
+                    if follow_symlinks and target not in seen:
+                        seen.add(target)
+                        subdirs.append(path)
+                    elif not follow_symlinks and not inside:
+                        warnings.append((path, _OUTSIDE))
+                    continue
+                if not e.name.lower().endswith(exts):
+                    continue
+                if not inside and not follow_symlinks:
+                    warnings.append((path, _OUTSIDE))
+                    continue
+                found.append(path)
+            elif is_dir:
+                if follow_symlinks:
+                    seen.add(os.path.realpath(path))
+                subdirs.append(path)
+            elif e.name.lower().endswith(exts):
+                found.append(path)
+        stack.extend(reversed(subdirs))
+
+
+_OUTSIDE = "symbolic link to a file outside the scanned folders; skipped (follow_symlinks / --follow-symlinks reads it)"
+
+
+def collect_inputs(
+    paths: Sequence[str],
+    extensions: Sequence[str] = DEFAULT_EXTENSIONS,
+    root: str | None = None,
+    follow_symlinks: bool = False,
+) -> CollectedFiles:
+    """List the files to read, the id each gets, and the files left out.
+
+    Folders are walked (iteratively: any depth works; hidden entries are
+    skipped, files are matched by ``extensions``). A symbolic link inside a
+    folder whose target lies outside every scanned path is skipped with a
+    warning, unless ``follow_symlinks``; symlinked folders are walked only
+    with ``follow_symlinks``. Files named directly are read when their
+    extension is in ``extensions`` or has a structured reader (JSON Lines,
+    feeds, HTML); other named files (``photo.png``) are skipped with a
+    warning, as they would be in a folder. Ids are paths relative to the
+    common base folder of the arguments, with ``/`` separators: scanning one
+    folder gives ids relative to it.
 
     Args:
         paths: Files and folders.
-        extensions: Endings of files to take from folders (case-insensitive).
+        extensions: Endings of files to take (case-insensitive).
         root: Make ids relative to this folder instead of the common base
             (so a file gets the same id whether its folder or the file
             itself is named, as ``dedup check`` in CI needs).
+        follow_symlinks: Read symlinked files and folders wherever they point.
 
     Returns:
-        ``(path, id)`` pairs sorted by id, without duplicates.
+        A :class:`CollectedFiles`.
 
     Raises:
         InputError: A path does not exist.
@@ -200,28 +289,47 @@ def collect_files(
     id_base = os.path.abspath(root) if root else None
     found: list[str] = []
     bases: list[str] = []
+    warnings: list[tuple[str, str]] = []
+    errors: list[tuple[str, str]] = []
+    for p in paths:
+        if not (os.path.exists(p) or os.path.islink(p)):
+            raise InputError(p, "no such file or folder")
+    roots = [os.path.realpath(p) for p in paths]
     for p in paths:
         if os.path.isdir(p):
             bases.append(os.path.abspath(p))
-            for root, dirs, files in os.walk(p, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
-                for f in sorted(files):
-                    if not _is_hidden(f) and f.lower().endswith(exts):
-                        found.append(os.path.join(root, f))
-        elif os.path.exists(p) or os.path.islink(p):
-            bases.append(os.path.dirname(os.path.abspath(p)))
-            found.append(p)
+            _walk(p, exts, roots, follow_symlinks, found, warnings, errors)
         else:
-            raise InputError(p, "no such file or folder")
-    if not found:
-        return []
+            bases.append(os.path.dirname(os.path.abspath(p)))
+            if p.lower().endswith(exts) or reader_kind(p) != "text":
+                found.append(p)
+            else:
+                shown = ", ".join(extensions) or "none"
+                warnings.append((p, f"not read: the extension is not one of --ext ({shown})"))
     base = id_base or (os.path.commonpath(bases) if bases else os.getcwd())
+
+    def ident(f: str) -> str:
+        return printable_id(os.path.relpath(os.path.abspath(f), base).replace(os.sep, "/"))
+
     seen: dict[str, str] = {}
     for f in found:
-        rel = os.path.relpath(os.path.abspath(f), base)
-        doc_id = printable_id(rel.replace(os.sep, "/"))
-        seen.setdefault(doc_id, f)
-    return sorted(((f, i) for i, f in seen.items()), key=lambda t: t[1])
+        seen.setdefault(ident(f), f)
+    return CollectedFiles(
+        tuple(sorted(((f, i) for i, f in seen.items()), key=lambda t: t[1])),
+        tuple((ident(f), why) for f, why in warnings),
+        tuple((ident(f), why) for f, why in errors),
+    )
+
+
+def collect_files(
+    paths: Sequence[str], extensions: Sequence[str] = DEFAULT_EXTENSIONS, root: str | None = None
+) -> list[tuple[str, str]]:
+    """The ``(path, id)`` pairs of :func:`collect_inputs` (sorted by id, without duplicates).
+
+    Raises:
+        InputError: A path does not exist.
+    """
+    return list(collect_inputs(paths, extensions, root).files)
 
 
 @dataclass(frozen=True)
@@ -260,15 +368,19 @@ def read_paths(
     docs: list[Document] = []
     errors: list[InputProblem] = []
     warnings: list[InputProblem] = []
-    for path, doc_id in collect_files(list(paths), extensions, root):
+    options = options or ReaderOptions()
+    listing = collect_inputs(list(paths), extensions, root, options.follow_symlinks)
+    warnings.extend(InputProblem(i, why) for i, why in listing.warnings)
+    errors.extend(InputProblem(i, why) for i, why in listing.errors)
+    for path, doc_id in listing.files:
         if reader_kind(path) != "text":
-            sub = read_structured(path, doc_id, options or ReaderOptions())
+            sub = read_structured(path, doc_id, options)
             docs.extend(sub.documents)
             errors.extend(sub.errors)
             warnings.extend(sub.warnings)
             continue
         try:
-            doc, warning = read_document(path, doc_id, (options or ReaderOptions()).max_file_size)
+            doc, warning = read_document(path, doc_id, options.max_file_size)
         except InputError as exc:
             errors.append(InputProblem(doc_id, exc.reason))
             continue

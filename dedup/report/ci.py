@@ -14,20 +14,35 @@ offsets refer to the extracted text. Documents that come from an index
 * ``sarif``: a SARIF 2.1.0 log with one rule per finding kind
   (``duplicate``, ``near_duplicate``, ``containment``, ``same_story``,
   ``passage``), one result per pair and per passage side; results about a
-  whole document, or without line information, point at line 1.
+  whole document, or without line information, point at line 1. Artifact
+  URIs are RFC 3986 URI references: every byte of the path outside the
+  unreserved set and ``/`` is percent-encoded (``c/x%41.txt`` is
+  ``c/x%2541.txt``, ``#`` is ``%23``, a space ``%20``).
+
+File names, ids and document text are attacker-controlled: every id and
+message goes through :func:`dedup.report.sanitize.visible` (control and
+format characters become visible escapes), so no output line can start a
+workflow command or drive a terminal. Line numbers come from one
+:class:`LineIndex` per document (a sorted list of line starts, searched with
+``bisect``): linear in the text, whatever the number of passages.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
-import pathlib
+import re
+import urllib.parse
 from typing import Any
 
 from ..io.sources import reader_kind
 from ..models import Document, Pair, Passage, ScanResult, Span
+from .sanitize import visible
 
-__all__ = ["escape_data", "escape_property", "line_range", "to_github", "to_sarif"]
+__all__ = ["LineIndex", "artifact_uri", "escape_data", "escape_property", "line_range", "to_github", "to_sarif"]
+
+_BREAK_RE = re.compile(r"\r\n|\r|\n")
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -50,8 +65,35 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def line_range(doc: Document, start: int, end: int) -> tuple[int, int] | None:
+class LineIndex:
+    """Line starts of a text, for 1-based line numbers of character offsets.
+
+    ``\\r\\n``, ``\\r`` and ``\\n`` are each one line break. Built in one
+    pass; each lookup is a binary search.
+
+    Example:
+        >>> idx = LineIndex("a\\r\\nb\\rc\\nd")
+        >>> [idx.line(o) for o in (0, 1, 2, 3, 5, 7)]
+        [1, 1, 1, 2, 3, 4]
+    """
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(m.end() for m in _BREAK_RE.finditer(text))]
+
+    def line(self, offset: int) -> int:
+        """The 1-based line holding character ``offset``."""
+        return bisect.bisect_right(self.starts, offset)
+
+
+def line_range(doc: Document, start: int, end: int, index: LineIndex | None = None) -> tuple[int, int] | None:
     """1-based first and last line of ``doc.text[start:end]`` in the document's file.
+
+    Args:
+        doc: The document.
+        start: First character offset.
+        end: End offset (exclusive).
+        index: ``LineIndex(doc.text)``, when the caller looks up many spans
+            of one document (built here otherwise).
 
     Returns:
         ``(line, end_line)``; for a JSON Lines record its line; ``None`` when
@@ -65,19 +107,23 @@ def line_range(doc: Document, start: int, end: int) -> tuple[int, int] | None:
         return (line, line) if isinstance(line, int) else None
     if kind != "text":
         return None
-    text = doc.text
-    first = _line_at(text, start)
-    last = _line_at(text, max(start, end - 1))
-    return first, last
+    idx = index or LineIndex(doc.text)
+    return idx.line(start), idx.line(max(start, end - 1))
 
 
-def _line_at(text: str, offset: int) -> int:
-    head = text[:offset]
-    # \r\n and \n count once each; a lone \r is a line break too.
-    breaks = head.count("\n") + head.count("\r") - head.count("\r\n")
-    if head.endswith("\r") and text.startswith("\n", offset):
-        breaks -= 1  # the offset is inside a \r\n pair
-    return breaks + 1
+class _Lines:
+    """Line ranges of the documents of one result, each document indexed once."""
+
+    def __init__(self) -> None:
+        self._by_doc: dict[str, LineIndex] = {}
+
+    def range(self, doc: Document, start: int, end: int) -> tuple[int, int] | None:
+        if doc.path is None or reader_kind(doc.path) != "text":
+            return line_range(doc, start, end)
+        idx = self._by_doc.get(doc.id)
+        if idx is None:
+            idx = self._by_doc[doc.id] = LineIndex(doc.text)
+        return line_range(doc, start, end, idx)
 
 
 def _docs(result: ScanResult) -> dict[str, Document]:
@@ -112,15 +158,16 @@ def _file(doc: Document) -> str:
 def to_github(result: ScanResult) -> str:
     """GitHub Actions workflow commands, one annotation per line."""
     docs = _docs(result)
+    lines_of = _Lines()
     out: list[str] = []
 
     def command(doc: Document, title: str, message: str, lines: tuple[int, int] | None) -> None:
-        props = [f"file={escape_property(_file(doc))}"]
+        props = [f"file={escape_property(visible(_file(doc)))}"]
         if lines is not None:
             props.append(f"line={lines[0]}")
             props.append(f"endLine={lines[1]}")
-        props.append(f"title={escape_property(title)}")
-        out.append(f"::warning {','.join(props)}::{escape_data(message)}")
+        props.append(f"title={escape_property(visible(title))}")
+        out.append(f"::warning {','.join(props)}::{escape_data(visible(message))}")
 
     for pair in result.pairs:
         for here in (pair.a, pair.b):
@@ -137,31 +184,42 @@ def to_github(result: ScanResult) -> str:
                     doc,
                     "dedup repeated passage",
                     _passage_message(p, here, there),
-                    line_range(doc, here.start, here.end),
+                    lines_of.range(doc, here.start, here.end),
                 )
     return "".join(line + "\n" for line in out)
 
 
-def _uri(path: str) -> str:
-    if os.path.isabs(path):
-        return pathlib.Path(path).as_uri()
-    return path.replace(os.sep, "/")
+def artifact_uri(path: str) -> str:
+    """A file path as an RFC 3986 URI reference (SARIF ``artifactLocation.uri``).
+
+    Relative paths stay relative; absolute ones become ``file://`` URIs.
+    Every byte outside the unreserved characters and ``/`` is
+    percent-encoded (names that are not UTF-8 keep their bytes).
+
+    Example:
+        >>> artifact_uri("c/x%41.txt"), artifact_uri("c/y#frag.txt"), artifact_uri("c/a b.txt")
+        ('c/x%2541.txt', 'c/y%23frag.txt', 'c/a%20b.txt')
+        >>> artifact_uri("/srv/ré:sumé.md")
+        'file:///srv/r%C3%A9%3Asum%C3%A9.md'
+    """
+    quoted = urllib.parse.quote_from_bytes(os.fsencode(path.replace(os.sep, "/")), safe="/")
+    return "file://" + quoted if quoted.startswith("/") else quoted
 
 
-def _location(doc: Document, span: Span | None) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(_file(doc))}}
+def _location(doc: Document, span: Span | None, lines_of: _Lines) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(_file(doc))}}
     # Findings about a whole document (pairs), and passages of extracted text, point at line 1
     # (code scanning viewers expect a region).
     region: dict[str, Any] = {"startLine": 1}
     if span is not None:
-        lines = line_range(doc, span.start, span.end)
+        lines = lines_of.range(doc, span.start, span.end)
         if lines is not None:
             region = {"startLine": lines[0], "endLine": lines[1]}
             if reader_kind(doc.path or "") == "text":
                 region["charOffset"] = span.start
                 region["charLength"] = span.end - span.start
     physical["region"] = region
-    return {"physicalLocation": physical, "logicalLocations": [{"name": doc.id, "kind": "module"}]}
+    return {"physicalLocation": physical, "logicalLocations": [{"name": visible(doc.id), "kind": "module"}]}
 
 
 def to_sarif(result: ScanResult) -> str:
@@ -169,6 +227,7 @@ def to_sarif(result: ScanResult) -> str:
     from .. import __version__
 
     docs = _docs(result)
+    lines_of = _Lines()
     rule_ids = list(_RULES)
     results: list[dict[str, Any]] = []
 
@@ -178,8 +237,8 @@ def to_sarif(result: ScanResult) -> str:
                 "ruleId": rule,
                 "ruleIndex": rule_ids.index(rule),
                 "level": "warning",
-                "message": {"text": message},
-                "locations": [_location(doc, span)],
+                "message": {"text": visible(message)},
+                "locations": [_location(doc, span, lines_of)],
                 "partialFingerprints": {"dedupFinding/v1": fingerprint},
             }
         )

@@ -7,6 +7,11 @@ the words that differ marked. Styling is left to the caller through a
 differences are marked in the ``wdiff`` manner: ``[-only in A-]`` and
 ``{+only in B+}``. Widths are computed on the plain text, so styled output
 lines up as well as plain output.
+
+Ids and document text pass through :func:`dedup.report.sanitize.visible`
+before anything else: a text holding ``ESC]0;title BEL`` or ``ESC[31m`` is
+shown as visible escapes, styled or not, so the only escape sequences in the
+output are the ones the ``style`` callback adds.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Literal
 from ..models import Passage, ScanResult
 from ..segment import segment
 from .diff import DiffPiece, WordDiff, diff_words, word_spans
+from .sanitize import visible
 from .table import shorten_middle
 
 __all__ = ["Layout", "Style", "render_show"]
@@ -46,7 +52,7 @@ def _paragraph_words(text: str, pieces: Sequence[DiffPiece]) -> list[list[_Word]
             pi += 1
         while para_i < len(paras) - 1 and paras[para_i][1] <= s:
             para_i += 1
-        out[para_i].append((text[s:e], pieces[pi].changed if pieces else False))
+        out[para_i].append((visible(text[s:e]), pieces[pi].changed if pieces else False))
     return [p for p in out if p]
 
 
@@ -143,9 +149,10 @@ def render_show(
     r = _Renderer(style)
     doc_a, doc_b = result.document(a_id), result.document(b_id)
     size_a, size_b = f"  ({len(doc_a.text)} chars)", f"  ({len(doc_b.text)} chars)"
+    shown_a, shown_b = visible(a_id), visible(b_id)
     out: list[str] = [
-        r.s("A", "title") + "  " + shorten_middle(a_id, width - 3 - len(size_a)) + size_a,
-        r.s("B", "title") + "  " + shorten_middle(b_id, width - 3 - len(size_b)) + size_b,
+        r.s("A", "title") + "  " + shorten_middle(shown_a, width - 3 - len(size_a)) + size_a,
+        r.s("B", "title") + "  " + shorten_middle(shown_b, width - 3 - len(size_b)) + size_b,
     ]
     key = tuple(sorted((a_id, b_id)))
     pair = next((p for p in result.pairs if (p.a, p.b) == key), None)
@@ -201,10 +208,10 @@ def render_show(
                     out.append((ta + " " * (col - na) + sep + tb).rstrip())
         else:
             where_a, where_b = f" [{a0}:{a1}]", f" [{b0}:{b1}]"
-            out.append(r.s(f"--- A {shorten_middle(a_id, width - 6 - len(where_a))}{where_a}", "dim"))
+            out.append(r.s(f"--- A {shorten_middle(shown_a, width - 6 - len(where_a))}{where_a}", "dim"))
             for para in paras_a:
                 out.extend(text for text, _ in r.wrap(para, width, "del"))
-            out.append(r.s(f"+++ B {shorten_middle(b_id, width - 6 - len(where_b))}{where_b}", "dim"))
+            out.append(r.s(f"+++ B {shorten_middle(shown_b, width - 6 - len(where_b))}{where_b}", "dim"))
             for para in paras_b:
                 out.extend(text for text, _ in r.wrap(para, width, "ins"))
     return "\n".join(out) + "\n"

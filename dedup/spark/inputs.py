@@ -8,17 +8,23 @@ executors with :func:`dedup.io.readers.read_document`, so they must live on a
 file system every executor can see (local disk for ``local[*]``, a shared
 mount on a cluster). JSONL and Parquet are read with Spark's own readers, so
 any Hadoop file system URL works for them.
+
+Hostile records behave as in ``dedup scan``: a JSON line nested deeper than
+:data:`~dedup.io.nesting.MAX_NESTING` levels is an error for that line, lone
+surrogates become U+FFFD (with a warning), and a document id that repeats
+keeps its first occurrence (in input order: path, then line) while the later
+ones become "duplicate document id ...; skipped" errors.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..errors import InputError
-from ..io.readers import collect_files, read_document
+from ..io.nesting import load_json, replace_surrogates
+from ..io.readers import collect_inputs, read_document
 from ..models import Document, InputProblem
 from .options import SparkOptions
 
@@ -68,9 +74,18 @@ def _read_text_file(item: tuple[str, str]) -> Iterator[tuple[str, Any]]:
     yield ("doc", doc)
 
 
-def _record_to_doc(rec: Any, where: str, options: SparkOptions) -> tuple[str, Any]:
+def _record_to_doc(rec: Any, where: str, options: SparkOptions) -> list[tuple[str, Any]]:
     if not isinstance(rec, dict):
-        return ("error", InputProblem(where, "not a JSON object"))
+        return [("error", InputProblem(where, "not a JSON object"))]
+    rec, replaced = replace_surrogates(rec)
+    out: list[tuple[str, Any]] = []
+    if replaced:
+        out.append(("warning", InputProblem(where, "lone surrogate code point(s) replaced with U+FFFD")))
+    out.append(_fields_to_doc(rec, where, options))
+    return out
+
+
+def _fields_to_doc(rec: dict[str, Any], where: str, options: SparkOptions) -> tuple[str, Any]:
     doc_id = rec.get(options.id_field)
     text = rec.get(options.text_field)
     if doc_id is None or doc_id == "":
@@ -83,16 +98,45 @@ def _record_to_doc(rec: Any, where: str, options: SparkOptions) -> tuple[str, An
     return ("doc", Document(str(doc_id), text, date=str(date) if date is not None else None))
 
 
-def _jsonl_line(item: tuple[str, int], path: str, options: SparkOptions) -> tuple[str, Any]:
+def _jsonl_line(item: tuple[str, int], path: str, options: SparkOptions) -> list[tuple[str, Any]]:
     line, index = item
     where = f"{path}:{index + 1}"
     if not line.strip():
-        return ("skip", None)
+        return []
     try:
-        rec = json.loads(line)
-    except ValueError as exc:
-        return ("error", InputProblem(where, f"invalid JSON: {exc}"))
+        rec = load_json(line)
+    except ValueError as exc:  # not valid JSON, or nested deeper than MAX_NESTING (never RecursionError)
+        return [("error", InputProblem(where, str(exc)))]
     return _record_to_doc(rec, where, options)
+
+
+def _drop_repeated_ids(ranked: Any, partitions: int, describe: Any) -> Any:
+    """Keep the first record of each document id; later ones become errors (as in ``dedup scan``).
+
+    ``ranked`` holds ``(rank, (tag, payload))`` with a rank giving the input
+    order. Only ids that repeat are collected on the driver.
+    """
+    firsts = (
+        ranked.filter(lambda r: r[1][0] == "doc")
+        .map(lambda r: (r[1][1].id, (r[0], 1)))
+        .reduceByKey(lambda a, b: (min(a[0], b[0]), a[1] + b[1]), partitions)
+        .filter(lambda kv: kv[1][1] > 1)
+        .mapValues(lambda v: v[0])
+        .collectAsMap()
+    )
+    if not firsts:
+        return ranked.map(lambda r: r[1])
+    sc = ranked.context
+    kept = sc.broadcast(dict(firsts))
+
+    def judge(r: tuple[Any, tuple[str, Any]]) -> tuple[str, Any]:
+        rank, (tag, payload) = r
+        first = kept.value.get(payload.id) if tag == "doc" else None
+        if first is None or first == rank:
+            return (tag, payload)
+        return ("error", InputProblem(payload.id, f"duplicate document id (also in {describe(first)}); skipped"))
+
+    return ranked.map(judge)
 
 
 def read_inputs(spark: Any, paths: Sequence[str], options: SparkOptions, partitions: int) -> Any:
@@ -114,16 +158,21 @@ def read_inputs(spark: Any, paths: Sequence[str], options: SparkOptions, partiti
     sc = spark.sparkContext
     fmt = options.input_format if options.input_format != "auto" else detect_format(paths)
     if fmt == "text":
-        files = collect_files(list(paths), options.extensions)
+        listing = collect_inputs(list(paths), options.extensions)
+        problems = [("warning", InputProblem(i, why)) for i, why in listing.warnings]
+        problems += [("error", InputProblem(i, why)) for i, why in listing.errors]
+        files = list(listing.files)
         if not files:
-            return sc.emptyRDD()
-        return sc.parallelize(files, max(1, min(partitions, len(files)))).flatMap(_read_text_file)
+            return sc.parallelize(problems, 1) if problems else sc.emptyRDD()
+        read = sc.parallelize(files, max(1, min(partitions, len(files)))).flatMap(_read_text_file)
+        return sc.union([sc.parallelize(problems, 1), read]) if problems else read
     if fmt == "jsonl":
         rdds = []
-        for p in paths:
+        for n, p in enumerate(paths):
             lines = sc.textFile(p).zipWithIndex()
-            rdds.append(lines.map(lambda item, p=p: _jsonl_line(item, p, options)).filter(lambda r: r[0] != "skip"))
-        return sc.union(rdds)
+            rdds.append(lines.flatMap(lambda item, p=p, n=n: _ranked((n, item[1]), _jsonl_line(item, p, options))))
+        names = list(paths)
+        return _drop_repeated_ids(sc.union(rdds), partitions, lambda rank: f"{names[rank[0]]}:{rank[1] + 1}")
     # Parquet
     df = spark.read.parquet(*paths)
     cols = [options.id_field, options.text_field] + ([options.date_field] if options.date_field else [])
@@ -131,8 +180,16 @@ def read_inputs(spark: Any, paths: Sequence[str], options: SparkOptions, partiti
     if missing:
         raise InputError(", ".join(paths), f"Parquet input has no column(s) {', '.join(missing)}")
     where = ",".join(paths)
-    return (
+    ranked = (
         df.select(*cols)
         .rdd.map(lambda row: row.asDict())
-        .map(lambda rec: _record_to_doc(rec, f"{where}: id {rec.get(options.id_field)!r}", options))
+        .zipWithIndex()
+        .flatMap(
+            lambda ri: _ranked((ri[1],), _record_to_doc(ri[0], f"{where}: id {ri[0].get(options.id_field)!r}", options))
+        )
     )
+    return _drop_repeated_ids(ranked, partitions, lambda rank: f"{where}: row {rank[0] + 1}")
+
+
+def _ranked(rank: tuple[int, ...], records: list[tuple[str, Any]]) -> list[tuple[tuple[int, ...], tuple[str, Any]]]:
+    return [((*rank, k), rec) for k, rec in enumerate(records)]
