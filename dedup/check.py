@@ -25,7 +25,6 @@ version is ignored; adding it replaces that version).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -55,7 +54,7 @@ from .models import (
 from .paragraphs import ParagraphTable, story_terms_by_paragraph
 from .shingle import ShingleBatch
 from .store.base import StoredOccurrences
-from .story import MAX_POSTING, MIN_SHARED_TERMS, TOP_TERMS
+from .story import MAX_POSTING, MIN_SHARED_TERMS, TOP_TERMS, StoryModel
 
 __all__ = ["FAIL_ON", "CheckResult", "Index", "check", "config_from_settings", "fail_kinds"]
 
@@ -252,11 +251,13 @@ def _with_story_terms(
     return replace(combined, row_terms=row_terms, doc_terms=doc_terms)
 
 
-def story_candidate_documents(index: Index, table: ParagraphTable, exclude: set[str]) -> list[str]:
+def story_candidate_documents(
+    index: Index, table: ParagraphTable, exclude: set[str], background: Sequence[str] = ()
+) -> list[str]:
     """Indexed documents sharing distinctive story terms with the new documents.
 
-    Each new document's :data:`~dedup.story.TOP_TERMS` heaviest terms (TF-IDF
-    with the index's document frequencies) are looked up in the index's term
+    Each new document's :data:`~dedup.story.TOP_TERMS` heaviest terms (the
+    story model's weights: the shipped reference plus ``background``) are looked up in the index's term
     postings (terms posted by more than :data:`~dedup.story.MAX_POSTING`
     documents are skipped); an indexed document sharing at least
     :data:`~dedup.story.MIN_SHARED_TERMS` of them is a candidate, at most
@@ -264,23 +265,11 @@ def story_candidate_documents(index: Index, table: ParagraphTable, exclude: set[
     """
     if table.doc_terms is None or table.row_terms is None:
         return []
-    n_docs = len(table.doc_terms)
-    counts: list[dict[str, int]] = [{} for _ in range(n_docs)]
-    for d, rest in enumerate(table.doc_terms):
-        for t in rest.split():
-            counts[d][t] = counts[d].get(t, 0) + 1
-    for d, terms in zip(table.doc.tolist(), table.row_terms):
-        for t in terms.split():
-            counts[d][t] = counts[d].get(t, 0) + 1
-    vocab = sorted({t for c in counts for t in c})
-    if not vocab:
-        return []
-    df = index.story_document_frequencies(vocab)
-    n = index.story_document_count() + n_docs
-    tops: list[list[str]] = []
-    for c in counts:
-        weight = {t: (1.0 + math.log(tf)) * (math.log((n + 1.0) / (df.get(t, 0) + 2.0)) + 1.0) for t, tf in c.items()}
-        tops.append(sorted(weight, key=lambda t: (-weight[t], t))[:TOP_TERMS])
+    terms = [rest.split() for rest in table.doc_terms]
+    for d, row in zip(table.doc.tolist(), table.row_terms):
+        terms[d].extend(row.split())
+    # Ranked by the story model's own weights (fixed reference and background), as a scan ranks them.
+    tops = StoryModel([""] * len(terms), background, terms=terms).top_terms(TOP_TERMS)
     postings = index.story_postings(sorted({t for top in tops for t in top}), MAX_POSTING)
     found: set[str] = set()
     for top in tops:
@@ -379,9 +368,10 @@ def check(
     new_ids = [d.id for d in new_docs]
     new_set = set(new_ids)
     table = pipeline.fingerprint(new_docs, cfg)
+    background = pipeline.load_background(cfg)
     cand_docs = set(_candidate_documents(index, table, new_set))
     if cfg.story:
-        cand_docs |= set(story_candidate_documents(index, table, new_set))
+        cand_docs |= set(story_candidate_documents(index, table, new_set, background))
     loaded = index.store.load_documents(sorted(cand_docs))
     group_ids = np.unique(loaded.group)
     gkeys, gsh, gsig = index.store.groups(group_ids.tolist())
@@ -400,7 +390,6 @@ def check(
     if cfg.story:
         combined = _with_story_terms(combined, all_docs, table, new_set, cfg)
     focus = np.array([d in new_set for d in all_ids], dtype=bool)
-    background = pipeline.load_background(cfg)
     found = pipeline.detect(combined, all_docs, cfg, background=background, focus=focus)
 
     kept_pairs: list[Pair] = []

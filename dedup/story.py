@@ -721,6 +721,27 @@ class StoryModel:
         order = np.lexsort((common, -(va[ia] * vb[ib])))[:k]
         return [str(self.vocab[common[i]]) for i in order.tolist()]
 
+    def top_terms(self, k: int = TOP_TERMS) -> list[list[str]]:
+        """Each corpus document's ``k`` heaviest terms (weight, then term order), as candidates rank them.
+
+        The weights use the fixed reference (and background) only, so a
+        document's top terms do not depend on the rest of the corpus:
+        ``dedup check`` looks them up in the index's postings.
+
+        Example:
+            >>> m = StoryModel(["Flood waters hit Harbourtown on Monday", "Budget vote"])
+            >>> m.top_terms(2)[0]
+            ['harbourtown', 'flood']
+        """
+        x = self._x
+        out: list[list[str]] = []
+        for i in range(self.n):
+            lo, hi = int(x.indptr[i]), int(x.indptr[i + 1])
+            cols, vals = x.indices[lo:hi], x.data[lo:hi]
+            order = np.lexsort((cols, -vals))[:k]
+            out.append([str(self.vocab[c]) for c in cols[order].tolist()])
+        return out
+
     def candidates(self) -> np.ndarray:
         """Document pairs sharing enough top terms (sub-quadratic, bounded memory).
 
