@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +34,15 @@ from .segment import segment
 from .shingle import ShingleBatch, TokenHasher, shingles_for_batch, shingles_for_flat_tokens
 from .signatures import minhash_signatures
 
-__all__ = ["ParagraphTable", "ProgressCallback", "content_key", "prepare", "process_chunk", "resolve_jobs"]
+__all__ = [
+    "ParagraphTable",
+    "ProgressCallback",
+    "content_key",
+    "ignore_sigint",
+    "prepare",
+    "process_chunk",
+    "resolve_jobs",
+]
 
 #: ``progress(done, total)``: called with the number of documents processed.
 ProgressCallback = Callable[[int, int], None]
@@ -217,8 +227,8 @@ def _run_chunks(
         finally:
             _PROCESS_HASHER = saved
         return
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(jobs) as pool:
+    pool = _start_pool(jobs)
+    try:
         pending: deque[tuple[int, Any]] = deque()
         # At most 2 chunks per process in flight: bounded memory.
         for start, texts in chunks:
@@ -229,6 +239,46 @@ def _run_chunks(
         while pending:
             first, res = pending.popleft()
             yield first, res.get()
+    finally:
+        # Workers ignore SIGINT, so none dies holding a queue lock and
+        # terminate() does not hang (it did when Ctrl-C reached the workers).
+        pool.terminate()
+        pool.join()
+
+
+def ignore_sigint() -> None:
+    """Pool initializer: a worker ignores SIGINT; the parent decides when to stop.
+
+    A Ctrl-C on a terminal signals the whole process group. Workers that took
+    it would print tracebacks and could die holding a queue lock, which hangs
+    ``Pool.terminate()``.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_pool(jobs: int) -> Any:
+    """A ``spawn`` pool of ``jobs`` workers that ignore SIGINT from their first instruction.
+
+    SIGINT is blocked in this thread and ignored while the workers are
+    started, so they inherit "ignored" before Python starts in them (a signal
+    during their imports is not turned into a ``KeyboardInterrupt``); a
+    SIGINT that arrives meanwhile stays pending and is delivered here when
+    the old handler is back.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    in_main = threading.current_thread() is threading.main_thread()
+    if not in_main or not hasattr(signal, "pthread_sigmask"):
+        return ctx.Pool(jobs, initializer=ignore_sigint)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            return ctx.Pool(jobs, initializer=ignore_sigint)
+        finally:
+            if old is not None:
+                signal.signal(signal.SIGINT, old)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 class _Growable:
