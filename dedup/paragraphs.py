@@ -257,28 +257,29 @@ def ignore_sigint() -> None:
 
 
 def _start_pool(jobs: int) -> Any:
-    """A ``spawn`` pool of ``jobs`` workers that ignore SIGINT from their first instruction.
+    """A ``spawn`` pool of ``jobs`` workers that never act on SIGINT, even while they import.
 
-    SIGINT is blocked in this thread and ignored while the workers are
-    started, so they inherit "ignored" before Python starts in them (a signal
-    during their imports is not turned into a ``KeyboardInterrupt``); a
-    SIGINT that arrives meanwhile stays pending and is delivered here when
-    the old handler is back.
+    The workers must inherit "SIGINT ignored" through ``exec``: Python only
+    installs its ``KeyboardInterrupt`` handler when SIGINT is not ignored at
+    start-up, so a Ctrl-C while a worker imports cannot print a traceback.
+    SIGINT is therefore ignored here while the pool launches its processes
+    (milliseconds), and blocked in this thread, so that a SIGINT the kernel
+    hands to this thread meanwhile stays pending and is delivered, as
+    ``KeyboardInterrupt``, once the old handler is back.
     """
     ctx = multiprocessing.get_context("spawn")
-    in_main = threading.current_thread() is threading.main_thread()
-    if not in_main or not hasattr(signal, "pthread_sigmask"):
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         return ctx.Pool(jobs, initializer=ignore_sigint)
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             return ctx.Pool(jobs, initializer=ignore_sigint)
         finally:
-            if old is not None:
-                signal.signal(signal.SIGINT, old)
+            if handler is not None:
+                signal.signal(signal.SIGINT, handler)
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 class _Growable:

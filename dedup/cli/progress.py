@@ -40,7 +40,7 @@ class ProgressDisplay:
         Fingerprinting ...
         Fingerprinting done (4/4)
         Story ...
-        Story done
+        Story done (1/2)
     """
 
     def __init__(self, stream: TextIO | None = None, *, live: bool = True) -> None:
@@ -64,7 +64,9 @@ class ProgressDisplay:
             if not self.live:
                 self._write(f"{stage.capitalize()} ...\n")
         self.done, self.total = int(done), int(total)
-        if self.live:
+        if not self.live and self.total > 0 and self.done >= self.total:
+            self._finish()
+        elif self.live:
             now = time.monotonic()
             if now - self._drawn >= _MIN_REDRAW or self.done >= self.total:
                 self._drawn = now
@@ -104,3 +106,9 @@ class ProgressDisplay:
     def close(self) -> None:
         """End the current stage's line."""
         self._finish()
+
+    def abandon(self) -> None:
+        """Stop drawing after an error or an interrupt: end a live line, print nothing else."""
+        if self.live and self.stage is not None:
+            self._write("\n")
+        self.stage = None

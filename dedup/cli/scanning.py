@@ -80,8 +80,10 @@ def progress_display(enabled: bool | None, quiet: bool = False) -> Iterator[Prog
     display = ProgressDisplay(sys.stderr, live=tty)
     try:
         yield display
-    finally:
-        display.close()
+    except BaseException:
+        display.abandon()
+        raise
+    display.close()
 
 
 def hint_for_empty(paths: Sequence[str], extensions: Sequence[str]) -> None:
