@@ -420,3 +420,10 @@ def test_progress_display_takes_the_stage_and_the_older_two_argument_form():
     assert lines[0].rsplit("\r", 1)[-1].startswith("Fingerprinting [" + "#" * 24 + "] 10/10 100%")
     assert lines[1].rsplit("\r", 1)[-1].startswith(f"{'Story':<15}[" + "#" * 12 + "-" * 12 + "] 3/6  50%")
     assert lines[2] == ""
+
+
+def test_click_errors_quoting_a_hostile_argument_stay_one_visible_line(tmp_path):
+    proc = run_dedup("scan", "missing\n::error file=a::INJECTED\x1b[2J", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert not [ln for ln in proc.stderr.splitlines() if ln.lstrip().startswith("::")], proc.stderr
+    assert "\x1b" not in proc.stderr and "INJECTED" in proc.stderr and "does not exist" in proc.stderr

@@ -15,6 +15,7 @@ by :class:`DedupGroup`, as ``dedup: error: ...`` with exit code 2.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -24,13 +25,14 @@ import click
 
 from .. import __version__
 from ..errors import DedupError
+from ..report.sanitize import visible_lines
 from . import interrupt
 from .common import EXIT_INTERRUPTED, EXIT_OK, InternalError, UsageError
 from .filemap import file_default_map
 from .indexing import check, config_cmd, index
 from .scanning import compare, scan, show, spark_scan_command
 
-__all__ = ["DedupGroup", "Interrupted", "cli", "main"]
+__all__ = ["DedupGroup", "Interrupted", "cli", "main", "show_visible"]
 
 #: Set to show the traceback of an unexpected error instead of one line.
 DEBUG_ENV = "DEDUP_DEBUG"
@@ -88,6 +90,21 @@ for _command in (scan, compare, show, spark_scan_command, index, check, config_c
     cli.add_command(_command)
 
 
+def show_visible(exc: click.ClickException) -> None:
+    """Print a click error with every line made visible.
+
+    click's own messages quote arguments (``Path 'x' does not exist``), and
+    arguments are file names: a name holding a newline and ``::error::`` must
+    not start a workflow command on stderr.
+    """
+    buffer = io.StringIO()
+    exc.show(file=buffer)
+    text = buffer.getvalue()
+    if text:
+        sys.stderr.write(visible_lines(text.rstrip("\n")) + "\n")
+        sys.stderr.flush()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``dedup`` command (exits with a documented code)."""
     interrupt.install()
@@ -97,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         interrupt.announce()
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
-        exc.show()
+        show_visible(exc)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

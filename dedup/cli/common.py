@@ -8,8 +8,6 @@ terminal escape.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -31,6 +29,7 @@ __all__ = [
     "InternalError",
     "UsageError",
     "emit",
+    "is_tty",
     "make_config",
     "print_problems",
     "read_stdin",
@@ -67,7 +66,7 @@ class UsageError(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"dedup: error: {visible(self.format_message())}", err=True)
+        click.echo(f"dedup: error: {visible(self.format_message())}", file=file, err=file is None)
 
 
 class InternalError(click.ClickException):
@@ -76,7 +75,7 @@ class InternalError(click.ClickException):
     exit_code = EXIT_INTERNAL
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"dedup: internal error: {visible(self.format_message())}", err=True)
+        click.echo(f"dedup: internal error: {visible(self.format_message())}", file=file, err=file is None)
 
 
 def say(message: str) -> None:
@@ -160,12 +159,3 @@ def is_tty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
-
-
-def no_color() -> bool:
-    """Whether NO_COLOR asks for plain output."""
-    return bool(os.environ.get("NO_COLOR"))
-
-
-def stdout_is_tty() -> bool:
-    return is_tty(sys.stdout)

@@ -18,8 +18,9 @@ import click
 from ..detector import Detector
 from ..io.readers import DEFAULT_EXTENSIONS
 from ..io.sources import ReaderOptions
-from ..models import ScanResult
+from ..models import InputProblem, ScanResult
 from ..report.formatters import FORMATS, format_result
+from ..report.sanitize import visible
 from .common import (
     EXIT_CODES_HELP,
     STDIN,
@@ -274,8 +275,7 @@ def show(a: str, b: str, layout: str, width: int | None, color: bool | None, **s
     det = Detector(make_config(settings))
     for path in (a, b):
         doc, warning = read_document(path, doc_id=path)
-        if warning:
-            say(f"warning: {path}: {warning}")
+        print_problems([], [InputProblem(path, warning)] if warning else [])
         det.add_document(doc)
     result = det.run()
     if color is None:
@@ -356,5 +356,5 @@ def spark_scan_command(
     c = summary.counts
     click.echo(
         f"{c['documents']} documents, {c['paragraphs']} paragraphs: {c['pairs']} pairs, {c['passages']} passages, "
-        f"{c['clusters']} clusters in {summary.seconds:.1f}s -> {summary.output}"
+        f"{c['clusters']} clusters in {summary.seconds:.1f}s -> {visible(str(summary.output))}"
     )
