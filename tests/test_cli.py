@@ -427,3 +427,19 @@ def test_click_errors_quoting_a_hostile_argument_stay_one_visible_line(tmp_path)
     assert proc.returncode == 2
     assert not [ln for ln in proc.stderr.splitlines() if ln.lstrip().startswith("::")], proc.stderr
     assert "\x1b" not in proc.stderr and "INJECTED" in proc.stderr and "does not exist" in proc.stderr
+
+
+@pytest.mark.parametrize("color", ["--color", "--no-color"])
+def test_show_never_passes_terminal_escapes_from_document_text(tmp_path, color):
+    body = "Engineers replaced all the steel cables and repainted the towers \x1b]0;PWNED\x07 in green."
+    a = tmp_path / "a.txt"
+    b = tmp_path / "b.txt"
+    a.write_text("The harbour bridge reopened on Monday after two years of repairs, officials said.\n\n" + body)
+    b.write_text("The harbour bridge reopened on Monday after two long years of repairs, officials said.\n\n" + body)
+    proc = run_dedup("show", color, "--min-shared", "1", str(a), str(b))
+    assert proc.returncode == 0, proc.stderr
+    assert "\\x1b]0;PWNED\\x07" in proc.stdout and "\x1b]" not in proc.stdout and "\x07" not in proc.stdout
+    if color == "--color":
+        assert "\x1b[32m" in proc.stdout  # the styles themselves are kept
+    else:
+        assert "\x1b" not in proc.stdout

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -240,6 +241,13 @@ def _show_style(text: str, role: str) -> str:
     return click.style(text, **_SHOW_STYLES.get(role, {}))
 
 
+_STYLE_MARK = re.compile("\ue000(\\w+)\ue001(.*?)\ue002", re.S)
+
+
+def _mark_style(text: str, role: str) -> str:
+    return f"\ue000{role}\ue001{text}\ue002"
+
+
 @click.command(epilog=EXIT_CODES_HELP)
 @click.argument("a", type=click.Path(exists=True, dir_okay=False))
 @click.argument("b", type=click.Path(exists=True, dir_okay=False))
@@ -283,7 +291,10 @@ def show(a: str, b: str, layout: str, width: int | None, color: bool | None, **s
     if width is None:
         width = shutil.get_terminal_size((80, 24)).columns if is_tty(sys.stdout) else 80
     if color:
-        text = render_show(result, a, b, width=width, layout=layout, style=_show_style)
+        # Styled pieces are marked, the whole text made visible, then the marks become
+        # ANSI styles: escapes in document text never reach the terminal.
+        marked = render_show(result, a, b, width=width, layout=layout, style=_mark_style)
+        text = _STYLE_MARK.sub(lambda m: _show_style(m.group(2), m.group(1)), visible_lines(marked))
     else:
         text = visible_lines(render_show(result, a, b, width=width, layout=layout, style=None))
     click.echo(text, nl=False, color=color)
