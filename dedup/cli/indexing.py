@@ -173,7 +173,7 @@ def index_add(
     "--check",
     "full_check",
     is_flag=True,
-    help='Run a full integrity check of the index: prints "integrity: ok", or what is wrong and exits 2.',
+    help='Run a full integrity check and print an "integrity" line: ok, or what is wrong (then exit 2).',
 )
 @click.option("--ids", is_flag=True, help="List the document ids too.")
 def index_info(index: str, output_format: str, full_check: bool, ids: bool) -> None:
