@@ -329,6 +329,7 @@ def check(
     fail_on: str | Iterable[str] = "copies",
     errors: Sequence[InputProblem] = (),
     warnings: Sequence[InputProblem] = (),
+    progress: pipeline.ProgressCallback | None = None,
 ) -> CheckResult:
     """Check new documents against an index and against each other, with every tier.
 
@@ -352,6 +353,7 @@ def check(
             reported as notices.
         errors: Input problems to carry into the result.
         warnings: Input warnings to carry into the result.
+        progress: Called as ``progress(stage, done, total)`` per pipeline stage.
 
     Returns:
         The findings and a scan-style result.
@@ -367,7 +369,7 @@ def check(
     new_docs = _unique_sorted(documents)
     new_ids = [d.id for d in new_docs]
     new_set = set(new_ids)
-    table = pipeline.fingerprint(new_docs, cfg)
+    table = pipeline.fingerprint(new_docs, cfg, progress=progress)
     background = pipeline.load_background(cfg)
     cand_docs = set(_candidate_documents(index, table, new_set))
     if cfg.story:
@@ -390,7 +392,7 @@ def check(
     if cfg.story:
         combined = _with_story_terms(combined, all_docs, table, new_set, cfg)
     focus = np.array([d in new_set for d in all_ids], dtype=bool)
-    found = pipeline.detect(combined, all_docs, cfg, background=background, focus=focus)
+    found = pipeline.detect(combined, all_docs, cfg, background=background, focus=focus, progress=progress)
 
     kept_pairs: list[Pair] = []
     findings: set[Finding] = set()
@@ -413,7 +415,7 @@ def check(
         if PASSAGE_KIND in failing and a != b:
             findings.add(Finding.of(a, b, PASSAGE_KIND))
         kept_passages.append(s)
-    found = pipeline.cluster(found, kept_pairs, docs_by_id, cfg)
+    found = pipeline.cluster(found, kept_pairs, docs_by_id, cfg, progress=progress)
 
     involved = {p.a for p in kept_pairs} | {p.b for p in kept_pairs}
     involved |= {s.a.doc for s in kept_passages} | {s.b.doc for s in kept_passages}

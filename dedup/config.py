@@ -15,7 +15,7 @@ from typing import Any, Literal
 from .errors import ConfigError
 from .normalize import NORMALIZATION_VERSION
 
-__all__ = ["DEFAULT_SHINGLE_SIZE", "Config"]
+__all__ = ["DEFAULT_SHINGLE_SIZE", "INTERNAL_SETTINGS", "PATH_SETTINGS", "SETTING_FLAGS", "SETTING_HELP", "Config"]
 
 ShingleKind = Literal["word", "char"]
 CanonicalPolicy = Literal["first", "longest", "earliest"]
@@ -206,6 +206,44 @@ class Config:
             "hash_version": HASH_VERSION,
             "minhash_scheme": MINHASH_SCHEME,
         }
+
+
+#: One-line help of each setting, shown by ``--help`` of every command that
+#: takes settings (the CLI generates a flag per :class:`Config` field; see
+#: :mod:`dedup.cli.options`). A field without an entry here gets the first
+#: sentence of its ``Args:`` entry in the :class:`Config` docstring.
+SETTING_HELP: dict[str, str] = {
+    "threshold": "Jaccard similarity of two paragraphs' shingle sets at or above which they match.",
+    "num_perm": "MinHash permutations per paragraph signature.",
+    "shingle": "Shingle kind: word n-grams, or char n-grams (short or non-space-delimited text).",
+    "shingle_size": "n of the n-grams (default: 2 for word shingles, 5 for char shingles).",
+    "seed": "Seed of the MinHash permutations.",
+    "min_tokens": "Paragraphs with fewer word tokens are not fingerprinted.",
+    "min_shared": "Shingles two non-identical paragraphs must share to match.",
+    "coverage_threshold": "Share of a document in shared passages for near_duplicate (both ways) / containment.",
+    "canonical": "Which cluster member is kept: first, longest (most characters) or earliest (oldest date).",
+    "story": "Run the same-story tier (syndicated rewrites of one story).",
+    "story_threshold": "Story score (0..1) at or above which two documents are same_story.",
+    "story_min_tfidf": "TF-IDF cosine a same_story pair must also reach.",
+    "story_model": "Story model: tfidf (numpy only) or minilm (needs the embeddings extra).",
+    "story_background": "Background corpus for the story statistics: a file with one document per line, or a folder.",
+    "near_threshold": "Char 7-gram Jaccard at or above which rewritten paragraphs form a near passage.",
+    "near_containment": "Char 7-gram containment that also makes a near passage.",
+    "near_min_tokens": "Paragraphs with fewer word tokens are not compared by the rewrite matcher.",
+    "boilerplate": "Detect boilerplate and leave it out of pair scores.",
+    "boilerplate_min_docs": "Documents a paragraph must occur in to be boilerplate.",
+    "boilerplate_max_shared": "Median share of other text the documents holding it may share with each other.",
+    "jobs": "Processes for fingerprinting; 0 = all cores. Results do not depend on it.",
+}
+
+#: Command-line flag names that differ from the field name (``--background``).
+SETTING_FLAGS: dict[str, str] = {"story_background": "background"}
+
+#: Settings that name an existing file or folder.
+PATH_SETTINGS = frozenset({"story_background"})
+
+#: Fields that are not settings a user chooses (pinned by the code version).
+INTERNAL_SETTINGS = frozenset({"normalization_version"})
 
 
 def _check_names(data: dict[str, Any]) -> None:

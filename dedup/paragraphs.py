@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +41,7 @@ __all__ = [
     "ProgressCallback",
     "chunk_settings",
     "content_key",
+    "ignore_sigint",
     "prepare",
     "process_chunk",
     "resolve_jobs",
@@ -293,8 +296,8 @@ def _run_chunks(
         finally:
             _PROCESS_HASHER = saved
         return
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(jobs) as pool:
+    pool = _start_pool(jobs)
+    try:
         pending: deque[tuple[int, Any]] = deque()
         # At most 2 chunks per process in flight: bounded memory.
         for start, texts in chunks:
@@ -305,6 +308,47 @@ def _run_chunks(
         while pending:
             first, res = pending.popleft()
             yield first, res.get()
+    finally:
+        # Workers ignore SIGINT, so none dies holding a queue lock and
+        # terminate() does not hang (it did when Ctrl-C reached the workers).
+        pool.terminate()
+        pool.join()
+
+
+def ignore_sigint() -> None:
+    """Pool initializer: a worker ignores SIGINT; the parent decides when to stop.
+
+    A Ctrl-C on a terminal signals the whole process group. Workers that took
+    it would print tracebacks and could die holding a queue lock, which hangs
+    ``Pool.terminate()``.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_pool(jobs: int) -> Any:
+    """A ``spawn`` pool of ``jobs`` workers that never act on SIGINT, even while they import.
+
+    The workers must inherit "SIGINT ignored" through ``exec``: Python only
+    installs its ``KeyboardInterrupt`` handler when SIGINT is not ignored at
+    start-up, so a Ctrl-C while a worker imports cannot print a traceback.
+    SIGINT is therefore ignored here while the pool launches its processes
+    (milliseconds), and blocked in this thread, so that a SIGINT the kernel
+    hands to this thread meanwhile stays pending and is delivered, as
+    ``KeyboardInterrupt``, once the old handler is back.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        return ctx.Pool(jobs, initializer=ignore_sigint)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            return ctx.Pool(jobs, initializer=ignore_sigint)
+        finally:
+            if handler is not None:
+                signal.signal(signal.SIGINT, handler)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 class _Growable:

@@ -63,9 +63,17 @@ def _toml(path: str) -> dict[str, Any]:
             raise MissingDependencyError(
                 f"{path}: reading TOML needs Python 3.11+ or tomli (pip install 'article-dedup[toml]')"
             ) from None
+    from .io.nesting import MAX_NESTING, too_deep
+
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read()
+        text = data.decode("utf-8")
+        if too_deep(text, "toml"):
+            raise ConfigError(f"{path}: nested deeper than {MAX_NESTING} levels")
+        return tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:

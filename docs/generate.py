@@ -38,11 +38,10 @@ def root_command() -> Any:
     """The click group behind the ``dedup`` console script."""
     import click
 
-    module = importlib.import_module("dedup.cli")
-    for value in vars(module).values():
-        if isinstance(value, click.Group) and value.name in ("cli", "dedup"):
-            return value
-    raise RuntimeError("no click group named cli in dedup.cli")
+    group = getattr(importlib.import_module("dedup.cli"), "cli", None)
+    if not isinstance(group, click.Group):
+        raise RuntimeError("no click group named cli in dedup.cli")
+    return group
 
 
 def commands(group: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:

@@ -21,13 +21,6 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run_cli(*args, cwd=None):
-    # The articles of these tests are word salad over one shared 150-word vocabulary
-    # (tests/ci_articles.py): every two of them share a dozen rare words, which the
-    # same-story tier rightly reads as one story. These tests are about copies, so their
-    # checks run without that tier; check's story tier is tested on real text in
-    # tests/test_check_tiers.py.
-    if args and args[0] == "check" and "--help" not in args:
-        args = ("check", "--no-story", *args[1:])
     env = dict(os.environ)
     env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("DEDUP_CONFIG", None)
@@ -142,7 +135,7 @@ def test_usage_and_input_errors_exit_2(site, tmp_path):
     assert run_cli("check", str(tmp_path / "incoming"), "--index", index, "--baseline", str(broken)).returncode == 2
     assert run_cli("check", "--index", index).returncode == 2
     help_text = run_cli("check", "--help").stdout
-    assert "Exit codes" in help_text and "duplicates found" in help_text
+    assert "Exit codes" in help_text and "findings of a --fail-on kind" in help_text
 
 
 def _scan_pairs(documents):
@@ -175,7 +168,6 @@ def test_check_reports_what_a_scan_of_new_and_matching_indexed_documents_reports
     want_passages = [p for p in full.passages if p.a.doc in new_ids or p.b.doc in new_ids]
     assert list(got.result.pairs) == want_pairs
     assert list(got.result.passages) == want_passages
-    # (The word-salad articles are also all same_story to each other; see run_cli.)
     kinds = {(p.a, p.b): p.kind for p in got.result.pairs if p.kind in COPY_KINDS}
     assert kinds == {("new/a.txt", "old/3.txt"): "near_duplicate", ("new/b.txt", "old/5.txt"): "containment"}
     assert any(s.a.doc == "new/c.txt" and s.b.doc == "old/8.txt" for s in got.result.passages)

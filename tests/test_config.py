@@ -51,3 +51,18 @@ def test_round_trip_and_unknown_keys():
 def test_fingerprint_settings_change_with_signature_settings():
     assert Config().fingerprint_settings() != Config(num_perm=64).fingerprint_settings()
     assert Config().fingerprint_settings() == Config(canonical="longest").fingerprint_settings()
+
+
+def test_every_setting_has_cli_help_in_config_py():
+    import dataclasses
+
+    from dedup.cli.options import setting_fields
+    from dedup.config import INTERNAL_SETTINGS, SETTING_HELP
+
+    names = {f.name for f in dataclasses.fields(Config)}
+    assert set(SETTING_HELP) <= names, "help for a setting that does not exist"
+    assert {f.name for f in setting_fields()} == names - INTERNAL_SETTINGS
+    doc = Config.__doc__ or ""
+    for f in setting_fields():
+        documented = f.name in SETTING_HELP or f"    {f.name}: " in doc
+        assert documented, f"{f.name} has no help (SETTING_HELP or Config docstring)"

@@ -595,7 +595,8 @@ def test_one_flipped_byte_in_a_stored_compressed_text_is_found_by_the_full_check
     with Index.open(path) as idx:  # SQLite's own page checks cannot see it
         idx.store._integrity(True)
     r = run_cli("index", "info", "--index", path, "--check")
-    assert r.returncode == 2 and "doc003.txt" in r.stderr and "damaged" in r.stderr and "Traceback" not in r.stderr
+    said = r.stdout + r.stderr
+    assert r.returncode == 2 and "doc003.txt" in said and "damaged" in said and "Traceback" not in said
     with Index.open(path) as idx, pytest.raises(IndexCorruptError, match=r"doc003\.txt.*checksum"):
         check([Document("copy.txt", batch[3].text)], idx)
 

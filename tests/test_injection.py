@@ -7,8 +7,7 @@ and stderr alike, so no line of either may start with ``::`` unless
 ``--format github`` wrote it, and no ESC byte may reach the output.
 
 Lines printed by the CLI itself (the per-file problem lines on stderr, the
-table) are sanitised by the CLI (branch i16-cli); those cases are marked
-``xfail(strict=False)`` until it is merged.
+table) are sanitised by the CLI's one printer (``dedup.report.sanitize``).
 """
 
 from __future__ import annotations
@@ -23,8 +22,6 @@ import pytest
 
 from .conftest import ROOT
 from .texts import MARKET, MUSEUM, RIVER, join
-
-NEEDS_CLI = pytest.mark.xfail(strict=False, reason="needs i16-cli sanitiser")
 
 EVIL_NAME = "x\n::error file=README.md,line=1::INJECTED.txt"
 ESC_NAME = "\x1b[31mred\x1b[0m.txt"
@@ -87,11 +84,11 @@ INPUTS = ("content", "export.jsonl", "feed.rss")
 @pytest.mark.parametrize(
     "fmt",
     [
-        pytest.param("table", marks=NEEDS_CLI),
-        pytest.param("json", marks=NEEDS_CLI),
-        pytest.param("jsonl", marks=NEEDS_CLI),
-        pytest.param("github", marks=NEEDS_CLI),
-        pytest.param("sarif", marks=NEEDS_CLI),
+        "table",
+        "json",
+        "jsonl",
+        "github",
+        "sarif",
     ],
 )
 def test_scan_output_and_problem_lines_start_no_workflow_command(tmp_path, fmt):
@@ -119,7 +116,7 @@ def test_scan_stdout_alone_starts_no_workflow_command(tmp_path, fmt):
     _assert_clean(out, github=fmt == "github")
 
 
-@pytest.mark.parametrize("fmt", [pytest.param("table", marks=NEEDS_CLI), "github"])
+@pytest.mark.parametrize("fmt", ["table", "github"])
 def test_index_add_and_check_lines_start_no_workflow_command(tmp_path, fmt):
     content = _corpus(tmp_path)
     rc, out = _run(tmp_path, "index", "add", "content", "--index", "idx.sqlite")
@@ -133,7 +130,6 @@ def test_index_add_and_check_lines_start_no_workflow_command(tmp_path, fmt):
     _assert_clean(out, github=fmt == "github")
 
 
-@NEEDS_CLI
 def test_index_add_problem_lines_start_no_workflow_command(tmp_path):
     _corpus(tmp_path)
     rc, out = _run(tmp_path, "index", "add", "content", "export.jsonl", "feed.rss", "--index", "idx.sqlite")
@@ -157,7 +153,6 @@ def test_show_of_a_file_named_like_a_workflow_command(tmp_path):
     _assert_clean(out)
 
 
-@NEEDS_CLI
 def test_compare_lines_start_no_workflow_command(tmp_path):
     content = _corpus(tmp_path)
     rc, out = _run(tmp_path, "compare", str(content / EVIL_NAME), str(content / "plain.txt"), str(content / ESC_NAME))

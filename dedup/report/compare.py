@@ -6,7 +6,10 @@ import json
 
 from ..compare import CompareResult
 
-__all__ = ["format_comparison"]
+__all__ = ["COMPARE_SCHEMA", "format_comparison"]
+
+#: Version of the ``dedup compare --format json`` layout; raised on an incompatible change.
+COMPARE_SCHEMA = 1
 
 
 def _excerpt(text: str, width: int) -> str:
@@ -19,12 +22,12 @@ def _excerpt(text: str, width: int) -> str:
 def format_comparison(result: CompareResult, fmt: str = "table") -> str:
     """Render a comparison as ``"table"`` or ``"json"``.
 
-    JSON: ``{"pairs": [{"a", "b", "jaccard", "containment", "a_in_b", "b_in_a",
+    JSON: ``{"schema": 1, "pairs": [{"a", "b", "jaccard", "containment", "a_in_b", "b_in_a",
     "story", "kind", "passages"}], "boilerplate": [...], "errors": [...],
     "warnings": [...]}``.
     """
     if fmt == "json":
-        return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps({"schema": COMPARE_SCHEMA, **result.to_dict()}, indent=2, ensure_ascii=False) + "\n"
     if fmt != "table":
         raise KeyError(fmt)
     rows = [("jaccard", "a_in_b", "b_in_a", "story", "kind", "a", "b")]
