@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -87,6 +89,20 @@ def test_lsh_params_match_datasketch():
     for t in (0.1, 0.5, 0.75, 0.95):
         lsh = MinHashLSH(threshold=t, num_perm=128)
         assert lsh_params(t, 128) == (lsh.b, lsh.r)
+
+
+@pytest.mark.parametrize("num_perm", [2, 7, 16, 64, 100, 128, 256])
+def test_lsh_params_equal_datasketch_optimal_param_over_a_grid(num_perm):
+    from datasketch.lsh import _optimal_param
+
+    for t in np.round(np.arange(0.02, 1.0001, 0.02), 2).tolist():
+        assert lsh_params(t, num_perm) == _optimal_param(t, num_perm, 0.5, 0.5), (t, num_perm)
+
+
+def test_lsh_params_do_not_import_datasketch():
+    code = "import sys, dedup, dedup.lsh; dedup.lsh.lsh_params(0.3, 128); print('datasketch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
 
 
 def test_no_pairs_for_unrelated_and_single():
