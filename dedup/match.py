@@ -20,18 +20,25 @@ import numpy as np
 
 from ._accel import kernels
 from .config import Config
+from .errors import ConfigError
 from .lsh import candidate_pairs
 from .models import Pair, Passage, Span
 from .paragraphs import ParagraphTable
 from .shingle import ShingleBatch
 
 __all__ = [
+    "MAX_CLIQUE",
+    "MAX_COMPARE_PAIRS",
+    "MAX_NEAR_LINKS",
     "ParagraphMatches",
     "build_passages",
+    "cap_near_links",
+    "check_pair_budget",
     "classify_pairs",
     "jaccard",
     "jaccard_pairs",
     "paragraph_matches",
+    "repeat_links",
     "verified_candidates",
     "verify",
 ]
@@ -284,14 +291,132 @@ def _link(m1: np.ndarray, m2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([np.full(len(m2), m1[0]), m1[1:]]), np.concatenate([m2, np.full(len(m1) - 1, m2[0])])
 
 
+#: Verified near-identical partners (distinct texts) each paragraph text keeps
+#: at least. A text with more (a template repeated with small changes in
+#: thousands of paragraphs) would give that many matches, passages and pairs
+#: per occurrence; its links are then cut to the :data:`MAX_NEAR_LINKS` most
+#: similar partners of each text (ties: the earlier text) plus a spanning
+#: forest of all verified links, so every group of near-identical texts stays
+#: connected (clusters and boilerplate are unchanged) at a linear cost.
+MAX_NEAR_LINKS = 32
+
+
+def repeat_links(members: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Links between the occurrences of one text with more than :data:`MAX_CLIQUE` occurrences.
+
+    Inside each document, its ``k`` occurrences are linked half a run apart
+    (occurrence ``i`` with ``i + k // 2``), so a run of repeated lines gives one
+    or two passages (first half against second half) instead of one per line.
+    Each occurrence in a later document is linked to the first document's
+    occurrences in turn (occurrence ``i`` to that document's ``i mod k0``):
+    with one occurrence in the first document this is a star to the first
+    occurrence, and two runs of repeats line up along one diagonal.
+
+    >>> a, b = repeat_links(np.arange(8), np.array([0, 0, 0, 0, 0, 0, 1, 1]))
+    >>> list(zip(a.tolist(), b.tolist()))
+    [(0, 3), (1, 4), (2, 5), (6, 7), (0, 6), (1, 7)]
+
+    Args:
+        members: The occurrences (table rows), sorted.
+        doc: Document of each occurrence.
+
+    Returns:
+        ``(first, second)`` row arrays, ``first < second``.
+    """
+    starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+    counts = np.diff(np.r_[starts, len(members)])
+    index = np.arange(len(members)) - np.repeat(starts, counts)  # position inside its document
+    k = np.repeat(counts, counts)
+    half = k // 2
+    inner = (half > 0) & (index < k - half)
+    ia = np.flatnonzero(inner)
+    k0 = int(counts[0])
+    later = np.arange(k0, len(members))
+    a = np.concatenate([members[ia], members[index[later] % k0]])
+    b = np.concatenate([members[ia + half[ia]], members[later]])
+    return a, b
+
+
+def _spanning_forest(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Indices of edges ``(a[e], b[e])`` forming a spanning forest of the graph on ``n`` nodes.
+
+    Each round hooks every component root that has an edge to a smaller
+    root onto the smallest such root, through the first such edge (a root
+    hooks once per round and only to a smaller label, so no cycle forms).
+    """
+    parent = np.arange(n)
+    used: list[np.ndarray] = []
+    edges = np.arange(len(a))
+    while len(edges):
+        ra, rb = parent[a[edges]], parent[b[edges]]
+        cross = ra != rb
+        edges, ra, rb = edges[cross], ra[cross], rb[cross]
+        if not len(edges):
+            break
+        hi, lo = np.maximum(ra, rb), np.minimum(ra, rb)
+        order = np.lexsort((edges, lo, hi))  # per root hi: the smallest lo, then the first edge
+        hi_s = hi[order]
+        first = order[np.r_[True, hi_s[1:] != hi_s[:-1]]]
+        used.append(edges[first])
+        parent[hi[first]] = lo[first]
+        while True:  # pointer jumping to the roots
+            nxt = parent[parent]
+            if np.array_equal(nxt, parent):
+                break
+            parent = nxt
+    return np.concatenate(used) if used else np.empty(0, dtype=np.int64)
+
+
+def cap_near_links(pairs: np.ndarray, sims: np.ndarray, n_groups: int, links: int = MAX_NEAR_LINKS) -> np.ndarray:
+    """Boolean mask of the verified pairs kept (all of them unless a text has more than ``links``).
+
+    A pair is kept when it is among the ``links`` most similar pairs of
+    either of its texts (ties: the smaller partner index), or is an edge of
+    a spanning forest of all pairs (:func:`_spanning_forest`).
+
+    >>> pairs = np.array([[0, 1], [0, 2], [0, 3], [2, 3]])
+    >>> cap_near_links(pairs, np.array([0.9, 0.8, 0.5, 0.4]), 4, links=1).tolist()
+    [True, True, True, False]
+
+    Args:
+        pairs: ``(m, 2)`` distinct text index pairs.
+        sims: Their similarities.
+        n_groups: Number of texts.
+        links: Partners kept per text.
+
+    Returns:
+        A boolean array of length ``m``.
+    """
+    m = len(pairs)
+    keep = np.ones(m, dtype=bool)
+    if m == 0:
+        return keep
+    degree = np.bincount(pairs.reshape(-1), minlength=n_groups)
+    if int(degree.max()) <= links:
+        return keep
+    src = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    dst = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    edge = np.concatenate([np.arange(m), np.arange(m)])
+    order = np.lexsort((dst, -np.concatenate([sims, sims]), src))
+    src_s = src[order]
+    starts = np.flatnonzero(np.r_[True, src_s[1:] != src_s[:-1]])
+    rank = np.arange(2 * m) - np.repeat(starts, np.diff(np.r_[starts, 2 * m]))
+    keep[:] = False
+    keep[edge[order[rank < links]]] = True
+    keep[_spanning_forest(pairs[:, 0], pairs[:, 1], n_groups)] = True
+    return keep
+
+
 def paragraph_matches(
     table: ParagraphTable, config: Config, excluded_rows: np.ndarray | None = None
 ) -> ParagraphMatches:
     """All verified matches between fingerprinted paragraph occurrences.
 
-    A paragraph text with more than :data:`MAX_CLIQUE` occurrences links each
-    occurrence to its first one only (a star, not every pair), so matches stay
-    linear in the number of occurrences.
+    A paragraph text with more than :data:`MAX_CLIQUE` occurrences links them
+    with :func:`repeat_links` (not every pair), and texts with more than
+    :data:`MAX_NEAR_LINKS` near-identical partners keep only the links of
+    :func:`cap_near_links`, so matches stay linear in the number of
+    occurrences.
 
     Args:
         table: The prepared paragraphs.
@@ -312,10 +437,11 @@ def paragraph_matches(
     # Identical occurrences.
     for m in members.repeated():
         if len(m) > MAX_CLIQUE:
-            ps.append(np.full(len(m) - 1, m[0]))
-            qs.append(m[1:])
-            sims.append(np.ones(len(m) - 1))
-            exact.append(np.ones(len(m) - 1, dtype=bool))
+            a, b = repeat_links(m, table.doc[m])
+            ps.append(a)
+            qs.append(b)
+            sims.append(np.ones(len(a)))
+            exact.append(np.ones(len(a), dtype=bool))
         elif len(m) > 1:
             ii, jj = np.triu_indices(len(m), k=1)
             ps.append(m[ii])
@@ -325,6 +451,8 @@ def paragraph_matches(
     # Similar distinct texts.
     kept, ksims = verified_candidates(table, config.threshold)
     kept, ksims = _enough_shared(table.shingles, kept, ksims, config.min_shared)
+    capped = cap_near_links(kept, ksims, n_groups)
+    kept, ksims = kept[capped], ksims[capped]
     for (g1, g2), s in zip(kept.tolist(), ksims.tolist()):
         m1, m2 = members[g1], members[g2]
         if len(m1) == 0 or len(m2) == 0:
@@ -461,6 +589,9 @@ def classify_pairs(
             by_key[k].append(i)
     identical: set[tuple[int, int]] = set()
     for docs in by_key.values():
+        if len(docs) > MAX_CLIQUE:  # a star to the first copy: linear, and one cluster all the same
+            identical.update((docs[0], d) for d in docs[1:])
+            continue
         for x in range(len(docs)):
             for y in range(x + 1, len(docs)):
                 identical.add((docs[x], docs[y]))
@@ -500,6 +631,40 @@ def classify_pairs(
                 continue
             sim = jaccard(doc_set(a), doc_set(b))
         pairs.append(Pair(doc_ids[a], doc_ids[b], kind, sim, cov_a, cov_b, n_passages.get(key, 0)))
+    return pairs
+
+
+#: Document pairs ``dedup compare`` scores at most (632 documents): it scores
+#: every pair, at about 2.6 KB and 70 us each, so 2,000 documents (about
+#: 2 million pairs) took 139 s and 5.3 GB before this guard.
+MAX_COMPARE_PAIRS = 200_000
+
+
+def check_pair_budget(n_docs: int, limit: int = MAX_COMPARE_PAIRS) -> int:
+    """The number of pairs among ``n_docs`` documents, refused above ``limit``.
+
+    For a command that scores every pair (``dedup compare``); a corpus
+    belongs in a scan, whose cost is linear.
+
+    >>> check_pair_budget(3)
+    3
+    >>> try:
+    ...     check_pair_budget(1000)
+    ... except ConfigError as exc:
+    ...     print(str(exc)[:72])
+    compare scores every pair: 1,000 documents make 499,500 pairs, more than
+
+    Raises:
+        ConfigError: More than ``limit`` pairs.
+    """
+    pairs = n_docs * (n_docs - 1) // 2
+    if pairs > limit:
+        most = int((1 + (1 + 8 * limit) ** 0.5) // 2)
+        raise ConfigError(
+            f"compare scores every pair: {n_docs:,} documents make {pairs:,} pairs, more than the "
+            f"{limit:,} allowed ({most:,} documents); use 'dedup scan' for a corpus (it reports only the pairs "
+            "that match)"
+        )
     return pairs
 
 
