@@ -96,3 +96,16 @@ def test_any_sets_match_python_sets(sets, data):
     idx = st.integers(0, len(sets) - 1)
     pairs = np.array(data.draw(st.lists(st.tuples(idx, idx), min_size=1, max_size=40)), dtype=np.int64)
     assert jaccard_pairs(batch, pairs, max_elements=7).tobytes() == _python_sets(batch, pairs).tobytes()
+
+
+def test_compare_pair_budget_refuses_quadratic_inputs_naming_the_cause():
+    from dedup.errors import ConfigError
+    from dedup.match import MAX_COMPARE_PAIRS, check_pair_budget
+
+    assert check_pair_budget(2) == 1
+    most = max(n for n in range(2, 2000) if n * (n - 1) // 2 <= MAX_COMPARE_PAIRS)
+    assert check_pair_budget(most) == most * (most - 1) // 2
+    with pytest.raises(ConfigError, match=r"2,000 documents make 1,999,000 pairs.*dedup scan"):
+        check_pair_budget(2000)
+    with pytest.raises(ConfigError, match=f"{most:,} documents"):
+        check_pair_budget(most + 1)
