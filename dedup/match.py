@@ -194,8 +194,15 @@ def _content_rank(keys: Sequence[bytes]) -> np.ndarray:
     return rank
 
 
+#: Candidate pairs verified per step of :func:`verify` (bounds its temporary arrays).
+VERIFY_CHUNK = 1 << 20
+
+
 def verify(batch: ShingleBatch, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """Keep the candidate pairs whose exact Jaccard reaches the threshold.
+
+    Candidates are verified :data:`VERIFY_CHUNK` at a time, so the temporary
+    arrays stay bounded however many candidates there are.
 
     Args:
         batch: Shingle sets indexed by the pair entries.
@@ -208,13 +215,18 @@ def verify(batch: ShingleBatch, pairs: np.ndarray, threshold: float) -> tuple[np
     if len(pairs) == 0:
         return pairs, np.empty(0, dtype=np.float64)
     sizes = batch.sizes()
-    # A pair can only reach the threshold if min/max size does.
-    sa, sb = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
-    possible = np.minimum(sa, sb) >= threshold * np.maximum(sa, sb)
-    pairs = pairs[possible]
-    sims = jaccard_pairs(batch, pairs)
-    keep = sims >= threshold
-    return pairs[keep], sims[keep]
+    kept: list[np.ndarray] = []
+    sims: list[np.ndarray] = []
+    for start in range(0, len(pairs), VERIFY_CHUNK):
+        part = pairs[start : start + VERIFY_CHUNK]
+        # A pair can only reach the threshold if min/max size does.
+        sa, sb = sizes[part[:, 0]], sizes[part[:, 1]]
+        part = part[np.minimum(sa, sb) >= threshold * np.maximum(sa, sb)]
+        s = jaccard_pairs(batch, part)
+        keep = s >= threshold
+        kept.append(part[keep])
+        sims.append(s[keep])
+    return np.concatenate(kept), np.concatenate(sims)
 
 
 def _enough_shared(
@@ -298,7 +310,7 @@ def _link(m1: np.ndarray, m2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 #: similar partners of each text (ties: the earlier text) plus a spanning
 #: forest of all verified links, so every group of near-identical texts stays
 #: connected (clusters and boilerplate are unchanged) at a linear cost.
-MAX_NEAR_LINKS = 32
+MAX_NEAR_LINKS = 16
 
 
 def repeat_links(members: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -408,7 +420,10 @@ def cap_near_links(pairs: np.ndarray, sims: np.ndarray, n_groups: int, links: in
 
 
 def paragraph_matches(
-    table: ParagraphTable, config: Config, excluded_rows: np.ndarray | None = None
+    table: ParagraphTable,
+    config: Config,
+    excluded_rows: np.ndarray | None = None,
+    verified: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> ParagraphMatches:
     """All verified matches between fingerprinted paragraph occurrences.
 
@@ -423,6 +438,9 @@ def paragraph_matches(
         config: Settings (threshold).
         excluded_rows: Boolean mask of rows left out (boilerplate); ``None``
             keeps all.
+        verified: ``verified_candidates(table, config.threshold)`` when the
+            caller already has it (boilerplate detection needs the same
+            pairs); computed here otherwise.
 
     Returns:
         Matches with ``p < q`` (row order: document, then position).
@@ -449,7 +467,7 @@ def paragraph_matches(
             sims.append(np.ones(len(ii)))
             exact.append(np.ones(len(ii), dtype=bool))
     # Similar distinct texts.
-    kept, ksims = verified_candidates(table, config.threshold)
+    kept, ksims = verified if verified is not None else verified_candidates(table, config.threshold)
     kept, ksims = _enough_shared(table.shingles, kept, ksims, config.min_shared)
     capped = cap_near_links(kept, ksims, n_groups)
     kept, ksims = kept[capped], ksims[capped]
