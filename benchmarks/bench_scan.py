@@ -480,6 +480,7 @@ def main() -> None:
         "rows against the reference and rensa, alternating, and writes --out",
     )
     ap.add_argument("--rounds", type=int, default=2, help="paired mode: rounds at the first size (later sizes: 1)")
+    ap.add_argument("--render-paired", default="", help="print the tables of a --paired JSON file")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-settings", default="reference", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -490,6 +491,10 @@ def main() -> None:
         return
     if args.paired:
         paired(args)
+        return
+    if args.render_paired:
+        data = json.loads(Path(args.render_paired).read_text())
+        print(render_paired(data))
         return
     if args.quick:
         args.docs, args.scaling, args.reference_limit = 2000, "", 5000
@@ -568,7 +573,6 @@ PAIRED_RATIOS = [
 
 def paired(args: argparse.Namespace) -> None:
     """Alternating runs of every row per round; ratios are medians of per-round ratios."""
-    import statistics
 
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -583,15 +587,7 @@ def paired(args: argparse.Namespace) -> None:
             res = {key: spawn(name, corpus, None, jobs, settings=st) for key, name, st, jobs, _ in rows}
             res["load"] = _load()
             per_round.append(res)
-        ratios = {}
-        for a, b, what in PAIRED_RATIOS:
-            vals = [
-                r[b]["seconds"] / r[a]["seconds"]
-                for r in per_round
-                if "seconds" in r.get(a, {}) and "seconds" in r.get(b, {})
-            ]
-            if vals:
-                ratios[what] = round(statistics.median(vals), 2)
+        ratios = paired_ratios(per_round)
         out["sizes"].append({"documents": docs, "rounds": per_round, "ratios": ratios})
     out["load_after"] = _load()
     out["table"] = render_paired(out)
@@ -599,6 +595,20 @@ def paired(args: argparse.Namespace) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
     print(out["table"])
+
+
+def paired_ratios(per_round: list[dict]) -> dict:
+    """Median over rounds of other/dedup, in wall and in CPU seconds."""
+    import statistics
+
+    ratios = {}
+    for a, b, what in PAIRED_RATIOS:
+        ok = [r for r in per_round if "seconds" in r.get(a, {}) and "seconds" in r.get(b, {})]
+        if ok:
+            wall = statistics.median(r[b]["seconds"] / r[a]["seconds"] for r in ok)
+            cpu = statistics.median(r[b]["cpu_seconds"] / r[a]["cpu_seconds"] for r in ok)
+            ratios[what] = [round(wall, 2), round(cpu, 2)]
+    return ratios
 
 
 def render_paired(out: dict) -> str:
@@ -619,11 +629,11 @@ def render_paired(out: dict) -> str:
                 f"{med['cpu_seconds']:.2f} | {med['peak_rss_mib']:.0f} / {med['peak_rss_workers_mib']:.0f} | {loads} |"
             )
     lines.append("")
-    lines.append("| documents | ratio (other's time / dedup's; > 1: dedup faster) | median |")
-    lines.append("|---:|---|---:|")
+    lines.append("| documents | ratio (other's time / dedup's; > 1: dedup faster) | median, wall | median, CPU |")
+    lines.append("|---:|---|---:|---:|")
     for size in out["sizes"]:
-        for what, v in size["ratios"].items():
-            lines.append(f"| {size['documents']:,} | {what} | {v:.2f}x |")
+        for what, (wall, cpu) in paired_ratios(size["rounds"]).items():
+            lines.append(f"| {size['documents']:,} | {what} | {wall:.2f}x | {cpu:.2f}x |")
     lines.append("")
     lines.append(
         "| documents | paragraphs | dedup defaults: us per paragraph (wall / CPU) | bytes of peak RSS per paragraph |"
