@@ -263,7 +263,7 @@ def run_dedup(corpus: str, limit: int | None, jobs: int, defaults: bool = False)
     from dedup.detector import Detector
     from dedup.lsh import lsh_params
 
-    lsh_params(THRESHOLD, NUM_PERM)  # datasketch import (~0.5 s) is start-up, as for the others
+    lsh_params(THRESHOLD, NUM_PERM)
     paths = _files(corpus)
     if limit:
         # The same documents the reference reads for its subsample.
@@ -373,7 +373,16 @@ CONTENDERS = {
 }
 
 
-def child(name: str, corpus: str, limit: int | None, jobs: int) -> None:
+#: The default settings' MinHash/LSH choices, given to the reference and rensa
+#: in the paired rows against dedup's defaults (``--child-settings defaults``).
+DEFAULT_THRESHOLD = 0.3
+DEFAULT_SHINGLE = 2
+
+
+def child(name: str, corpus: str, limit: int | None, jobs: int, settings: str = "reference") -> None:
+    global THRESHOLD, SHINGLE
+    if settings == "defaults":
+        THRESHOLD, SHINGLE = DEFAULT_THRESHOLD, DEFAULT_SHINGLE
     if name in ("dedup", "dedup-defaults"):
         res = run_dedup(corpus, limit, jobs, defaults=name == "dedup-defaults")
     else:
@@ -404,8 +413,16 @@ def best_of(
     return best
 
 
-def spawn(name: str, corpus: str, limit: int | None = None, jobs: int = 1, env: dict | None = None) -> dict:
+def spawn(
+    name: str,
+    corpus: str,
+    limit: int | None = None,
+    jobs: int = 1,
+    env: dict | None = None,
+    settings: str = "reference",
+) -> dict:
     cmd = [sys.executable, __file__, "--child", name, "--corpus", corpus, "--jobs", str(jobs)]
+    cmd += ["--child-settings", settings]
     if limit:
         cmd += ["--limit", str(limit)]
     env = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
@@ -417,7 +434,7 @@ def spawn(name: str, corpus: str, limit: int | None = None, jobs: int = 1, env: 
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     res["process_wall_seconds"] = round(wall, 3)
     tag = " DEDUP_NO_NUMBA" if "DEDUP_NO_NUMBA" in env else ""
-    print(f"  {name:<18} jobs={jobs} limit={limit}{tag}: {json.dumps(res)}", file=sys.stderr, flush=True)
+    print(f"  {name:<18} jobs={jobs} limit={limit} {settings}{tag}: {json.dumps(res)}", file=sys.stderr, flush=True)
     return res
 
 
@@ -456,12 +473,28 @@ def main() -> None:
     ap.add_argument("--work-dir", default="/tmp/dedup-bench", help="where corpora are generated (reused)")
     ap.add_argument("--out", default=str(HERE / "results" / "bench_scan.json"))
     ap.add_argument("--quick", action="store_true", help="small smoke run: 2000 docs, no scaling")
+    ap.add_argument(
+        "--paired",
+        default="",
+        help="paired mode: document counts (e.g. 2000,20000); runs only the default-settings and copy-tier "
+        "rows against the reference and rensa, alternating, and writes --out",
+    )
+    ap.add_argument("--rounds", type=int, default=2, help="paired mode: rounds at the first size (later sizes: 1)")
+    ap.add_argument("--render-paired", default="", help="print the tables of a --paired JSON file")
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--child-settings", default="reference", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
     ap.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.corpus, args.limit, args.jobs)
+        child(args.child, args.corpus, args.limit, args.jobs, args.child_settings)
+        return
+    if args.paired:
+        paired(args)
+        return
+    if args.render_paired:
+        data = json.loads(Path(args.render_paired).read_text())
+        print(render_paired(data))
         return
     if args.quick:
         args.docs, args.scaling, args.reference_limit = 2000, "", 5000
@@ -514,6 +547,109 @@ def main() -> None:
     os.replace(tmp, out)
     print(table)
     print(f"\nJSON written to {out}")
+
+
+#: Paired mode rows: (key, child name, settings, jobs, label). The reference
+#: (per-shingle datasketch) only runs at the first size (it is ~1,200
+#: paragraphs/s).
+PAIRED_ROWS = [
+    ("dedup-defaults", "dedup-defaults", "defaults", 1, "dedup --jobs 1, default settings (all tiers)"),
+    ("dedup-defaults-jobs2", "dedup-defaults", "defaults", 2, "dedup --jobs 2, default settings (all tiers)"),
+    ("reference-defaults", "reference", "defaults", 1, "datasketch reference at threshold 0.3, word 2-grams"),
+    ("rensa-defaults", "rensa", "defaults", 1, "rensa pipeline at threshold 0.3, word 2-grams"),
+    ("dedup-copy", "dedup", "reference", 1, "dedup --jobs 1, copy tiers at the reference settings"),
+    ("reference-copy", "reference", "reference", 1, "datasketch reference (threshold 0.5, word 3-grams)"),
+    ("rensa-copy", "rensa", "reference", 1, "rensa pipeline (threshold 0.5, word 3-grams)"),
+]
+#: Ratios reported: (row, against, what).
+PAIRED_RATIOS = [
+    ("dedup-defaults", "reference-defaults", "defaults vs the datasketch reference"),
+    ("dedup-defaults", "rensa-defaults", "defaults vs the rensa pipeline"),
+    ("dedup-copy", "reference-copy", "copy tiers vs the datasketch reference"),
+    ("dedup-copy", "rensa-copy", "copy tiers vs the rensa pipeline"),
+    ("dedup-defaults-jobs2", "dedup-defaults", "defaults --jobs 2 vs --jobs 1"),
+]
+
+
+def paired(args: argparse.Namespace) -> None:
+    """Alternating runs of every row per round; ratios are medians of per-round ratios."""
+
+    work = Path(args.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    out: dict = {"load_before": _load(), "sizes": []}
+    print(f"load average before: {out['load_before']}", file=sys.stderr)
+    for k, docs in enumerate(int(x) for x in args.paired.split(",") if x.strip()):
+        corpus = ensure_corpus(work, docs, args.seed)
+        rounds = args.rounds if k == 0 else 1
+        rows = [r for r in PAIRED_ROWS if k == 0 or not r[0].startswith("reference")]
+        per_round: list[dict] = []
+        for _ in range(rounds):
+            res = {key: spawn(name, corpus, None, jobs, settings=st) for key, name, st, jobs, _ in rows}
+            res["load"] = _load()
+            per_round.append(res)
+        ratios = paired_ratios(per_round)
+        out["sizes"].append({"documents": docs, "rounds": per_round, "ratios": ratios})
+    out["load_after"] = _load()
+    out["table"] = render_paired(out)
+    dest = Path(args.out)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+    print(out["table"])
+
+
+def paired_ratios(per_round: list[dict]) -> dict:
+    """Median over rounds of other/dedup, in wall and in CPU seconds."""
+    import statistics
+
+    ratios = {}
+    for a, b, what in PAIRED_RATIOS:
+        ok = [r for r in per_round if "seconds" in r.get(a, {}) and "seconds" in r.get(b, {})]
+        if ok:
+            wall = statistics.median(r[b]["seconds"] / r[a]["seconds"] for r in ok)
+            cpu = statistics.median(r[b]["cpu_seconds"] / r[a]["cpu_seconds"] for r in ok)
+            ratios[what] = [round(wall, 2), round(cpu, 2)]
+    return ratios
+
+
+def render_paired(out: dict) -> str:
+    lines = [f"Load average before / after: {out['load_before']} / {out['load_after']}", ""]
+    lines.append(
+        "| documents | paragraphs | row | seconds (median) | CPU s | peak RSS MiB (main / workers) | load after round |"
+    )
+    lines.append("|---:|---:|---|---:|---:|---|---|")
+    for size in out["sizes"]:
+        for key, _name, _st, _jobs, label in PAIRED_ROWS:
+            runs = [r[key] for r in size["rounds"] if key in r and "seconds" in r[key]]
+            if not runs:
+                continue
+            med = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+            loads = ", ".join(r["load"].split()[0] for r in size["rounds"])
+            lines.append(
+                f"| {size['documents']:,} | {med['paragraphs']:,} | {label}{_path_tag(med)} | {med['seconds']:.2f} | "
+                f"{med['cpu_seconds']:.2f} | {med['peak_rss_mib']:.0f} / {med['peak_rss_workers_mib']:.0f} | {loads} |"
+            )
+    lines.append("")
+    lines.append("| documents | ratio (other's time / dedup's; > 1: dedup faster) | median, wall | median, CPU |")
+    lines.append("|---:|---|---:|---:|")
+    for size in out["sizes"]:
+        for what, (wall, cpu) in paired_ratios(size["rounds"]).items():
+            lines.append(f"| {size['documents']:,} | {what} | {wall:.2f}x | {cpu:.2f}x |")
+    lines.append("")
+    lines.append(
+        "| documents | paragraphs | dedup defaults: us per paragraph (wall / CPU) | bytes of peak RSS per paragraph |"
+    )
+    lines.append("|---:|---:|---:|---:|")
+    for size in out["sizes"]:
+        runs = [r["dedup-defaults"] for r in size["rounds"] if "seconds" in r.get("dedup-defaults", {})]
+        if runs:
+            med = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+            n = med["paragraphs"]
+            lines.append(
+                f"| {size['documents']:,} | {n:,} | {1e6 * med['seconds'] / n:.0f} / "
+                f"{1e6 * med['cpu_seconds'] / n:.0f} | "
+                f"{med['peak_rss_mib'] * 2**20 / n:,.0f} |"
+            )
+    return "\n".join(lines)
 
 
 def _path_tag(r: dict) -> str:

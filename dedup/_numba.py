@@ -159,3 +159,26 @@ def minhash_rows(hashes, offsets, a, b, out):  # pragma: no cover - compiled
                 v = np.uint32((a64[k] * h + b64[k]) & _MASK32)
                 if v < row[k]:
                     row[k] = v
+
+
+@njit(cache=True, nogil=True)
+def intersect_rows(hashes, offsets, small, large, out):  # pragma: no cover - compiled
+    """``out[k] = |row small[k] & row large[k]|`` of the CSR rows (sorted, distinct): a merge per pair."""
+    for k in range(small.shape[0]):
+        i = offsets[small[k]]
+        i_end = offsets[small[k] + 1]
+        j = offsets[large[k]]
+        j_end = offsets[large[k] + 1]
+        c = 0
+        while i < i_end and j < j_end:
+            x = hashes[i]
+            y = hashes[j]
+            if x < y:
+                i += 1
+            elif y < x:
+                j += 1
+            else:
+                c += 1
+                i += 1
+                j += 1
+        out[k] = c

@@ -34,13 +34,18 @@ from .paragraphs import ParagraphTable
 __all__ = ["Boilerplate", "boilerplate_rows", "find_boilerplate", "shared_median"]
 
 
-def boilerplate_rows(table: ParagraphTable, config: Config) -> np.ndarray:
+def boilerplate_rows(
+    table: ParagraphTable, config: Config, verified: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """Boolean mask of the table rows that are boilerplate.
 
     Args:
         table: The prepared paragraphs.
         config: Settings (``boilerplate``, ``boilerplate_min_docs``,
             ``boilerplate_max_shared``).
+        verified: ``match.verified_candidates(table, config.threshold)``,
+            shared with :func:`dedup.match.paragraph_matches`; computed here
+            when not given.
 
     Returns:
         A boolean array, one entry per row.
@@ -50,7 +55,7 @@ def boilerplate_rows(table: ParagraphTable, config: Config) -> np.ndarray:
     if not config.boilerplate or n_rows == 0:
         return mask
     n_groups = len(table.group_keys)
-    comp = _near_components(table, config)
+    comp = _near_components(table, config, verified)
     group_col = comp[table.group]
     # Distinct (text, doc) occurrences, texts being near-identical components.
     code = np.unique(group_col * np.int64(max(1, int(table.doc.max()) + 1)) + table.doc)
@@ -117,7 +122,9 @@ def shared_median(local_doc: np.ndarray, texts: np.ndarray, weights: np.ndarray,
     return float(np.median(frac))
 
 
-def _near_components(table: ParagraphTable, config: Config) -> np.ndarray:
+def _near_components(
+    table: ParagraphTable, config: Config, verified: tuple[np.ndarray, np.ndarray] | None
+) -> np.ndarray:
     """Component id (a group index) of each distinct text, joining near-identical texts."""
     from .match import verified_candidates
 
@@ -125,7 +132,7 @@ def _near_components(table: ParagraphTable, config: Config) -> np.ndarray:
     parent = np.arange(n)
     if n < 2:
         return parent
-    kept, _ = verified_candidates(table, config.threshold)
+    kept, _ = verified if verified is not None else verified_candidates(table, config.threshold)
 
     if not len(kept):
         return parent

@@ -20,12 +20,28 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["BUCKET_LINKS", "MAX_BUCKET", "band_keys", "candidate_pairs", "lsh_params", "window_pairs"]
+__all__ = ["BUCKET_LINKS", "MAX_BUCKET", "band_keys", "candidate_pairs", "cap_windows", "lsh_params", "window_pairs"]
 
 
 @lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """``(bands, rows)`` as ``datasketch.MinHashLSH(threshold, num_perm)`` picks them.
+
+    datasketch minimises ``0.5 * FP + 0.5 * FN`` over every ``b * r <=
+    num_perm``, where FP is the integral over ``[0, threshold]`` of the
+    probability ``1 - (1 - s**r)**b`` that two sets of Jaccard ``s`` share a
+    band, and FN the integral over ``[threshold, 1]`` of its complement. It
+    integrates numerically with ``scipy.integrate.quad`` (importing datasketch
+    and scipy costs about 0.8 s of CPU per process). The integrand is a
+    polynomial in ``s`` of degree ``b * r <= num_perm``, which Gauss-Legendre
+    quadrature with ``num_perm // 2 + 1`` nodes integrates exactly (up to
+    rounding), so the same integrals are computed here with numpy alone, for
+    all ``(b, r)`` at once, and the first minimum in datasketch's order
+    (``b``, then ``r``, ascending) is returned. ``tests/test_lsh.py`` checks
+    the choice against datasketch's over a grid of thresholds and ``num_perm``.
+
+    >>> lsh_params(0.5, 128), lsh_params(0.3, 128)
+    ((25, 5), (37, 3))
 
     Args:
         threshold: Jaccard threshold in (0, 1].
@@ -34,9 +50,24 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     Returns:
         The number of bands ``b`` and rows per band ``r`` (``b * r <= num_perm``).
     """
-    from datasketch.lsh import _optimal_param
-
-    return _optimal_param(threshold, num_perm, 0.5, 0.5)
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+    t = float(threshold)
+    below = (nodes + 1.0) * (t / 2.0)  # nodes mapped onto [0, t]
+    above = t + (nodes + 1.0) * ((1.0 - t) / 2.0)  # onto [t, 1]
+    best, best_error = (0, 0), float("inf")
+    for r in range(1, num_perm + 1):
+        # (1 - s**r)**b for b = 1 .. num_perm // r, one row per b.
+        n_b = num_perm // r
+        miss_below = np.cumprod(np.broadcast_to(1.0 - below**r, (n_b, len(nodes))), axis=0)
+        miss_above = np.cumprod(np.broadcast_to(1.0 - above**r, (n_b, len(nodes))), axis=0)
+        fp = ((1.0 - miss_below) @ weights) * (t / 2.0)
+        fn = (miss_above @ weights) * ((1.0 - t) / 2.0)
+        error = fp * 0.5 + fn * 0.5
+        b = int(np.argmin(error))  # the first minimum over b for this r
+        # datasketch scans b, then r, keeping the first strict minimum.
+        if error[b] < best_error or (error[b] == best_error and b + 1 < best[0]):
+            best, best_error = (b + 1, r), float(error[b])
+    return best
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -88,7 +119,11 @@ def _band_key(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
 #: members are then put in canonical order and each is paired with the next
 #: :data:`BUCKET_LINKS` only, which keeps the whole bucket connected (so its
 #: paragraphs still form one group, e.g. for boilerplate detection) at a
-#: linear cost.
+#: linear cost. Across bands the windows differ (each band's bucket holds
+#: another subset of the template's paragraphs), so their union is capped
+#: too (:func:`cap_windows`): every chain link (a member and the next one of
+#: its bucket) is kept, and of the other window links each member keeps the
+#: :data:`BUCKET_LINKS` partners nearest to it in canonical order.
 MAX_BUCKET = 200
 #: Following members each member of an oversized bucket is paired with.
 BUCKET_LINKS = 10
@@ -96,6 +131,12 @@ BUCKET_LINKS = 10
 
 def window_pairs(members: np.ndarray, links: int = BUCKET_LINKS) -> np.ndarray:
     """Pairs of each member with the next ``links`` members (in the given order).
+
+    The first ``len(members) - 1`` rows are the chain links (each member and
+    the next one).
+
+    >>> window_pairs(np.array([4, 7, 9]), links=2).tolist()
+    [[4, 7], [7, 9], [4, 9]]
 
     Args:
         members: Item indices in canonical order.
@@ -108,46 +149,103 @@ def window_pairs(members: np.ndarray, links: int = BUCKET_LINKS) -> np.ndarray:
     return np.concatenate(parts).astype(np.int64) if parts else np.empty((0, 2), dtype=np.int64)
 
 
+def cap_windows(chain: np.ndarray, window: np.ndarray, rank: np.ndarray, links: int = BUCKET_LINKS) -> np.ndarray:
+    """The window links of oversized buckets kept over all bands.
+
+    Every chain link is kept (so each bucket stays connected); of the other
+    window links, each member keeps those to the ``links`` partners that
+    follow it most closely in canonical order (ties: the earlier partner).
+
+    >>> rank = np.arange(6)
+    >>> chain = np.array([[0, 2], [2, 4]])
+    >>> window = np.array([[0, 1], [0, 3], [0, 5], [1, 5]])
+    >>> cap_windows(chain, window, rank, links=1).tolist()
+    [[0, 1], [0, 2], [1, 5], [2, 4]]
+
+    Args:
+        chain: ``(m, 2)`` chain links ``(i, j)``, ``i < j``, distinct.
+        window: ``(k, 2)`` other window links, ``i < j``, distinct.
+        rank: Canonical position of every item.
+        links: Window partners kept per member.
+
+    Returns:
+        The kept links as sorted distinct ``(i, j)`` rows, ``i < j``.
+    """
+    if len(window):
+        ra, rb = rank[window[:, 0]], rank[window[:, 1]]
+        first = np.where(ra <= rb, window[:, 0], window[:, 1])
+        dist = np.abs(rb - ra)
+        order = np.lexsort((dist, first))
+        first_sorted = first[order]
+        starts = np.flatnonzero(np.r_[True, first_sorted[1:] != first_sorted[:-1]])
+        within = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        window = window[order[within < links]]
+    both = np.concatenate([chain, window]) if len(window) else chain
+    if not len(both):
+        return np.empty((0, 2), dtype=np.int64)
+    n = int(both.max()) + 1
+    code = np.unique(both[:, 0] * np.int64(n) + both[:, 1])
+    return np.stack([code // n, code % n], axis=1)
+
+
 def _pairs_from_groups(
-    order: np.ndarray, keys_sorted: np.ndarray, rank: Callable[[], np.ndarray] | None = None
-) -> np.ndarray:
-    """Index pairs, i < j, that share a key, as an (m, 2) int64 array.
+    order: np.ndarray, keys_sorted: np.ndarray, ranks: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index pairs, i < j, that share a key, as (m, 2) int64 arrays.
 
     All pairs of each group of up to :data:`MAX_BUCKET` members; bigger groups
-    give :func:`window_pairs` over their members sorted by ``rank()`` (by index
-    without it).
+    give :func:`window_pairs` over their members sorted by ``ranks`` (by
+    index without it), split into chain links and the other window links.
+
+    Returns:
+        ``(pairs, chain, window)``.
     """
+    empty = np.empty((0, 2), dtype=np.int64)
     if len(keys_sorted) < 2:
-        return np.empty((0, 2), dtype=np.int64)
+        return empty, empty, empty
     boundary = np.ones(len(keys_sorted), dtype=bool)
     boundary[1:] = keys_sorted[1:] != keys_sorted[:-1]
     starts = np.nonzero(boundary)[0]
     sizes = np.diff(np.append(starts, len(keys_sorted)))
     multi = sizes > 1
     if not multi.any():
-        return np.empty((0, 2), dtype=np.int64)
+        return empty, empty, empty
     out = []
+    chains = []
+    windows = []
     # Pairs of size-2 groups in one vectorised step; bigger groups one by one.
     two = starts[sizes == 2]
     if len(two):
         out.append(np.stack([order[two], order[two + 1]], axis=1))
-    ranks: np.ndarray | None = None
     for s, z in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist()):
         members = order[s : s + z]
         if z > MAX_BUCKET:
-            if rank is not None:
-                ranks = rank() if ranks is None else ranks
-                members = members[np.argsort(ranks[members], kind="stable")]
-            else:
-                members = np.sort(members)
-            out.append(window_pairs(members))
+            members = members[np.argsort(ranks[members], kind="stable")] if ranks is not None else np.sort(members)
+            w = window_pairs(members)
+            chains.append(w[: z - 1])
+            windows.append(w[z - 1 :])
             continue
         ii, jj = np.triu_indices(z, k=1)
         out.append(np.stack([members[ii], members[jj]], axis=1))
-    pairs = np.concatenate(out).astype(np.int64)
+    return _ordered(out), _ordered(chains), _ordered(windows)
+
+
+def _ordered(parts: list[np.ndarray]) -> np.ndarray:
+    """The pairs of ``parts`` as one (m, 2) int64 array with ``i < j`` in each row."""
+    if not parts:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.concatenate(parts).astype(np.int64)
     lo = np.minimum(pairs[:, 0], pairs[:, 1])
     hi = np.maximum(pairs[:, 0], pairs[:, 1])
     return np.stack([lo, hi], axis=1)
+
+
+def _distinct(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """Sorted distinct pair codes ``i * n + j`` of ``parts``."""
+    if not parts:
+        return np.empty(0, dtype=np.int64)
+    allp = np.concatenate(parts)
+    return np.unique(allp[:, 0] * np.int64(n) + allp[:, 1])
 
 
 def candidate_pairs(
@@ -156,7 +254,7 @@ def candidate_pairs(
     """All pairs of signatures that share at least one LSH band.
 
     Buckets of more than :data:`MAX_BUCKET` members give linked windows, not
-    all pairs (see there).
+    all pairs, capped over all bands (see there).
 
     Args:
         signatures: ``(n, num_perm)`` uint32 MinHash signatures.
@@ -171,17 +269,39 @@ def candidate_pairs(
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
     bands, rows = lsh_params(threshold, num_perm)
-    found = []
+    found: list[np.ndarray] = []
+    chains: list[np.ndarray] = []
+    windows: list[np.ndarray] = []
+    ranks: np.ndarray | None = None
     for band in range(bands):
         k = _band_key(signatures, band, rows)
         order = np.argsort(k, kind="stable")
-        pairs = _pairs_from_groups(order, k[order], rank)
-        if len(pairs):
-            lo, hi = band * rows, (band + 1) * rows
-            same = (signatures[pairs[:, 0], lo:hi] == signatures[pairs[:, 1], lo:hi]).all(axis=1)
-            found.append(pairs[same])
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
-    allp = np.concatenate(found)
-    code = np.unique(allp[:, 0] * np.int64(n) + allp[:, 1])
+        keys_sorted = k[order]
+        if ranks is None and rank is not None and _largest_run(keys_sorted) > MAX_BUCKET:
+            ranks = rank()
+        lo, hi = band * rows, (band + 1) * rows
+        for part, into in zip(_pairs_from_groups(order, keys_sorted, ranks), (found, chains, windows)):
+            if len(part):
+                # Confirm the band's values, not just its 64-bit key.
+                same = (signatures[part[:, 0], lo:hi] == signatures[part[:, 1], lo:hi]).all(axis=1)
+                into.append(part[same])
+    code = _distinct(found, n)
+    if chains or windows:
+        window = _distinct(windows, n)
+        chain = _distinct(chains, n)
+        window = np.setdiff1d(window, np.concatenate([code, chain]), assume_unique=True)
+        kept = cap_windows(
+            np.stack([chain // n, chain % n], axis=1),
+            np.stack([window // n, window % n], axis=1),
+            ranks if ranks is not None else np.arange(n),
+        )
+        code = np.union1d(code, kept[:, 0] * np.int64(n) + kept[:, 1])
     return np.stack([code // n, code % n], axis=1)
+
+
+def _largest_run(keys_sorted: np.ndarray) -> int:
+    """The length of the longest run of equal values in a sorted array."""
+    if len(keys_sorted) == 0:
+        return 0
+    starts = np.flatnonzero(np.r_[True, keys_sorted[1:] != keys_sorted[:-1]])
+    return int(np.diff(np.r_[starts, len(keys_sorted)]).max())

@@ -22,7 +22,7 @@ import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -101,9 +101,6 @@ class ParagraphTable:
     doc_paragraphs: list[int]
     row_terms: list[str] | None = None
     doc_terms: list[str] | None = None
-    #: Results derived from the table, memoised by the stages that share them
-    #: (e.g. verified LSH candidates, used by boilerplate detection and matching).
-    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.doc)

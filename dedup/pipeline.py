@@ -9,8 +9,9 @@ from one stage to the next::
 
     fingerprint   paragraphs.prepare          segment, normalize, tokenise once:
                                               shingles, MinHash, story terms
+    verification  match.verified_candidates   LSH candidates, exact Jaccard (shared below)
     boilerplate   boilerplate.boilerplate_rows
-    matches       match.paragraph_matches     LSH candidates, exact verification
+    matches       match.paragraph_matches
     passages      match.build_passages
     pairs         match.classify_pairs
     story         story.same_story_tier       same-story pairs, near passages
@@ -42,7 +43,7 @@ import numpy as np
 from .boilerplate import boilerplate_rows, find_boilerplate
 from .cluster import clusters_from_pairs
 from .config import Config
-from .match import ParagraphMatches, build_passages, classify_pairs, paragraph_matches
+from .match import ParagraphMatches, build_passages, classify_pairs, paragraph_matches, verified_candidates
 from .models import Boilerplate, Cluster, Document, Pair, Passage
 from .paragraphs import ParagraphTable, prepare
 from .story import StoryModel, same_story_tier
@@ -65,7 +66,7 @@ __all__ = [
 ProgressCallback = Callable[[str, int, int], None]
 
 #: The stage names reported to a progress callback, in order.
-STAGES = ("fingerprinting", "boilerplate", "verification", "passages", "story", "clusters")
+STAGES = ("fingerprinting", "verification", "boilerplate", "passages", "story", "clusters")
 
 
 @dataclass(frozen=True)
@@ -196,16 +197,18 @@ def detect(
         The findings, without clusters (see :func:`cluster`).
     """
     ids = tuple(d.id for d in documents)
-    _notify(progress, "boilerplate", 0, 1)
-    bp_mask = boilerplate_rows(table, config)
-    _notify(progress, "boilerplate", 1, 1)
     _notify(progress, "verification", 0, 1)
-    matches = paragraph_matches(table, config, excluded_rows=bp_mask)
+    # LSH candidates verified exactly, once: boilerplate detection and matching share them.
+    verified = verified_candidates(table, config.threshold)
+    _notify(progress, "verification", 1, 1)
+    _notify(progress, "boilerplate", 0, 1)
+    bp_mask = boilerplate_rows(table, config, verified)
+    _notify(progress, "boilerplate", 1, 1)
+    _notify(progress, "passages", 0, 1)
+    matches = paragraph_matches(table, config, excluded_rows=bp_mask, verified=verified)
     if focus is not None and len(matches):
         keep = focus[table.doc[matches.p]] | focus[table.doc[matches.q]]
         matches = ParagraphMatches(matches.p[keep], matches.q[keep], matches.sim[keep], matches.exact[keep])
-    _notify(progress, "verification", 1, 1)
-    _notify(progress, "passages", 0, 1)
     passages, runs = build_passages(table, matches, list(ids))
     pairs = classify_pairs(table, runs, list(ids), config, excluded_rows=bp_mask)
     _notify(progress, "passages", 1, 1)

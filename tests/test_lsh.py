@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -89,6 +91,20 @@ def test_lsh_params_match_datasketch():
         assert lsh_params(t, 128) == (lsh.b, lsh.r)
 
 
+@pytest.mark.parametrize("num_perm", [2, 7, 16, 64, 100, 128, 256])
+def test_lsh_params_equal_datasketch_optimal_param_over_a_grid(num_perm):
+    from datasketch.lsh import _optimal_param
+
+    for t in np.round(np.arange(0.02, 1.0001, 0.02), 2).tolist():
+        assert lsh_params(t, num_perm) == _optimal_param(t, num_perm, 0.5, 0.5), (t, num_perm)
+
+
+def test_lsh_params_do_not_import_datasketch():
+    code = "import sys, dedup, dedup.lsh; dedup.lsh.lsh_params(0.3, 128); print('datasketch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
 def test_no_pairs_for_unrelated_and_single():
     assert candidate_pairs(np.zeros((1, 8), dtype=np.uint32), 0.5).shape == (0, 2)
     sigs = np.arange(64 * 10, dtype=np.uint32).reshape(10, 64)
@@ -133,3 +149,100 @@ def test_templated_corpus_scan_stays_linear(tmp_path):
     assert len(result.clusters) == 1 and len(result.clusters[0].members) == 600
     bands, _ = lsh_params(0.3, 128)
     assert 599 <= len(result.pairs) <= 600 * BUCKET_LINKS * bands  # all pairs would be 179,700
+
+
+def _components(pairs: np.ndarray, n: int) -> list[int]:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs.tolist():
+        parent[find(a)] = find(b)
+    return [find(x) for x in range(n)]
+
+
+def _same_partition(x: list[int], y: list[int]) -> bool:
+    return len(set(zip(x, y))) == len(set(x)) == len(set(y))
+
+
+def test_capped_near_links_keep_every_component_and_bound_the_degree():
+    from dedup.match import MAX_NEAR_LINKS, cap_near_links
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    # A dense template cluster (0..999), sparse pairs elsewhere, and a hub linked to 500 texts.
+    dense = rng.integers(0, 1000, size=(40000, 2))
+    sparse = rng.integers(1000, n, size=(800, 2))
+    hub = np.stack([np.full(500, 2999), rng.choice(np.arange(1000, 2999), 500, replace=False)], axis=1)
+    pairs = np.concatenate([dense, sparse, hub])
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+    sims = rng.random(len(pairs))
+    keep = cap_near_links(pairs, sims, n)
+    assert keep.sum() <= MAX_NEAR_LINKS * n + n and keep.sum() < len(pairs) // 2
+    assert _same_partition(_components(pairs[keep], n), _components(pairs, n))
+    # Each text keeps its MAX_NEAR_LINKS most similar links.
+    for t in (5, 400, 2999):
+        mine = np.flatnonzero((pairs == t).any(axis=1))
+        best = mine[np.argsort(-sims[mine], kind="stable")[:MAX_NEAR_LINKS]]
+        assert keep[best].all()
+    # Below the cap nothing is dropped.
+    assert cap_near_links(pairs[:20], sims[:20], n).all()
+
+
+def test_window_links_are_capped_across_bands_and_keep_buckets_connected():
+    from dedup.lsh import BUCKET_LINKS, MAX_BUCKET
+
+    rng = np.random.default_rng(4)
+    z = MAX_BUCKET * 6
+    base = rng.integers(0, 2**32, size=128, dtype=np.uint64).astype(np.uint32)
+    sigs = np.tile(base, (z, 1))
+    # Each row differs from the template in random permutations: every band's bucket is another subset.
+    noise = rng.random((z, 128)) < 0.35
+    sigs[noise] = rng.integers(0, 2**32, size=int(noise.sum()), dtype=np.uint64).astype(np.uint32)
+    got = candidate_pairs(sigs, 0.3)
+    bands, rows = lsh_params(0.3, 128)
+    degree = np.bincount(got.reshape(-1), minlength=z)
+    assert degree.mean() <= 2 * (BUCKET_LINKS + bands)  # uncapped: every band adds its own windows
+    # Each band's bucket of the template is still connected by the candidates.
+    comp = _components(got, z)
+    for band in range(bands):
+        cols = slice(band * rows, (band + 1) * rows)
+        members = np.flatnonzero((sigs[:, cols] == base[cols]).all(axis=1))
+        assert len({comp[m] for m in members}) == 1
+
+
+def test_a_long_run_of_one_repeated_line_is_one_passage(tmp_path):
+    from dedup import scan
+    from dedup.match import MAX_CLIQUE
+
+    n = 4 * MAX_CLIQUE + 2
+    line = "the same short line here\n"  # short lines are paragraphs of their own
+    (tmp_path / "rep.txt").write_text(line * n)
+    (tmp_path / "odd.txt").write_text(line * (n + 1))
+    result = scan(str(tmp_path / "rep.txt"), story=False, boilerplate=False)
+    start, half = 0, n // 2
+    assert [(p.a.start, p.a.end, p.b.start, p.b.end, p.paragraphs, p.kind) for p in result.passages] == [
+        (start, start + len(line) * half - 1, start + len(line) * half, start + len(line) * n - 1, half, "exact")
+    ]
+    # An odd run: first half against second half, then the middle line against the last.
+    odd = scan(str(tmp_path / "odd.txt"), story=False, boilerplate=False)
+    assert [p.paragraphs for p in odd.passages] == [half, 1]
+
+
+def test_many_identical_documents_pair_as_a_star_in_one_cluster(tmp_path):
+    from dedup import scan
+    from dedup.match import MAX_CLIQUE
+
+    n = MAX_CLIQUE + 30
+    for i in range(n):
+        (tmp_path / f"c{i:04d}.txt").write_text("An identical notice posted to every page of the site today.\n")
+    (tmp_path / "other.txt").write_text("Something else entirely, written by another person for a reason.\n")
+    result = scan(str(tmp_path), story=False, boilerplate=False)
+    assert len(result.pairs) == n - 1  # all pairs would be n * (n - 1) / 2
+    assert {p.kind for p in result.pairs} == {"duplicate"}
+    assert [len(c.members) for c in result.clusters] == [n]
