@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .align import align_documents
 from .boilerplate import boilerplate_rows, find_boilerplate
 from .cluster import clusters_from_pairs
 from .config import Config
@@ -130,7 +131,9 @@ class Detector:
         bp_mask = boilerplate_rows(table, cfg)
         matches = paragraph_matches(table, cfg, excluded_rows=bp_mask)
         passages, runs = build_passages(table, matches, ids)
-        pairs = classify_pairs(table, runs, ids, cfg, excluded_rows=bp_mask)
+        aligned = align_documents(table, [d.text for d in docs], ids, cfg, bp_mask, passages)
+        passages = aligned.passages
+        pairs = classify_pairs(table, runs, ids, cfg, excluded_rows=bp_mask, aligned=aligned)
         clusters = clusters_from_pairs(pairs, self._documents, cfg.canonical)
         if cfg.story:
             story_pairs, near = self._story_tier(docs, ids, table, bp_mask, pairs, passages)
