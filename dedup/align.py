@@ -585,8 +585,9 @@ def align_tokens(
 
     Example:
         >>> from dedup.config import Config
-        >>> a = tokenize("Intro words here. The harbour bridge will open to traffic next week after years of work, the council said. Other text follows.")
-        >>> b = tokenize("Something else entirely. The harbour bridge will open to trafic next week after years of work, the council said on Monday.")
+        >>> quote = "The harbour bridge will open to {} next week after years of work, the council said."
+        >>> a = tokenize("Intro words here. " + quote.format("traffic") + " Other text follows.")
+        >>> b = tokenize("Something else entirely. " + quote.format("trafic")[:-1] + " on Monday.")
         >>> [(c.a0, c.a1, c.b0, c.b1, c.exact) for c in align_tokens(a, b, a.hashes, b.hashes, Config())]
         [(3, 19, 3, 19, False)]
     """
