@@ -58,6 +58,8 @@ __all__ = [
     "FUZZY_MIN_CHARS",
     "MAX_POSTING",
     "MAX_SEEDS",
+    "MIN_MATCHED_SHARE",
+    "MIN_SEED_COVER",
     "SEED_K",
     "AlignResult",
     "Chain",
@@ -86,6 +88,8 @@ MAX_SEEDS = 50_000
 FUZZY_MIN_CHARS = 5
 #: Matched tokens over the longer side's span an aligned passage needs at least.
 MIN_MATCHED_SHARE = 0.8
+#: Share of ``align_min_tokens`` that exact seed runs on one diagonal must cover before a pair is aligned.
+MIN_SEED_COVER = 0.75
 #: Raw gap (tokens) between two seed runs above which they are never chained.
 MAX_RAW_GAP = 16
 
@@ -594,6 +598,10 @@ def align_tokens(
     max_gap = config.align_max_gap
     runs = _seed_runs(ha, hb, same)
     if len(runs) == 0:
+        return []
+    # Fast reject (vectorised): no diagonal holds exact seed runs covering MIN_SEED_COVER of the minimum length.
+    _, diag_id = np.unique(runs[:, 1] - runs[:, 0], return_inverse=True)
+    if np.bincount(diag_id.reshape(-1), weights=runs[:, 2]).max() < MIN_SEED_COVER * config.align_min_tokens:
         return []
     ma = np.zeros(len(ta), dtype=bool) if ma is None else ma
     mb = np.zeros(len(tb), dtype=bool) if mb is None else mb
