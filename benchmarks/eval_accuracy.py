@@ -381,6 +381,30 @@ def table(results: dict) -> str:
         lines.append(
             f"| {k} | {'-' if pr is None else f'{pr:.3f}'} | {new['passage_recall_by_type'].get(k, float('nan')):.3f} |"
         )
+    if "sub_paragraph_dev" in results:
+        d, h = results["sub_paragraph_dev"], results["sub_paragraph_heldout"]
+        lines += [
+            "",
+            "Sub-paragraph edit types (issue 14; a passage counts when both spans have IoU >= 0.7 with the truth), "
+            "recall / precision:",
+            "",
+            "| Edit | dev seed R / P | held-out seed R / P |",
+            "|---|---|---|",
+        ]
+        for e in SUB_EDITS:
+            lines.append(
+                f"| {e} | {d['passage_recall_by_type'][e]:.3f} / {d['passage_precision_by_type'][e]:.3f} | "
+                f"{h['passage_recall_by_type'][e]:.3f} / {h['passage_precision_by_type'][e]:.3f} |"
+            )
+        lines.append(
+            f"| copy pairs (merge, split, ocr) | {d['copy_pair_recall']:.3f} / {d['copy_pair_precision']:.3f} | "
+            f"{h['copy_pair_recall']:.3f} / {h['copy_pair_precision']:.3f} |"
+        )
+        key, key2 = "passages_linking_unrelated_documents", "passages_linking_unrelated_documents_without_story_tier"
+        lines.append(
+            f"| passages linking unrelated documents (without the story tier) | {d[key]} ({d[key2]}) | "
+            f"{h[key]} ({h[key2]}) |"
+        )
     return "\n".join(lines) + "\n"
 
 
