@@ -56,6 +56,7 @@ from .shingle import TokenHasher
 __all__ = [
     "ANCHOR_N",
     "FUZZY_MIN_CHARS",
+    "MAX_ALIGN_CHARS",
     "MAX_POSTING",
     "MAX_SEEDS",
     "MIN_MATCHED_SHARE",
@@ -86,6 +87,10 @@ MAX_REPEAT = 8
 MAX_SEEDS = 50_000
 #: Tokens shorter than this never match fuzzily.
 FUZZY_MIN_CHARS = 5
+#: Documents longer than this (characters) are not tokenized for alignment: their passages and
+#: pair scores come from whole paragraphs only (bounds memory and time for huge inputs).
+MAX_ALIGN_CHARS = 2_000_000
+_BATCH_CHARS = 8_000_000
 #: Matched tokens over the longer side's span an aligned passage needs at least.
 MIN_MATCHED_SHARE = 0.8
 #: Share of ``align_min_tokens`` that exact seed runs on one diagonal must cover before a pair is aligned.
@@ -127,6 +132,9 @@ class DocTokens:
 
     def __len__(self) -> int:
         return len(self.words)
+
+
+_NO_TOKENS = DocTokens([], np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
 
 
 def _ascii_tokens(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -216,27 +224,41 @@ def tokenize(text: str, hasher: TokenHasher | None = None) -> DocTokens:
 def tokenize_documents(texts: Sequence[str], hasher: TokenHasher | None = None) -> list[DocTokens]:
     """:func:`tokenize` of every text; plain ASCII texts are tokenized together in one vectorised pass.
 
+    A text longer than :data:`MAX_ALIGN_CHARS` gets no tokens (it is not aligned).
+
     Example:
         >>> [t.words for t in tokenize_documents(["Two words", "Trois mots, café"])]
         [['two', 'words'], ['trois', 'mots', 'cafe']]
     """
     hasher = hasher or TokenHasher()
     out: list[DocTokens | None] = [None] * len(texts)
-    plain = [i for i, t in enumerate(texts) if t.isascii() and "[" not in t and not ("-\n" in t or "- \n" in t)]
-    if plain:
-        big = "\n".join(texts[i] for i in plain)
+    plain = [
+        i
+        for i, t in enumerate(texts)
+        if len(t) <= MAX_ALIGN_CHARS and t.isascii() and "[" not in t and not ("-\n" in t or "- \n" in t)
+    ]
+    # Batches of at most _BATCH_CHARS characters (bounded memory).
+    batches: list[list[int]] = []
+    size = 0
+    for i in plain:
+        if not batches or size + len(texts[i]) > _BATCH_CHARS:
+            batches.append([])
+            size = 0
+        batches[-1].append(i)
+        size += len(texts[i]) + 1
+    for batch in batches:
+        big = "\n".join(texts[i] for i in batch)
         words, start, end = _ascii_tokens(big)
         hashes = hasher.hash_array(words)
-        lens = np.array([len(texts[i]) for i in plain], dtype=np.int64)
+        lens = np.array([len(texts[i]) for i in batch], dtype=np.int64)
         base = np.cumsum(lens + 1) - (lens + 1)
-        cut = np.searchsorted(start, base)
-        cut = np.append(cut, len(words))
-        for k, i in enumerate(plain):
+        cut = np.append(np.searchsorted(start, base), len(words))
+        for k, i in enumerate(batch):
             lo, hi = int(cut[k]), int(cut[k + 1])
             out[i] = DocTokens(words[lo:hi], hashes[lo:hi], start[lo:hi] - base[k], end[lo:hi] - base[k])
     for i, t in enumerate(texts):
         if out[i] is None:
-            out[i] = tokenize(t, hasher)
+            out[i] = tokenize(t, hasher) if len(t) <= MAX_ALIGN_CHARS else _NO_TOKENS
     return [t for t in out if t is not None]
 
 
@@ -687,12 +709,15 @@ class AlignResult:
         tokens: Tokens per document index.
         masks: Excluded (boilerplate) tokens per document index.
         candidates: Candidate document pairs from the anchor index.
+        aligned: Per document, whether it was tokenized and aligned.
     """
 
     passages: list[Passage]
     tokens: list[DocTokens]
     masks: list[np.ndarray]
     candidates: np.ndarray
+    #: Whether each document was aligned (not longer than :data:`MAX_ALIGN_CHARS`).
+    aligned: np.ndarray
 
 
 def _bigram_jaccard(ha: np.ndarray, hb: np.ndarray) -> float:
@@ -813,11 +838,14 @@ def align_documents(
     Returns:
         An :class:`AlignResult`.
     """
+    if not config.align:
+        none = [_NO_TOKENS] * len(texts)
+        e = np.empty((0, 2), dtype=np.int64)
+        masks = [np.zeros(0, dtype=bool)] * len(texts)
+        return AlignResult(list(paragraph_passages), none, masks, e, np.zeros(len(texts), dtype=bool))
     tokens = tokenize_documents(texts)
     masks = token_masks(table, tokens, excluded_rows)
-    if not config.align:
-        e = np.empty((0, 2), dtype=np.int64)
-        return AlignResult(list(paragraph_passages), tokens, masks, e)
+    ok = np.array([len(t) <= MAX_ALIGN_CHARS for t in texts], dtype=bool)
     cands, _shared = anchor_candidates(tokens, masks, config)
     aligned = passages_for(table, tokens, masks, doc_ids, cands, config)
-    return AlignResult(merge_passages(aligned, paragraph_passages), tokens, masks, cands)
+    return AlignResult(merge_passages(aligned, paragraph_passages), tokens, masks, cands, ok)

@@ -429,10 +429,17 @@ def classify_pairs(
 
     pairs: list[Pair] = []
     t = config.coverage_threshold
-    keys = set(token_cov) if aligned is not None else set(covered)
+    keys = set(covered)
+    if aligned is not None:
+        # Pairs of aligned documents are scored by tokens; the others (alignment off, or a huge
+        # document) by whole paragraphs as before.
+        both = aligned.aligned
+        keys = {k for k in keys if not (both[k[0]] and both[k[1]])} | {
+            k for k in token_cov if both[k[0]] and both[k[1]]
+        }
     for key in sorted(keys | identical):
         a, b = key
-        if aligned is not None:
+        if aligned is not None and aligned.aligned[a] and aligned.aligned[b]:
             cov_a, cov_b, n_pas = token_cov.get(key, (0.0, 0.0, 0))
         else:
             rows_a, rows_b = covered.get(key, (set(), set()))
