@@ -257,3 +257,180 @@ def generate(
             d = by_id[doc]
             p[side] = (doc, d.spans[i][0], d.spans[j][1])
     return Planted(docs, clusters, pairs, passages, doc_type)
+
+
+# --------------------------------------------------------------------------- issue 14: sub-paragraph edits
+#: Edit types of :func:`generate_sub` (reuse that ignores paragraph borders).
+SUB_EDITS = ("merge", "split", "quote", "mix", "ocr")
+#: Shortest quoted sentence (words): below the documented minimum passage length
+#: of the aligner (``Config.align_min_tokens``), a quote is not a passage to find.
+MIN_QUOTE_WORDS = 12
+
+
+def sentences_of(article: str) -> list[str]:
+    """The sentences of a one-line article."""
+    return [s.strip() for s in _SENT_RE.split(article) if s.strip()]
+
+
+def _ocr(text: str, rng: random.Random, rate: float = 0.03) -> str:
+    """About ``rate`` of the letters substituted, dropped or doubled."""
+    out = []
+    for ch in text:
+        if ch.isalpha() and rng.random() < rate:
+            op = rng.random()
+            if op < 1 / 3:
+                out.append(rng.choice("abcdefghijklmnopqrstuvwxyz"))
+            elif op < 2 / 3:
+                continue
+            else:
+                out.append(ch + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _hard_wrap_hyphenated(p: str, rng: random.Random) -> str:
+    """Hard line breaks at 60-75 columns; long words at a break are hyphenated across it."""
+    width = rng.randint(60, 75)
+    lines, cur = [], ""
+    for w in p.split(" "):
+        if not cur:
+            cur = w
+        elif len(cur) + 1 + len(w) <= width:
+            cur += " " + w
+        elif len(w) >= 8 and w.isalpha() and rng.random() < 0.6:
+            k = rng.randint(3, len(w) - 3)
+            lines.append(cur + " " + w[:k] + "-")
+            cur = w[k:]
+        else:
+            lines.append(cur)
+            cur = w
+    if cur:
+        lines.append(cur)
+    return "\n".join(lines)
+
+
+@dataclass
+class PlantedSub:
+    docs: list[GenDoc]
+    #: (original, copy, edit) for merge/split/ocr copies: copy pairs to find.
+    pairs: list[tuple[str, str, str]]
+    #: {"type", "a": (doc, start, end), "b": (doc, start, end)} character spans.
+    passages: list[dict]
+    doc_type: dict[str, str]
+    #: Source articles of each document (for "no passage links unrelated documents").
+    sources: dict[str, set]
+
+
+def generate_sub(articles: list[str], seed: int, per_type: int = 20, n_unrelated: int = 60) -> PlantedSub:
+    """Corpus of the sub-paragraph edit types (deterministic for a seed).
+
+    * ``merge``: a copy whose paragraphs are merged in twos or threes;
+    * ``split``: a copy whose paragraphs are split at a sentence;
+    * ``ocr``: a copy with ~3% of letters substituted, dropped or doubled and
+      hard line breaks with hyphenated words;
+    * ``quote``: 1-3 consecutive sentences of a source article placed inside a
+      paragraph of another article (between two of its sentences);
+    * ``mix``: a paragraph of another article mixing its own sentences with two
+      quoted ones (two passages).
+
+    Copies are whole-text passages (body to body); quotes are the quoted
+    sentences' spans on both sides.
+    """
+    rng = random.Random(seed * 1000 + 14)
+    arts = distinct_articles(articles)
+    order = list(range(len(arts)))
+    rng.shuffle(order)
+    docs: list[GenDoc] = []
+    pairs: list[tuple[str, str, str]] = []
+    passages: list[dict] = []
+    doc_type: dict[str, str] = {}
+    sources: dict[str, set] = {}
+    it = iter(order)
+
+    def add(name: str, paras: list[str], src: set, sep: str = "\n\n") -> GenDoc:
+        d = GenDoc(name, list(paras), [None] * len(paras), sep=sep)
+        d.render()
+        docs.append(d)
+        sources[name] = set(src)
+        return d
+
+    def body(d: GenDoc) -> tuple[int, int]:
+        return d.spans[0][0], d.spans[-1][1]
+
+    def take(min_sents: int) -> int:
+        for a in it:
+            if len(sentences_of(arts[a])) >= min_sents:
+                return a
+        raise ValueError("not enough articles")
+
+    for edit in ("merge", "split", "ocr"):
+        for _ in range(per_type):
+            a = take(4)
+            paras = paragraphs_of(arts[a], rng)
+            if edit == "merge" and len(paras) < 4:
+                paras = [" ".join(sentences_of(arts[a])[i : i + 1]) for i in range(len(sentences_of(arts[a])))]
+            orig = add(f"s{a:03d}.txt", paras, {a})
+            if edit == "merge":
+                out, i = [], 0
+                while i < len(paras):
+                    k = rng.choice((2, 3))
+                    out.append(" ".join(paras[i : i + k]))
+                    i += k
+            elif edit == "split":
+                out = []
+                for p in paras:
+                    ss = sentences_of(p)
+                    if len(ss) >= 2:
+                        k = rng.randint(1, len(ss) - 1)
+                        out += [" ".join(ss[:k]), " ".join(ss[k:])]
+                    else:
+                        out.append(p)
+            else:
+                out = [_hard_wrap_hyphenated(_ocr(p, rng), rng) for p in paras]
+            copy = add(f"s{a:03d}_{edit}.txt", out, {a})
+            pairs.append((orig.id, copy.id, edit))
+            doc_type[copy.id] = edit
+            passages.append({"type": edit, "a": (orig.id, *body(orig)), "b": (copy.id, *body(copy))})
+    for edit in ("quote", "mix"):
+        for _ in range(per_type):
+            src = take(5)
+            host = take(4)
+            ss = sentences_of(arts[src])
+            good = [i for i in range(len(ss)) if len(ss[i].split()) >= MIN_QUOTE_WORDS]
+            if edit == "mix":
+                starts = [i for i in good if i + 1 < len(ss) and len(ss[i + 1].split()) >= MIN_QUOTE_WORDS]
+                i = rng.choice(starts) if starts else good[0]
+                quoted = [[ss[i]], [ss[i + 1]]] if starts else [[ss[i]]]
+            else:
+                i = rng.choice(good)
+                n = 1
+                while n < rng.randint(1, 3) and i + n < len(ss) and len(ss[i + n].split()) >= 4:
+                    n += 1
+                quoted = [ss[i : i + n]]
+            src_doc = add(f"q{src:03d}.txt", paragraphs_of(arts[src], rng), {src})
+            hp = paragraphs_of(arts[host], rng)
+            at = rng.randrange(len(hp))
+            own = sentences_of(hp[at])
+            qtext = [" ".join(q) for q in quoted]
+            if edit == "quote":
+                k = rng.randint(1, max(1, len(own)))
+                new = own[:k] + qtext + own[k:]
+            else:
+                # The host's own sentence between the quotes comes from a third article (new text).
+                third = take(2)
+                extra = max(sentences_of(arts[third]), key=len)
+                new = [own[0], qtext[0], extra, *qtext[1:], *own[1:]]
+            hp[at] = " ".join(new)
+            host_doc = add(f"h{host:03d}_{edit}.txt", hp, {host, src} | ({third} if edit == "mix" else set()))
+            doc_type[host_doc.id] = edit
+            for q, qt in zip(quoted, qtext):
+                # On the source side the sentences may lie in two paragraphs.
+                sa = src_doc.text.index(q[0])
+                ea = src_doc.text.index(q[-1], sa) + len(q[-1])
+                sb = host_doc.text.index(qt)
+                passages.append({"type": edit, "a": (src_doc.id, sa, ea), "b": (host_doc.id, sb, sb + len(qt))})
+    for _ in range(n_unrelated):
+        u = take(3)
+        add(f"u{u:03d}.txt", paragraphs_of(arts[u], rng), {u})
+    return PlantedSub(docs, pairs, passages, doc_type, sources)

@@ -93,6 +93,16 @@ class Config:
             ``if __name__ == "__main__":``; the CLI defaults to all cores. A
             runtime setting: results do not depend on it, and it is left out
             of :meth:`to_dict` (and so of the JSON output).
+        align: Find passages below the paragraph by word n-gram anchors and
+            alignment (see :mod:`dedup.align`); off, passages are runs of
+            whole matching paragraphs only.
+        align_window: Winnowing window (n-grams) of the anchors: any shared
+            run of ``align_window + 4`` tokens shares an anchor.
+        align_min_anchors: Anchors on one diagonal (a chain) two documents
+            must share to be aligned.
+        align_min_tokens: Matched tokens an aligned passage needs at least.
+        align_max_gap: Unmatched tokens (after fuzzy matching) an aligned
+            passage may cross in a row.
     """
 
     threshold: float = 0.3
@@ -117,6 +127,12 @@ class Config:
     boilerplate_max_shared: float = 0.5
     normalization_version: int = field(default=NORMALIZATION_VERSION, repr=False)
     jobs: int = 1
+    # --- issue 14: passages below the paragraph (dedup/align.py) ---
+    align: bool = True
+    align_window: int = 6
+    align_min_anchors: int = 3
+    align_min_tokens: int = 12
+    align_max_gap: int = 4
 
     def __post_init__(self) -> None:
         if self.shingle not in DEFAULT_SHINGLE_SIZE:
@@ -147,6 +163,12 @@ class Config:
         _check_float("boilerplate_max_shared", self.boilerplate_max_shared, 0.0, 1.0)
         if self.canonical not in ("first", "longest", "earliest"):
             raise ConfigError(f"canonical must be 'first', 'longest' or 'earliest', got {self.canonical!r}")
+        if not isinstance(self.align, bool):
+            raise ConfigError(f"align must be true or false, got {self.align!r}")
+        _check_int("align_window", self.align_window, 1, 64)
+        _check_int("align_min_anchors", self.align_min_anchors, 1, 10_000)
+        _check_int("align_min_tokens", self.align_min_tokens, 4, 100_000)
+        _check_int("align_max_gap", self.align_max_gap, 0, 8)
         if self.normalization_version != NORMALIZATION_VERSION:
             raise ConfigError(
                 f"normalization_version {self.normalization_version} is not supported "

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._accel import kernels
+from .align import AlignResult
 from .config import Config
 from .errors import ConfigError
 from .lsh import candidate_pairs
@@ -566,11 +567,17 @@ def classify_pairs(
     doc_ids: Sequence[str],
     config: Config,
     excluded_rows: np.ndarray | None = None,
+    aligned: AlignResult | None = None,
 ) -> list[Pair]:
     """Score document pairs that share passages or have identical text.
 
     Coverage of ``a`` by ``b`` is the token-weighted fraction of ``a``'s
-    fingerprinted paragraphs that lie in a passage shared with ``b``.
+    fingerprinted paragraphs that lie in a passage shared with ``b``. With
+    ``aligned`` (the result of :func:`dedup.align.align_documents`), it is the
+    fraction of ``a``'s word tokens (boilerplate left out) inside the spans of
+    the passages shared with ``b``, whatever their paragraph borders, so a
+    re-paragraphed copy or a text of copied sentences is scored by what was
+    copied.
 
     Args:
         table: The prepared paragraphs.
@@ -579,11 +586,15 @@ def classify_pairs(
         config: Settings (coverage_threshold).
         excluded_rows: Boolean mask of paragraph rows left out of pair scores
             (boilerplate); ``None`` keeps all.
+        aligned: Aligned passages and tokens; when given, ``runs`` are not
+            used for coverage.
 
     Returns:
         Pairs of kind ``duplicate``, ``near_duplicate`` or ``containment``.
     """
     n_docs = len(doc_ids)
+    if aligned is not None:
+        token_cov = _token_coverage(aligned, doc_ids)
     weight = table.ntokens.astype(np.float64)
     if excluded_rows is not None:
         weight = np.where(excluded_rows, 0.0, weight)
@@ -627,11 +638,23 @@ def classify_pairs(
 
     pairs: list[Pair] = []
     t = config.coverage_threshold
-    for key in sorted(set(covered) | identical):
+    keys = set(covered)
+    if aligned is not None:
+        # Pairs of aligned documents are scored by tokens; the others (alignment off, or a huge
+        # document) by whole paragraphs as before.
+        both = aligned.aligned
+        keys = {k for k in keys if not (both[k[0]] and both[k[1]])} | {
+            k for k in token_cov if both[k[0]] and both[k[1]]
+        }
+    for key in sorted(keys | identical):
         a, b = key
-        rows_a, rows_b = covered.get(key, (set(), set()))
-        cov_a = _coverage(weight, rows_a, doc_total[a])
-        cov_b = _coverage(weight, rows_b, doc_total[b])
+        if aligned is not None and aligned.aligned[a] and aligned.aligned[b]:
+            cov_a, cov_b, n_pas = token_cov.get(key, (0.0, 0.0, 0))
+        else:
+            rows_a, rows_b = covered.get(key, (set(), set()))
+            cov_a = _coverage(weight, rows_a, doc_total[a])
+            cov_b = _coverage(weight, rows_b, doc_total[b])
+            n_pas = n_passages.get(key, 0)
         if key in identical:
             kind = "duplicate"
             cov_a = cov_b = 1.0
@@ -644,7 +667,7 @@ def classify_pairs(
             else:
                 continue
             sim = jaccard(doc_set(a), doc_set(b))
-        pairs.append(Pair(doc_ids[a], doc_ids[b], kind, sim, cov_a, cov_b, n_passages.get(key, 0)))
+        pairs.append(Pair(doc_ids[a], doc_ids[b], kind, sim, cov_a, cov_b, n_pas))
     return pairs
 
 
@@ -680,6 +703,39 @@ def check_pair_budget(n_docs: int, limit: int = MAX_COMPARE_PAIRS) -> int:
             "that match)"
         )
     return pairs
+
+
+def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> dict[tuple[int, int], tuple[float, float, int]]:
+    """Per document pair ``(a, b)``, ``a < b``: the share of each one's tokens in shared passages, and their number.
+
+    Tokens are those of :func:`dedup.align.tokenize`, boilerplate left out; a
+    token counts when its word starts inside a passage span.
+    """
+    index = {d: i for i, d in enumerate(doc_ids)}
+    spans: dict[tuple[int, int], list[list[tuple[int, int]]]] = defaultdict(lambda: [[], []])
+    count: dict[tuple[int, int], int] = defaultdict(int)
+    for p in aligned.passages:
+        a, b = index[p.a.doc], index[p.b.doc]
+        if a == b:
+            continue
+        sa, sb = (p.a, p.b) if a < b else (p.b, p.a)
+        key = (min(a, b), max(a, b))
+        spans[key][0].append((sa.start, sa.end))
+        spans[key][1].append((sb.start, sb.end))
+        count[key] += 1
+
+    def share(d: int, ivs: list[tuple[int, int]]) -> float:
+        t, m = aligned.tokens[d], aligned.masks[d]
+        total = int(len(t) - m.sum())
+        if total <= 0:
+            return 0.0
+        inside = np.zeros(len(t), dtype=bool)
+        for s, e in ivs:
+            lo, hi = np.searchsorted(t.start, [s, e])
+            inside[lo:hi] = True
+        return min(1.0, float(np.count_nonzero(inside & ~m)) / total)
+
+    return {key: (share(key[0], v[0]), share(key[1], v[1]), count[key]) for key, v in spans.items()}
 
 
 def _coverage(weight: np.ndarray, rows: set[int], total: float) -> float:

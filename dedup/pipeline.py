@@ -12,8 +12,9 @@ from one stage to the next::
     verification  match.verified_candidates   LSH candidates, exact Jaccard (shared below)
     boilerplate   boilerplate.boilerplate_rows
     matches       match.paragraph_matches
-    passages      match.build_passages
-    pairs         match.classify_pairs
+    passages      match.build_passages        runs of matching paragraphs
+    alignment     align.align_documents       sub-paragraph passages (anchors + alignment)
+    pairs         match.classify_pairs        from aligned coverage
     story         story.same_story_tier       same-story pairs, near passages
     clusters      cluster.clusters_from_pairs
 
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .align import align_documents
 from .boilerplate import boilerplate_rows, find_boilerplate
 from .cluster import clusters_from_pairs
 from .config import Config
@@ -66,7 +68,7 @@ __all__ = [
 ProgressCallback = Callable[[str, int, int], None]
 
 #: The stage names reported to a progress callback, in order.
-STAGES = ("fingerprinting", "verification", "boilerplate", "passages", "story", "clusters")
+STAGES = ("fingerprinting", "verification", "boilerplate", "passages", "alignment", "story", "clusters")
 
 
 @dataclass(frozen=True)
@@ -210,8 +212,13 @@ def detect(
         keep = focus[table.doc[matches.p]] | focus[table.doc[matches.q]]
         matches = ParagraphMatches(matches.p[keep], matches.q[keep], matches.sim[keep], matches.exact[keep])
     passages, runs = build_passages(table, matches, list(ids))
-    pairs = classify_pairs(table, runs, list(ids), config, excluded_rows=bp_mask)
     _notify(progress, "passages", 1, 1)
+    # Sub-paragraph passages: anchors and alignment below the paragraph (config.align).
+    _notify(progress, "alignment", 0, 1)
+    aligned = align_documents(table, [d.text for d in documents], list(ids), config, bp_mask, passages)
+    passages = list(aligned.passages)
+    pairs = classify_pairs(table, runs, list(ids), config, excluded_rows=bp_mask, aligned=aligned)
+    _notify(progress, "alignment", 1, 1)
     model = None
     if config.story:
         _notify(progress, "story", 0, 1)

@@ -1010,7 +1010,7 @@ def same_story_tier(
             for side in (p.a, p.b):
                 d = index[side.doc]
                 for s, e in paragraphs[d]:
-                    if s >= side.start and e <= side.end:
+                    if s < side.end and e > side.start:
                         taken.setdefault((a, b), set()).add((d, s, e))
     near = near_paragraph_passages(texts, doc_ids, paragraphs, chosen_pairs, config, taken)
     for p in near:

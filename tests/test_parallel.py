@@ -138,7 +138,9 @@ def test_progress_callback_reaches_total(tmp_path, small_chunks):
     assert dones == sorted(dones) and len(calls) > 2
     # Every later stage reports its start and its end, in pipeline order.
     later = [s for s, _, _ in staged if s != "fingerprinting"]
-    assert later == [s for s in ("verification", "boilerplate", "passages", "story", "clusters") for _ in (0, 1)]
+    assert later == [
+        s for s in ("verification", "boilerplate", "passages", "alignment", "story", "clusters") for _ in (0, 1)
+    ]
 
 
 def test_cli_progress_flag(tmp_path):

@@ -41,7 +41,13 @@ def test_passage_offsets_slice_back(texts, data):
             assert 0 <= span.start < span.end <= len(text)
             starts = [s for s, _ in paragraph_spans[span.doc]]
             ends = [e for _, e in paragraph_spans[span.doc]]
-            assert span.start in starts and span.end in ends
+            # A paragraph border, or (aligned passages, issue 14) a word border inside a paragraph.
+            assert span.start in starts or (
+                text[span.start].isalnum() and (span.start == 0 or not text[span.start - 1].isalnum())
+            )
+            assert span.end in ends or (
+                text[span.end - 1].isalnum() and (span.end == len(text) or not text[span.end].isalnum())
+            )
         if p.kind == "exact" and p.paragraphs == 1:
             assert normalize(result.text(p.a)).split() and tokens(normalize(result.text(p.a))) == tokens(
                 normalize(result.text(p.b))

@@ -94,9 +94,11 @@ def planted(tmp_path_factory):
 
 def test_spark_equals_local_scan_on_planted_corpus(spark, planted, tmp_path):
     folder, docs = planted
-    local = dedup.scan(str(folder), story=False, boilerplate=False)
+    local = dedup.scan(str(folder), story=False, boilerplate=False, align=False)
     out = tmp_path / "out"
-    summary = spark_scan(str(folder), str(out), Config(boilerplate=False), options=OPTS, spark=spark)  # story off
+    summary = spark_scan(
+        str(folder), str(out), Config(boilerplate=False, align=False), options=OPTS, spark=spark
+    )  # story off
 
     got = _spark_dict(out)
     want = _local_dict(local)
@@ -147,7 +149,7 @@ def test_spark_equals_local_scan_on_planted_corpus(spark, planted, tmp_path):
 
 def test_spark_with_boilerplate_equals_local_scan(spark, planted, tmp_path):
     folder, _docs = planted
-    local = dedup.scan(str(folder), story=False)
+    local = dedup.scan(str(folder), story=False, align=False)
     out = tmp_path / "out"
     summary = spark_scan(str(folder), str(out), options=OPTS, spark=spark)  # default Config, story forced off
     got, want = _spark_dict(out), _local_dict(local)
@@ -170,7 +172,7 @@ def test_jsonl_and_parquet_inputs_equal_detector(spark, tmp_path):
     records.insert(3, {"doc_id": "no-text"})  # reported, not fatal
 
     for fmt, canonical in (("jsonl", "earliest"), ("parquet", "longest")):
-        cfg = Config(canonical=canonical, threshold=0.6, story=False, boilerplate=False)
+        cfg = Config(canonical=canonical, threshold=0.6, story=False, boilerplate=False, align=False)
         det = Detector(cfg)
         for k, v in docs.items():
             det.add(k, v, date=dates[k])
@@ -203,7 +205,7 @@ def test_hostile_jsonl_records_are_per_item_errors_like_scan(spark, tmp_path):
     jsonl = tmp_path / "hostile.jsonl"
     jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    cfg = Config(story=False, boilerplate=False)
+    cfg = Config(story=False, boilerplate=False, align=False)
     local = dedup.Detector(cfg)
     local.add_paths([str(jsonl)])
     want = local.run()
@@ -245,7 +247,7 @@ def test_cli_spark_scan_and_existing_output(spark, tmp_path):
     res = runner.invoke(cli, ["spark-scan", str(corpus), "--output", str(out), "--partitions", "2"])
     assert res.exit_code == 0, res.output
     assert "pairs" in res.output and (out / "summary.json").is_file()
-    assert _spark_dict(out) == _local_dict(dedup.scan(str(corpus), story=False))
+    assert _spark_dict(out) == _local_dict(dedup.scan(str(corpus), story=False, align=False))
     again = runner.invoke(cli, ["spark-scan", str(corpus), "--output", str(out)])
     assert again.exit_code == 2 and "exists" in again.output
     with pytest.raises(OutputError):

@@ -52,25 +52,24 @@ def test_scholarships_paragraph_is_a_near_passage_with_offsets(seeds, seed_resul
     assert near, "no near passage between 000 and 002"
     want_a = _paragraph_with(seeds["000"], "scholarships")
     want_b = _paragraph_with(seeds["002"], "scholarships")
-    hits = [p for p in near if (p.a.start, p.a.end) == want_a and (p.b.start, p.b.end) == want_b]
+
+    # Since issue 14 the aligner reports the reused words inside the two paragraphs (not the
+    # whole paragraphs), and the rewrite matcher skips paragraphs that a passage already touches.
+    def inside(p) -> bool:
+        return want_a[0] <= p.a.start < p.a.end <= want_a[1] and want_b[0] <= p.b.start < p.b.end <= want_b[1]
+
+    hits = [p for p in near if inside(p)]
     assert len(hits) == 1
     assert "scholarships" in seed_result.text(hits[0].a)
     assert "scholarships" in seed_result.text(hits[0].b)
     assert 0.3 <= hits[0].similarity < 0.8
-    # The rewrite matcher finds it on its own too (main matcher made strict).
-    det = Detector(threshold=0.9)
-    for k, v in seeds.items():
-        det.add(k, v)
-    res = det.run()
-    got = [
-        (p.a.start, p.a.end, p.b.start, p.b.end, p.kind) for p in res.passages if (p.a.doc, p.b.doc) == ("000", "002")
-    ]
-    assert got == [(*want_a, *want_b, "near")]
-    # Without the story tier and with a strict main matcher it is not found: it is no copy.
-    det = Detector(threshold=0.9, story=False)
-    for k, v in seeds.items():
-        det.add(k, v)
-    assert [p for p in det.run().passages if (p.a.doc, p.b.doc) == ("000", "002")] == []
+    # The aligner finds it with a strict main matcher and without the story tier: same spans.
+    for settings in ({"threshold": 0.9}, {"threshold": 0.9, "story": False}):
+        det = Detector(**settings)
+        for k, v in seeds.items():
+            det.add(k, v)
+        got = [(p.a.start, p.a.end, p.b.start, p.b.end) for p in det.run().passages if inside(p)]
+        assert got == [(hits[0].a.start, hits[0].a.end, hits[0].b.start, hits[0].b.end)]
 
 
 def test_story_off(seeds) -> None:

@@ -1,10 +1,10 @@
 """Scan a large corpus with Apache Spark (optional extra ``article-dedup[spark]``).
 
 The job runs the local pipeline's own functions (``prepare``, ``band_keys``,
-``verify``, ``build_passages``, ``classify_pairs``) inside Spark stages, and
-its output equals ``dedup scan`` on the same corpus and settings with the
-corpus-global tiers off (``story=False, boilerplate=False``, which the job
-always sets). Importing this package
+``verify``, ``shared_median``, ``build_passages``, ``classify_pairs``) inside
+Spark stages, and its output equals ``dedup scan`` on the same corpus and
+settings with the same-story tier and sub-paragraph alignment off
+(``story=False, align=False``, which the job always sets). Importing this package
 does not import pyspark; :func:`spark_scan` does.
 
 Example::

@@ -113,14 +113,15 @@ def get_session(options: SparkOptions | None = None) -> tuple[Any, bool]:
 
 
 def copy_tiers(config: Config) -> Config:
-    """``config`` as the Spark job runs it: every tier but the same-story tier.
+    """``config`` as the Spark job runs it: every tier but the same-story tier and alignment.
 
     Boilerplate detection runs on distributed document frequencies (equal to
-    a local scan); the same-story tier is not distributed yet, so the job
-    sets ``story=False`` and says so in ``summary.json``.
+    a local scan); the same-story tier and sub-paragraph alignment are not
+    distributed yet, so the job sets ``story=False`` and ``align=False`` and
+    says so in ``summary.json``.
     """
-    if config.story:
-        return config.replace(story=False)
+    if config.story or config.align:
+        return config.replace(story=False, align=False)
     return config
 
 
@@ -251,8 +252,8 @@ def spark_scan(
 
     The results equal ``dedup.scan`` / :class:`dedup.Detector` on the same
     documents and settings (same pairs, passages, clusters, boilerplate, same
-    JSON) with the same-story tier off: the job runs the copy tiers and
-    boilerplate detection and sets ``story=False`` (see :func:`copy_tiers`);
+    JSON) with the same-story tier and alignment off: the job runs the copy
+    tiers and boilerplate detection and sets ``story=False, align=False`` (see :func:`copy_tiers`);
     the settings it used are in ``summary.json``.
 
     Args:
