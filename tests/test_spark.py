@@ -96,9 +96,8 @@ def test_spark_equals_local_scan_on_planted_corpus(spark, planted, tmp_path):
     folder, docs = planted
     local = dedup.scan(str(folder), story=False, boilerplate=False, align=False)
     out = tmp_path / "out"
-    summary = spark_scan(
-        str(folder), str(out), Config(boilerplate=False, align=False), options=OPTS, spark=spark
-    )  # story off
+    cfg = Config(boilerplate=False, align=False)  # story off too (copy_tiers)
+    summary = spark_scan(str(folder), str(out), cfg, options=OPTS, spark=spark)
 
     got = _spark_dict(out)
     want = _local_dict(local)
