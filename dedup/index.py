@@ -26,6 +26,7 @@ whole index without loading it:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -112,6 +113,24 @@ def unique_documents(documents: Iterable[Document]) -> list[Document]:
 
 def _str_or_none(v: Any) -> str | None:
     return v if isinstance(v, str) and v else None
+
+
+def _table_vectors(table: Any, n_docs: int) -> list[dict[str, int]] | None:
+    """Story-term vectors from a paragraph table's own story terms, when the fingerprinting produced them.
+
+    A table carrying ``row_terms`` (space-joined terms per row) and
+    ``doc_terms`` (per document, the terms of its other paragraphs) saves
+    tokenising the texts a second time; they add up to
+    :func:`~dedup.store.base.term_counts` of the text.
+    """
+    row_terms = getattr(table, "row_terms", None)
+    doc_terms = getattr(table, "doc_terms", None)
+    if row_terms is None or doc_terms is None or len(doc_terms) != n_docs:
+        return None
+    counts = [Counter(rest.split()) for rest in doc_terms]
+    for d, row in zip(table.doc.tolist(), row_terms):
+        counts[d].update(row.split())
+    return [dict(sorted(c.items())) for c in counts]
 
 
 class Index:
@@ -299,7 +318,13 @@ class Index:
             )
             for i, d in enumerate(docs)
         ]
-        vectors = {d.id: dict(terms[d.id]) if d.id in terms else term_counts(d.text) for d in docs}
+        from_table = _table_vectors(table, len(docs))
+        vectors = {
+            d.id: dict(terms[d.id])
+            if d.id in terms
+            else (from_table[i] if from_table is not None else term_counts(d.text))
+            for i, d in enumerate(docs)
+        }
         return AddBatch(
             documents=stored,
             occ_doc=table.doc,

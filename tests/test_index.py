@@ -646,3 +646,21 @@ def test_index_in_a_read_only_folder_says_permission_denied_not_damaged(tmp_path
         os.chmod(folder, 0o755)
     assert r.returncode == 2, r.stdout
     assert "permission denied" in r.stderr and "read-only" in r.stderr and "damaged" not in r.stderr, r.stderr
+
+
+def test_add_takes_story_terms_from_the_fingerprinting_pass_without_tokenising_again(tmp_path, monkeypatch):
+    import dedup.index as index_mod
+    from dedup.store.base import term_counts
+
+    batch = stats_corpus(20, seed=41)
+    if getattr(prepare(batch, Config()), "row_terms", None) is None:
+        pytest.skip("this prepare() gives no per-paragraph story terms")
+    expected = {d.id: term_counts(d.text) for d in batch}
+
+    def tokenise_again(text):
+        raise AssertionError("Index.add tokenised a text a second time")
+
+    monkeypatch.setattr(index_mod, "term_counts", tokenise_again)
+    with Index.open(str(tmp_path / "idx.db")) as idx:
+        idx.add(batch)
+        assert idx.story_vectors(sorted(expected)) == expected
