@@ -17,33 +17,56 @@ are exported as :func:`check_documents`, :func:`normalize_text` and
 :func:`segment_text`.
 """
 
-from .baseline import Baseline, Finding
-from .check import CheckResult, Index
-from .check import check as check_documents
-from .cluster import choose_canonical, clusters_from_pairs
-from .compare import CompareResult, Comparison, compare_paths
-from .config import Config
-from .detector import Detector, scan
-from .errors import (
-    ConfigError,
-    DedupError,
-    EmptyInputError,
-    IndexCorruptError,
-    IndexMismatchError,
-    IndexStoreError,
-    InputError,
-    MissingDependencyError,
-    OutputError,
-)
-from .io.readers import read_document, read_paths
-from .models import Boilerplate, Cluster, Document, InputProblem, Match, Pair, Passage, ScanResult, Span
-from .normalize import normalize as normalize_text
-from .normalize import tokens
-from .report.formatters import format_result
-from .segment import segment as segment_text
-from .story import StoryModel
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
+
+#: Public name -> (submodule, attribute). Imported on first use (PEP 562), so that
+#: ``import dedup`` (and the ``dedup`` command before it installs its Ctrl-C handler)
+#: costs almost nothing; ``from dedup import Config`` works as usual.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "Baseline": (".baseline", "Baseline"),
+    "Boilerplate": (".models", "Boilerplate"),
+    "CheckResult": (".check", "CheckResult"),
+    "Cluster": (".models", "Cluster"),
+    "CompareResult": (".compare", "CompareResult"),
+    "Comparison": (".compare", "Comparison"),
+    "Config": (".config", "Config"),
+    "ConfigError": (".errors", "ConfigError"),
+    "DedupError": (".errors", "DedupError"),
+    "Detector": (".detector", "Detector"),
+    "Document": (".models", "Document"),
+    "EmptyInputError": (".errors", "EmptyInputError"),
+    "Finding": (".baseline", "Finding"),
+    "Index": (".check", "Index"),
+    "IndexCorruptError": (".errors", "IndexCorruptError"),
+    "IndexMismatchError": (".errors", "IndexMismatchError"),
+    "IndexStoreError": (".errors", "IndexStoreError"),
+    "InputError": (".errors", "InputError"),
+    "InputProblem": (".models", "InputProblem"),
+    "Match": (".models", "Match"),
+    "MissingDependencyError": (".errors", "MissingDependencyError"),
+    "OutputError": (".errors", "OutputError"),
+    "Pair": (".models", "Pair"),
+    "Passage": (".models", "Passage"),
+    "ScanResult": (".models", "ScanResult"),
+    "Span": (".models", "Span"),
+    "StoryModel": (".story", "StoryModel"),
+    "check_documents": (".check", "check"),
+    "choose_canonical": (".cluster", "choose_canonical"),
+    "clusters_from_pairs": (".cluster", "clusters_from_pairs"),
+    "compare_paths": (".compare", "compare_paths"),
+    "format_result": (".report.formatters", "format_result"),
+    "normalize_text": (".normalize", "normalize"),
+    "read_document": (".io.readers", "read_document"),
+    "read_paths": (".io.readers", "read_paths"),
+    "scan": (".detector", "scan"),
+    "segment_text": (".segment", "segment"),
+    "tokens": (".normalize", "tokens"),
+}
 
 __all__ = [
     "Baseline",
@@ -86,3 +109,17 @@ __all__ = [
     "segment_text",
     "tokens",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

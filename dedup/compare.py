@@ -24,7 +24,7 @@ from .config import Config
 from .detector import Detector
 from .errors import InputError
 from .io.readers import read_document
-from .match import union_set
+from .match import check_pair_budget, union_set
 from .models import Passage, ScanResult
 
 __all__ = ["CompareResult", "Comparison", "compare", "compare_paths"]
@@ -114,8 +114,12 @@ def compare(det: Detector, order: Sequence[str] | None = None) -> CompareResult:
 
     Returns:
         The comparisons of all ``n * (n - 1) / 2`` pairs.
+
+    Raises:
+        ConfigError: More than :data:`dedup.match.MAX_COMPARE_PAIRS` pairs.
     """
     cfg = det.config
+    check_pair_budget(len(det.documents()))  # every pair is scored: a corpus belongs in a scan
     docs = sorted(det.documents(), key=lambda d: d.id)
     background = pipeline.load_background(cfg.replace(story=True))
     found, table = pipeline.run(docs, cfg, background=background, order=[d.id for d in det.documents()])

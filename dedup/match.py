@@ -677,7 +677,7 @@ def classify_pairs(
 MAX_COMPARE_PAIRS = 200_000
 
 
-def check_pair_budget(n_docs: int, limit: int = MAX_COMPARE_PAIRS) -> int:
+def check_pair_budget(n_docs: int, limit: int | None = None) -> int:
     """The number of pairs among ``n_docs`` documents, refused above ``limit``.
 
     For a command that scores every pair (``dedup compare``); a corpus
@@ -694,6 +694,7 @@ def check_pair_budget(n_docs: int, limit: int = MAX_COMPARE_PAIRS) -> int:
     Raises:
         ConfigError: More than ``limit`` pairs.
     """
+    limit = MAX_COMPARE_PAIRS if limit is None else limit
     pairs = n_docs * (n_docs - 1) // 2
     if pairs > limit:
         most = int((1 + (1 + 8 * limit) ** 0.5) // 2)

@@ -90,3 +90,17 @@ def test_scan_cli_story_options(files) -> None:
 def test_compare_uses_config(files) -> None:
     res = compare_paths(files, Config(story=False))
     assert all(c.kind != "same_story" for c in res.pairs)
+
+
+def test_compare_of_too_many_documents_is_refused_before_any_work(monkeypatch):
+    import dedup.match
+    from dedup.compare import compare
+    from dedup.detector import Detector
+    from dedup.errors import ConfigError
+
+    det = Detector()
+    for i in range(5):
+        det.add(f"d{i}", f"text number {i} with some words")
+    monkeypatch.setattr(dedup.match, "MAX_COMPARE_PAIRS", 6)
+    with pytest.raises(ConfigError, match="10 pairs"):
+        compare(det)

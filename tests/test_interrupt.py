@@ -222,3 +222,15 @@ def test_sigint_during_index_add_keeps_nothing_half_written(corpus, tmp_path):
         )
         assert info.returncode == 0, info.stderr
         assert json.loads(info.stdout)["documents"] == 0
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.15, 0.3])
+def test_sigint_during_start_up_and_imports_exits_130_without_a_traceback(delay):
+    # ``import dedup`` is lazy (PEP 562): the command installs its handler before the heavy imports.
+    run = Run("scan", "--format", "json", str(ROOT / "examples" / "corpus"), cwd=ROOT)
+    time.sleep(delay)
+    run.interrupt()
+    # 130, or killed by SIGINT itself once the run is over (the shell reports both as 130).
+    assert run.proc.returncode in (130, -signal.SIGINT), run.stderr
+    assert "Traceback" not in run.stderr
+    assert len([line for line in run.lines if line.strip()]) <= 1, run.stderr

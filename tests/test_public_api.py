@@ -21,7 +21,8 @@ def _public_modules() -> list[str]:
 
 
 def test_all_equals_the_public_names_of_the_package():
-    public = {n for n, v in vars(dedup).items() if not n.startswith("_") and not isinstance(v, types.ModuleType)}
+    # dir() lists the lazily imported names too (PEP 562 __getattr__/__dir__).
+    public = {n for n in dir(dedup) if not n.startswith("_") and not isinstance(getattr(dedup, n), types.ModuleType)}
     assert sorted(set(dedup.__all__) - {"__version__"}) == sorted(public)
 
 
