@@ -17,10 +17,9 @@ are exported as :func:`check_documents`, :func:`normalize_text` and
 :func:`segment_text`.
 """
 
-from __future__ import annotations
 
-import importlib
-from typing import Any
+import importlib as _importlib
+from typing import Any as _Any
 
 __version__ = "0.1.0"
 
@@ -111,12 +110,12 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     try:
         module, attr = _EXPORTS[name]
     except KeyError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), attr)
+    value = getattr(_importlib.import_module(module, __name__), attr)
     globals()[name] = value
     return value
 
