@@ -17,7 +17,6 @@ are exported as :func:`check_documents`, :func:`normalize_text` and
 :func:`segment_text`.
 """
 
-
 import importlib as _importlib
 from typing import Any as _Any
 
