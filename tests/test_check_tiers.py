@@ -147,3 +147,52 @@ def test_a_baseline_accepts_a_same_story_finding(seeds_dir, tmp_path):
     assert not again.failed
     [f] = again.suppressed
     assert f == Finding.of(new[0].id, seed_path(seeds_dir, "000").name, "same_story")
+
+
+def test_github_annotations_mark_failing_findings_error_and_the_others_notice(seeds_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from dedup.cli import cli
+
+    index = str(tmp_path / "idx.sqlite")
+    runner = CliRunner()
+    old = [str(seed_path(seeds_dir, p)) for p in ("000", "003", "004")]
+    assert runner.invoke(cli, ["index", "add", *old, "--index", index]).exit_code == 0
+    copy = tmp_path / "republished.txt"
+    copy.write_text(seed_path(seeds_dir, "000").read_text(encoding="utf-8"), encoding="utf-8")
+    new = [str(seed_path(seeds_dir, "002")), str(copy)]
+    res = runner.invoke(cli, ["check", *new, "--index", index, "--format", "github"])
+    assert res.exit_code == 1, res.output
+    lines = [x for x in res.stdout.splitlines() if x.startswith("::")]
+    copies = [x for x in lines if "title=dedup duplicate" in x]
+    stories = [x for x in lines if "title=dedup same_story" in x and "002_" in x.split("::")[1]]
+    # One annotation for the copy (the indexed original is not annotated), an error: it fails.
+    assert len(copies) == 1 and copies[0].startswith("::error file=")
+    # The rewrite is reported but does not fail the check (default --fail-on copies).
+    assert stories and all(x.startswith("::notice file=") for x in stories)
+    strict = runner.invoke(
+        cli, ["check", *new, "--index", index, "--format", "github", "--fail-on", "copies", "--fail-on", "same-story"]
+    )
+    assert strict.exit_code == 1
+    assert all(x.startswith("::error file=") for x in strict.stdout.splitlines() if "title=dedup same_story" in x)
+
+
+def test_cli_check_of_a_rewrite_exits_1_only_when_same_story_fails_the_check(seeds_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from dedup.cli import cli
+
+    index = str(tmp_path / "idx.sqlite")
+    runner = CliRunner()
+    old = [str(seed_path(seeds_dir, p)) for p in ("000", "003", "004")]
+    assert runner.invoke(cli, ["index", "add", *old, "--index", index]).exit_code == 0
+    rewrite = str(seed_path(seeds_dir, "002"))
+    assert runner.invoke(cli, ["check", rewrite, "--index", index]).exit_code == 0
+    res = runner.invoke(cli, ["check", rewrite, "--index", index, "--fail-on", "same-story", "--format", "json"])
+    assert res.exit_code == 1
+    import json
+
+    data = json.loads(res.stdout)
+    assert data["verdict"] == {"failed": True, "findings": 1, "notices": 0, "accepted": 0}
+    assert [p["kind"] for p in data["pairs"]] == ["same_story"]
+    assert data["pairs"][0]["evidence"]["shared_specific"] >= 4

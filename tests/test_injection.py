@@ -74,7 +74,9 @@ def _run(tmp_path: Path, *args: str) -> tuple[int, str]:
 def _assert_clean(out: str, github: bool = False) -> None:
     for line in _LINE_BREAK.split(out):
         if line.startswith("::"):
-            assert github and line.startswith("::warning file="), f"injected workflow command: {line!r}"
+            assert github and line.startswith(("::error file=", "::warning file=", "::notice file=")), (
+                f"injected workflow command: {line!r}"
+            )
     assert "\x1b" not in out, "a raw ESC reached the output"
 
 

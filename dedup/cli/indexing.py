@@ -255,6 +255,13 @@ def check_json(res: Any, fmt: str) -> str:
     return json.dumps({**res.result.to_dict(), "verdict": verdict}, indent=2, ensure_ascii=False) + "\n"
 
 
+def github_levels(res: Any) -> dict[tuple[str, str, str], str]:
+    """Annotation level of each finding of a check: ``error`` if it fails the check, else ``notice``."""
+    levels = {(f.a, f.b, f.kind): "notice" for f in res.notices}
+    levels.update({(f.a, f.b, f.kind): "error" for f in res.findings})
+    return levels
+
+
 def _check_formats() -> list[str]:
     from ..report.formatters import FORMATS
 
@@ -330,6 +337,7 @@ def check(
     is given.
     """
     from ..check import check as run_check
+    from ..report.ci import to_github
     from ..report.formatters import format_result
 
     if add_clean and add_all:
@@ -351,7 +359,12 @@ def check(
             )
             if display is not None:
                 display("writing", 0, 1)
-            text = check_json(res, fmt) if fmt in ("json", "jsonl") else format_result(res.result, fmt)
+            if fmt in ("json", "jsonl"):
+                text = check_json(res, fmt)
+            elif fmt == "github":  # failing findings are errors, the others notices
+                text = to_github(res.result, github_levels(res), default="notice")
+            else:
+                text = format_result(res.result, fmt)
             if display is not None:
                 display("writing", 1, 1)
         emit(

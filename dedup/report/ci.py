@@ -34,13 +34,23 @@ import json
 import os
 import re
 import urllib.parse
+from collections.abc import Mapping
 from typing import Any
 
 from ..io.sources import reader_kind
 from ..models import Document, Pair, Passage, ScanResult, Span
 from .sanitize import visible
 
-__all__ = ["LineIndex", "artifact_uri", "escape_data", "escape_property", "line_range", "to_github", "to_sarif"]
+__all__ = [
+    "LEVELS",
+    "LineIndex",
+    "artifact_uri",
+    "escape_data",
+    "escape_property",
+    "line_range",
+    "to_github",
+    "to_sarif",
+]
 
 _BREAK_RE = re.compile(r"\r\n|\r|\n")
 
@@ -155,32 +165,71 @@ def _file(doc: Document) -> str:
     return doc.path.replace(os.sep, "/")
 
 
-def to_github(result: ScanResult) -> str:
-    """GitHub Actions workflow commands, one annotation per line."""
+#: Annotation levels of GitHub workflow commands.
+LEVELS = ("error", "warning", "notice")
+
+
+def to_github(
+    result: ScanResult, levels: Mapping[tuple[str, str, str], str] | None = None, default: str = "warning"
+) -> str:
+    """GitHub Actions workflow commands: one annotation per finding and annotated document.
+
+    A document pair (a copy or the same story) gives one annotation on each of
+    its annotated documents, at the lines of the first passage the two share;
+    their passages are not annotated again. A passage between documents that
+    form no pair (a quote, a repeated block) gets its own annotation.
+
+    Args:
+        result: The scan or check result.
+        levels: Level (``error``, ``warning``, ``notice``) of each finding,
+            keyed ``(a, b, kind)`` with ``a <= b`` and kind a pair kind or
+            ``"passage"``: ``dedup check`` marks the findings that fail it
+            ``error`` and the others ``notice``.
+        default: Level of findings not in ``levels``.
+    """
     docs = _docs(result)
     lines_of = _Lines()
     out: list[str] = []
+    levels = levels or {}
 
-    def command(doc: Document, title: str, message: str, lines: tuple[int, int] | None) -> None:
+    def command(level: str, doc: Document, title: str, message: str, lines: tuple[int, int] | None) -> None:
         props = [f"file={escape_property(visible(_file(doc)))}"]
         if lines is not None:
             props.append(f"line={lines[0]}")
             props.append(f"endLine={lines[1]}")
         props.append(f"title={escape_property(visible(title))}")
-        out.append(f"::warning {','.join(props)}::{escape_data(visible(message))}")
+        out.append(f"::{level} {','.join(props)}::{escape_data(visible(message))}")
 
+    first_passage: dict[tuple[str, str], Passage] = {}
+    for p in result.passages:
+        key = (min(p.a.doc, p.b.doc), max(p.a.doc, p.b.doc))
+        first_passage.setdefault(key, p)
+    paired: set[tuple[str, str]] = set()
     for pair in result.pairs:
+        key = (min(pair.a, pair.b), max(pair.a, pair.b))
+        paired.add(key)
+        level = levels.get((*key, pair.kind), default)
+        shared = first_passage.get(key)
         for here in (pair.a, pair.b):
             doc = docs.get(here)
             if _annotated(doc):
                 assert doc is not None
-                command(doc, f"dedup {pair.kind}", _pair_message(pair, here), None)
+                lines = None
+                if shared is not None:
+                    span = shared.a if shared.a.doc == here else shared.b
+                    lines = lines_of.range(doc, span.start, span.end)
+                command(level, doc, f"dedup {pair.kind}", _pair_message(pair, here), lines)
     for p in result.passages:
+        key = (min(p.a.doc, p.b.doc), max(p.a.doc, p.b.doc))
+        if key in paired:
+            continue
+        level = levels.get((*key, "passage"), default)
         for here, there in ((p.a, p.b), (p.b, p.a)):
             doc = docs.get(here.doc)
-            if _annotated(doc):
+            if _annotated(doc) and not (here.doc == there.doc and here is p.b):
                 assert doc is not None
                 command(
+                    level,
                     doc,
                     "dedup repeated passage",
                     _passage_message(p, here, there),
