@@ -197,3 +197,16 @@ def test_show_reads_legacy_encoding_with_a_warning(tmp_path):
     assert res.exit_code == 0
     assert "decoded as cp1252" in res.stderr
     assert "duplicate" in res.stdout
+
+
+def test_show_says_whether_two_texts_are_the_same_story_and_why(seeds_dir):
+    from .conftest import seed_path
+
+    a, b, other = (str(seed_path(seeds_dir, p)) for p in ("000", "002", "004"))
+    same = CliRunner().invoke(cli, ["show", a, b, "--width", "80"])
+    assert same.exit_code == 0, same.output
+    lines = same.stdout.splitlines()
+    assert lines[2].startswith("same_story: similarity ")
+    assert lines[3].startswith("why: shares ") and "specific terms" in lines[3]
+    unrelated = CliRunner().invoke(cli, ["show", a, other, "--width", "80"])
+    assert unrelated.stdout.splitlines()[2] == "not copies, not the same story"

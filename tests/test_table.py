@@ -335,3 +335,14 @@ def test_table_reads_only_the_text_it_shows(monkeypatch):
         to_table(r)
         counts.append(calls["n"])
     assert counts[0] == counts[1] > 0
+
+
+def test_table_explains_each_same_story_pair_with_its_shared_specific_terms(seeds_dir):
+    import dedup
+    from dedup.report.table import to_table
+
+    text = to_table(dedup.scan(str(seeds_dir)))
+    section = text.split("Same story (rewritten, not copies)", 1)[1]
+    assert section.count("    why: shares ") == 3  # the three rewrites of the school visit
+    assert "Politburo" in section and "shared: " in section
+    assert all(len(line) <= 80 for line in text.splitlines())

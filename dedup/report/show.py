@@ -16,6 +16,7 @@ output are the ones the ``style`` callback adds.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -162,8 +163,12 @@ def render_show(
         out.append(
             f"{r.s(pair.kind, 'head')}: similarity {pair.similarity:.2f}, A in B {a_in_b:.0%}, B in A {b_in_a:.0%}"
         )
-    elif shared:
-        out.append(f"not duplicates; {len(shared)} shared passage{'s' if len(shared) != 1 else ''}")
+        if pair.evidence and pair.evidence.get("reason"):  # why the two are the same story
+            out.extend(textwrap.wrap(visible(f"why: {pair.evidence['reason']}"), max(20, width)))
+    else:
+        out.append("not copies, not the same story")
+    if pair is None and shared:
+        out.append(f"{len(shared)} shared passage{'s' if len(shared) != 1 else ''}")
     if not shared:
         out.append("no shared passages" + (" (compared as whole texts)" if pair is not None else ""))
         return "\n".join(out) + "\n"

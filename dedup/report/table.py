@@ -66,6 +66,8 @@ MAX_GROUPS = 20
 MAX_BOILERPLATE = 10
 #: Errors and warnings listed each.
 MAX_PROBLEMS = 50
+#: Shared specific terms shown for a same-story pair.
+MAX_EVIDENCE_TERMS = 8
 
 _COPY_KINDS = ("duplicate", "near_duplicate", "containment")
 _KIND_RANK = {"duplicate": 0, "near_duplicate": 1, "containment": 2, "same_story": 3}
@@ -207,6 +209,15 @@ class _Writer:
         if rest > 0:
             self.add(f"{indent}... and {_plural(rest, 'more ' + what, plural and 'more ' + plural)} {_MORE}")
 
+    def evidence(self, evidence: dict) -> None:
+        """A same-story pair's reason and shared specific terms, wrapped to the width."""
+        text = f"why: {evidence.get('reason', '')}"
+        terms = _shared_terms(evidence)
+        if terms:
+            text += f"; shared: {terms}"
+        for line in textwrap.wrap(text, max(20, self.width - 4), break_long_words=False):
+            self.add("    " + line)
+
     def heading(self, title: str) -> None:
         if self.lines:
             self.add()
@@ -275,8 +286,21 @@ class _Writer:
         if inside:
             outer, inner, share = inside
             self.add(f"    {outer} contains {inner}: {share:.0%} of {inner} lies in {outer}")
+        if p.evidence:
+            self.evidence(p.evidence)
         # A rewrite differs in most words: its word lists would be noise.
         self.passages(shared, show_changes=p.kind in _COPY_KINDS)
+
+
+def _shared_terms(evidence: dict) -> str:
+    """The shared specific terms of a same-story pair, as written in A (and in B where it differs)."""
+    out = []
+    for t in evidence.get("terms", [])[:MAX_EVIDENCE_TERMS]:
+        if not t.get("specific"):
+            continue
+        a, b = t.get("a", {}).get("text", t["term"]), t.get("b", {}).get("text", t["term"])
+        out.append(a if a == b else f"{a}/{b}")
+    return ", ".join(out)
 
 
 def to_table(
