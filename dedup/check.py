@@ -263,11 +263,9 @@ def story_candidate_documents(
     :data:`~dedup.story.MIN_SHARED_TERMS` of them is a candidate, at most
     :data:`STORY_CANDIDATES` per new document (most shared terms first).
     """
-    if table.doc_terms is None or table.row_terms is None:
+    terms = table.document_terms()
+    if terms is None:
         return []
-    terms = [rest.split() for rest in table.doc_terms]
-    for d, row in zip(table.doc.tolist(), table.row_terms):
-        terms[d].extend(row.split())
     # Ranked by the story model's own weights (fixed reference and background), as a scan ranks them.
     tops = StoryModel([""] * len(terms), background, terms=terms).top_terms(TOP_TERMS)
     postings = index.story_postings(sorted({t for top in tops for t in top}), MAX_POSTING)

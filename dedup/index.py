@@ -36,7 +36,7 @@ from .config import Config
 from .errors import ConfigError, IndexMismatchError, IndexStoreError, InputError
 from .lsh import band_keys, lsh_params
 from .models import Document
-from .paragraphs import prepare
+from .paragraphs import ParagraphTable, prepare
 from .store.base import (
     AddBatch,
     AddStats,
@@ -115,7 +115,7 @@ def _str_or_none(v: Any) -> str | None:
     return v if isinstance(v, str) and v else None
 
 
-def _table_vectors(table: Any, n_docs: int) -> list[dict[str, int]] | None:
+def _table_vectors(table: ParagraphTable, n_docs: int) -> list[dict[str, int]] | None:
     """Story-term vectors from a paragraph table's own story terms, when the fingerprinting produced them.
 
     A table carrying ``row_terms`` (space-joined terms per row) and
@@ -123,14 +123,10 @@ def _table_vectors(table: Any, n_docs: int) -> list[dict[str, int]] | None:
     tokenising the texts a second time; they add up to
     :func:`~dedup.store.base.term_counts` of the text.
     """
-    row_terms = getattr(table, "row_terms", None)
-    doc_terms = getattr(table, "doc_terms", None)
-    if row_terms is None or doc_terms is None or len(doc_terms) != n_docs:
+    terms = table.document_terms()
+    if terms is None or len(terms) != n_docs:
         return None
-    counts = [Counter(rest.split()) for rest in doc_terms]
-    for d, row in zip(table.doc.tolist(), row_terms):
-        counts[d].update(row.split())
-    return [dict(sorted(c.items())) for c in counts]
+    return [dict(sorted(Counter(t).items())) for t in terms]
 
 
 class Index:

@@ -105,6 +105,27 @@ class ParagraphTable:
     def __len__(self) -> int:
         return len(self.doc)
 
+    def document_terms(self, excluded_rows: np.ndarray | None = None) -> list[list[str]] | None:
+        """Each document's story terms, from its rows and its other paragraphs.
+
+        Args:
+            excluded_rows: Boolean mask of rows whose terms are left out
+                (boilerplate); ``None`` keeps all.
+
+        Returns:
+            Per document, the terms of its short paragraphs, then those of its
+            rows in order (the story tier counts them); ``None`` when the
+            table carries no story terms.
+        """
+        if self.row_terms is None or self.doc_terms is None:
+            return None
+        terms = [rest.split() for rest in self.doc_terms]
+        skip = excluded_rows.tolist() if excluded_rows is not None else [False] * len(self.row_terms)
+        for d, row, out in zip(self.doc.tolist(), self.row_terms, skip):
+            if not out:
+                terms[d].extend(row.split())
+        return terms
+
 
 def resolve_jobs(jobs: int) -> int:
     """The number of processes for ``jobs`` (``0`` means all usable cores)."""

@@ -139,21 +139,10 @@ def story_model(
 ) -> StoryModel:
     """The story model of ``documents`` from the terms the fingerprinting pass produced."""
     _, excluded = _spans(len(documents), table, bp_mask)
-    return build_story_model(
-        [d.text for d in documents], excluded, config, background, terms=_story_terms(table, bp_mask)
-    )
-
-
-def _story_terms(table: ParagraphTable, bp_mask: np.ndarray) -> list[list[str]] | None:
-    terms = None
-    if table.row_terms is not None and table.doc_terms is not None:
-        # The fingerprinting pass tokenised every paragraph once; the story
-        # terms of a document are those of its paragraphs that are not boilerplate.
-        terms = [t.split() for t in table.doc_terms]
-        for d, t, bp in zip(table.doc.tolist(), table.row_terms, bp_mask.tolist()):
-            if not bp:
-                terms[d].extend(t.split())
-    return terms
+    # The fingerprinting pass tokenised every paragraph once; a document's story terms
+    # are those of its paragraphs that are not boilerplate.
+    terms = table.document_terms(bp_mask)
+    return build_story_model([d.text for d in documents], excluded, config, background, terms=terms)
 
 
 def _story_stage(
