@@ -17,7 +17,7 @@ from ..baseline import Baseline
 from ..check import FAIL_ON
 from ..config import Config
 from ..errors import DedupError
-from ..io.readers import DEFAULT_EXTENSIONS, ReadOutcome, read_paths
+from ..io.readers import ReadOutcome, read_paths
 from ..io.sources import ReaderOptions
 from ..models import Document, InputProblem
 from ..report.sanitize import visible
@@ -34,7 +34,7 @@ from .common import (
     split_stdin,
 )
 from .filemap import SETTINGS_KEY
-from .options import reader_options, settings_options
+from .options import ext_option, listing_format_option, reader_options, settings_options
 from .scanning import TERMINAL_FORMATS, hint_for_empty, output_option, progress_display, progress_option
 
 __all__ = ["CHECK_EXIT_CODES_HELP", "INDEX_EXIT_CODES_HELP", "check", "check_json", "config_cmd", "index"]
@@ -86,14 +86,6 @@ root_option = click.option(
     default=None,
     help="Make file ids relative to this folder (use the same --root for index add and check).",
 )
-ext_option = click.option(
-    "--ext",
-    "extensions",
-    multiple=True,
-    default=DEFAULT_EXTENSIONS,
-    show_default=True,
-    help="File endings read from folders (repeatable), e.g. --ext .md --ext .html.",
-)
 
 
 def _explicit(settings: dict[str, Any]) -> dict[str, Any]:
@@ -138,7 +130,7 @@ def index() -> None:
 @index.command("add", epilog=INDEX_EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
 @index_option
-@ext_option
+@ext_option()
 @root_option
 @click.option("--quiet", "-q", is_flag=True, help="Print no per-file problems or hints on stderr.")
 @reader_options
@@ -172,14 +164,7 @@ def index_add(
 
 @index.command("info", epilog=INDEX_EXIT_CODES_HELP)
 @index_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help='Output format (json has the same fields, plus "integrity" with --check).',
-)
+@listing_format_option('Output format (json has the same fields, plus "integrity" with --check).')
 @click.option(
     "--check",
     "full_check",
@@ -305,7 +290,7 @@ def _check_formats() -> list[str]:
     'json and jsonl also carry a verdict {"failed", "findings", "notices", "accepted"}.',
 )
 @output_option
-@ext_option
+@ext_option()
 @root_option
 @click.option("--quiet", "-q", is_flag=True, help="Print no summary, per-file problems, hints or progress on stderr.")
 @progress_option
@@ -404,14 +389,7 @@ def check(
 
 
 @click.command("config")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format of this listing (the settings file's own `format` key is shown, not used here).",
-)
+@listing_format_option("Output format of this listing (the settings file's own `format` key is shown, not used here).")
 @settings_options
 @click.pass_context
 def config_cmd(ctx: click.Context, output_format: str, **settings: Any) -> None:

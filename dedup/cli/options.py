@@ -25,6 +25,7 @@ from typing import Any
 import click
 
 from ..config import INTERNAL_SETTINGS, PATH_SETTINGS, SETTING_FLAGS, SETTING_HELP, Config
+from ..io.readers import DEFAULT_EXTENSIONS
 from ..io.sources import ReaderOptions
 
 __all__ = ["CLI_DEFAULTS", "reader_options", "setting_fields", "setting_option", "settings_options"]
@@ -164,3 +165,19 @@ def reader_options(func: Any) -> Any:
     for opt in reversed(options):
         wrapped = opt(wrapped)
     return wrapped
+
+
+#: Help of ``--ext`` where folders are read as text.
+EXT_HELP = "File endings read from folders (repeatable), e.g. --ext .md --ext .html."
+
+
+def ext_option(help: str = EXT_HELP) -> Callable[[Any], Any]:
+    """``--ext`` (repeatable; the command receives ``extensions``)."""
+    return click.option("--ext", "extensions", multiple=True, default=DEFAULT_EXTENSIONS, show_default=True, help=help)
+
+
+def listing_format_option(help: str) -> Callable[[Any], Any]:
+    """``--format text|json`` of a listing command (the command receives ``output_format``)."""
+    return click.option(
+        "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help=help
+    )

@@ -17,7 +17,6 @@ from typing import Any
 import click
 
 from ..detector import Detector
-from ..io.readers import DEFAULT_EXTENSIONS
 from ..io.sources import ReaderOptions
 from ..models import InputProblem, ScanResult
 from ..report.formatters import FORMATS, format_result
@@ -35,7 +34,7 @@ from .common import (
     say,
     split_stdin,
 )
-from .options import reader_options, settings_options
+from .options import ext_option, reader_options, settings_options
 from .progress import ProgressDisplay
 
 __all__ = ["compare", "progress_display", "scan", "show", "spark_scan_command"]
@@ -143,14 +142,7 @@ def render_ids(result: ScanResult, drop: bool, keep: bool) -> str:
     help="With --format ids: print the ids of the documents a deduplication keeps.",
 )
 @output_option
-@click.option(
-    "--ext",
-    "extensions",
-    multiple=True,
-    default=DEFAULT_EXTENSIONS,
-    show_default=True,
-    help="File endings read from folders (repeatable), e.g. --ext .md --ext .html.",
-)
+@ext_option()
 @click.option("--quiet", "-q", is_flag=True, help="Print no per-file problems, hints or progress on stderr.")
 @progress_option
 @reader_options
@@ -320,14 +312,7 @@ def show(a: str, b: str, layout: str, width: int | None, color: bool | None, **s
 @click.option("--partitions", type=int, default=None, help="Shuffle partitions (default 2 x default parallelism).")
 @click.option("--driver-memory", default=None, help="spark.driver.memory for a new session, e.g. 4g.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
-@click.option(
-    "--ext",
-    "extensions",
-    multiple=True,
-    default=DEFAULT_EXTENSIONS,
-    show_default=True,
-    help="File endings read from folders in text mode (repeatable).",
-)
+@ext_option("File endings read from folders in text mode (repeatable).")
 @settings_options
 def spark_scan_command(
     inputs: Sequence[str],
