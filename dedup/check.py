@@ -1,23 +1,23 @@
-"""Persistent index and incremental checks of new content against it.
+"""Incremental checks of new content against a persistent index (:mod:`dedup.index`).
 
-:class:`Index` wraps an :class:`~dedup.store.IndexStore` (SQLite by default)
-together with the :class:`~dedup.config.Config` it was built with. Adding
-documents fingerprints only them (cost proportional to the batch, not to the
-index). :func:`check` finds what in new documents duplicates the index or
-the new documents themselves:
+:func:`check` finds what in new documents duplicates the index or the new
+documents themselves, with every tier of the pipeline:
 
-1. the new documents are prepared (segment, normalize, shingle, MinHash);
+1. the new documents are fingerprinted (:func:`dedup.pipeline.fingerprint`);
 2. their distinct paragraphs' LSH band keys are looked up in the store; each
    candidate is confirmed on the band's signature values (as in a scan) and
    verified exactly (Jaccard of the shingle sets against the threshold);
-3. the indexed documents holding a verified paragraph (or with identical
-   normalized text) are loaded whole (text, paragraph occurrences, shingle
-   sets, signatures) and put in one paragraph table with the new documents;
-4. the standard pipeline (paragraph matches, passages, pairs, clusters) runs
-   over that table, and only results involving a new document are kept.
+3. the indexed documents holding a verified paragraph, with identical
+   normalized text, or sharing enough of a new document's heaviest story
+   terms (the index's term postings) are loaded whole and put in one
+   paragraph table with the new documents;
+4. the pipeline's later stages (:func:`dedup.pipeline.detect`: boilerplate,
+   matches, passages, alignment, pairs, the same-story tier) run over that
+   table focused on the new documents, the baseline removes the accepted
+   findings, and :func:`dedup.pipeline.cluster` runs last.
 
-So a check reports exactly what a scan of the new documents together with the
-relevant indexed documents reports, with offsets into each indexed document's
+So a check reports what a scan of the new documents together with the
+related indexed documents reports, with offsets into each indexed document's
 original text (the index stores it, zlib-compressed). A new document whose id
 is already indexed is checked against the rest of the index (its indexed
 version is ignored; adding it replaces that version).
