@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -228,9 +227,7 @@ def test_xml_entities_are_not_expanded_and_nothing_is_fetched(tmp_path, monkeypa
 
     monkeypatch.setattr(socket, "socket", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
-    t0 = time.perf_counter()
     out = read_paths([str(tmp_path / "feed.rss")])
-    assert time.perf_counter() - t0 < 10
     (doc,) = out.documents
     assert len(doc.text) < 200  # not a billion laughs
     assert "root:" not in doc.text  # /etc/passwd was not read
