@@ -158,25 +158,37 @@ def main() -> None:
     bg = load_lines(os.path.join(args.data, "lee_background.cor"), "latin-1") if args.archive else None
     if args.grid:
         design = [p for p in pairs if p["split"] == "design"]
-        saved = (story_mod.MIN_SPECIFIC_SHARED, story_mod.NUMBER_CHECK, story_mod.MAX_BACKGROUND_SHARE)
+        saved = (
+            story_mod.MIN_SPECIFIC_SHARED,
+            story_mod.NUMBER_CHECK,
+            story_mod.MAX_BACKGROUND_SHARE,
+            story_mod.MIN_SPECIFIC_OVERLAP,
+        )
         rows = []
         for share in (0.01, 0.02, 0.05) if bg is not None else (story_mod.MAX_BACKGROUND_SHARE,):
             story_mod.MAX_BACKGROUND_SHARE = share
             for check in (False, True):
                 story_mod.NUMBER_CHECK = check
-                for ms in (1, 2, 3, 4, 5):
+                for ms in (1, 2, 3, 4, 5, 6):
                     story_mod.MIN_SPECIFIC_SHARED = ms
-                    for th in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
-                        score(design, Config(story_threshold=th), bg)
-                        r = prf(design)
-                        p_, r_ = r["precision"] or 0.0, r["recall"] or 0.0
-                        f1 = 2 * p_ * r_ / (p_ + r_) if p_ + r_ else 0.0
-                        rows.append((round(f1, 3), p_, r_, share, check, ms, th))
-                        print(share, check, ms, th, p_, r_, round(f1, 3), flush=True)
-        story_mod.MIN_SPECIFIC_SHARED, story_mod.NUMBER_CHECK, story_mod.MAX_BACKGROUND_SHARE = saved
+                    for so in (0.0, 0.2, 0.25, 0.3, 0.35):
+                        story_mod.MIN_SPECIFIC_OVERLAP = so
+                        for th in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
+                            score(design, Config(story_threshold=th), bg)
+                            r = prf(design)
+                            p_, r_ = r["precision"] or 0.0, r["recall"] or 0.0
+                            f1 = 2 * p_ * r_ / (p_ + r_) if p_ + r_ else 0.0
+                            rows.append((round(f1, 3), p_, r_, share, check, ms, so, th))
+                            print(share, check, ms, so, th, p_, r_, round(f1, 3), flush=True)
+        (
+            story_mod.MIN_SPECIFIC_SHARED,
+            story_mod.NUMBER_CHECK,
+            story_mod.MAX_BACKGROUND_SHARE,
+            story_mod.MIN_SPECIFIC_OVERLAP,
+        ) = saved
         print(
-            "best (F1, P, R, bg share, number check, min specific, threshold):",
-            max(rows, key=lambda t: (t[0], t[1], t[6])),
+            "best (F1, P, R, bg share, number check, min specific, min overlap, threshold):",
+            max(rows, key=lambda t: (t[0], t[1], t[7])),
         )
         return
     score(pairs, Config(), bg)

@@ -352,11 +352,13 @@ def test_seed_verdicts_and_scores_do_not_move_with_the_corpus(seeds, lee_docs) -
 
 
 def test_hard_negative_stays_negative_in_every_setting(seeds, lee_docs) -> None:
-    # lee_background 173/184 (benchmarks/story_labels.tsv): Zinni continues his mission / Israel
-    # regrets children killed in a botched assassination: one conflict, two happenings.
+    # lee_background 2/43 (benchmarks/story_labels.tsv): the holiday road toll on two different
+    # days (45 deaths / two days without one). Its story score is above the threshold (one running
+    # story, same places), but it shares too few specific terms: the evidence rule keeps it out.
     lee, bg = lee_docs
-    a, b = bg[173], bg[184]
+    a, b = bg[2], bg[43]
     same, score = _alone(a, b)
+    assert score >= Config().story_threshold
     assert not same
     docs = {**seeds, "neg_a": a, "neg_b": b}
     assert ("neg_a", "neg_b") not in _story_pairs(docs)
