@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import itertools
 import json
 import os
 import sys
@@ -163,6 +164,7 @@ def main() -> None:
             story_mod.NUMBER_CHECK,
             story_mod.MAX_BACKGROUND_SHARE,
             story_mod.MIN_SPECIFIC_OVERLAP,
+            story_mod.MIN_LEAD_SIMILARITY,
         )
         rows = []
         for share in (0.01, 0.02, 0.05) if bg is not None else (story_mod.MAX_BACKGROUND_SHARE,):
@@ -171,24 +173,26 @@ def main() -> None:
                 story_mod.NUMBER_CHECK = check
                 for ms in (1, 2, 3, 4, 5, 6):
                     story_mod.MIN_SPECIFIC_SHARED = ms
-                    for so in (0.0, 0.2, 0.25, 0.3, 0.35):
+                    for so, lead in itertools.product((0.0, 0.2, 0.3), (0.0, 0.1, 0.2, 0.25, 0.3)):
                         story_mod.MIN_SPECIFIC_OVERLAP = so
+                        story_mod.MIN_LEAD_SIMILARITY = lead
                         for th in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
                             score(design, Config(story_threshold=th), bg)
                             r = prf(design)
                             p_, r_ = r["precision"] or 0.0, r["recall"] or 0.0
                             f1 = 2 * p_ * r_ / (p_ + r_) if p_ + r_ else 0.0
-                            rows.append((round(f1, 3), p_, r_, share, check, ms, so, th))
-                            print(share, check, ms, so, th, p_, r_, round(f1, 3), flush=True)
+                            rows.append((round(f1, 3), p_, r_, share, check, ms, so, lead, th))
+                            print(share, check, ms, so, lead, th, p_, r_, round(f1, 3), flush=True)
         (
             story_mod.MIN_SPECIFIC_SHARED,
             story_mod.NUMBER_CHECK,
             story_mod.MAX_BACKGROUND_SHARE,
             story_mod.MIN_SPECIFIC_OVERLAP,
+            story_mod.MIN_LEAD_SIMILARITY,
         ) = saved
         print(
-            "best (F1, P, R, bg share, number check, min specific, min overlap, threshold):",
-            max(rows, key=lambda t: (t[0], t[1], t[7])),
+            "best (F1, P, R, bg share, number check, min specific, min overlap, min lead, threshold):",
+            max(rows, key=lambda t: (t[0], t[1], t[8])),
         )
         return
     score(pairs, Config(), bg)
