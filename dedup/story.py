@@ -258,17 +258,44 @@ def load_reference() -> StoryReference:
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])|\s*\n\s*")
 
 
+_FURNITURE_RE = re.compile(r"\s*(?:published|updated|posted|by|from)\b", re.IGNORECASE)
+_CAPS_START_RE = re.compile(r"\s*[A-Z]{2,}\b[^a-z]*?\b[A-Z]{2,}\b")
+
+
+def _is_furniture(line: str) -> bool:
+    """A masthead, menu, byline or dateline line (not the report's first sentence)."""
+    if "|" in line or _FURNITURE_RE.match(line) or _CAPS_START_RE.match(line):
+        return True
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 4 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+
+
 def lead_text(text: str, sentences: int = LEAD_SENTENCES) -> str:
     """The lead of a report: its first ``sentences`` sentences (a line break ends one too).
 
-    A headline line counts as a sentence. Only the start of the text is
-    read (at most 2,000 characters per sentence asked for).
+    A headline line counts as a sentence; leading mastheads, menus, bylines
+    and datelines (a line with ``|``, one starting with "Published",
+    "Updated", "Posted", "By" or "From" or with two words in capitals, or one
+    mostly in capitals) do not.
+    Only the start of the text is read (at most 2,000 characters per
+    sentence asked for, after those lines).
 
     Example:
         >>> lead_text("Floods hit Harbourtown\\nRain fell for 3 days. Roads closed. Schools shut.")
         'Floods hit Harbourtown Rain fell for 3 days.'
+        >>> lead_text("DAILY POST - news\\nPublished 09:40 | City desk\\nThe bridge opened. Crowds came. Rain.")
+        'The bridge opened. Crowds came.'
     """
-    head = text.lstrip()[: 2000 * max(1, sentences)]
+    pos, n = 0, len(text)
+    for _ in range(8):  # at most this many furniture lines are skipped
+        while pos < n and text[pos].isspace():
+            pos += 1
+        end = text.find("\n", pos, pos + 2000)
+        line = text[pos : end if end >= 0 else min(n, pos + 2000)]
+        if not line or not _is_furniture(line):
+            break
+        pos = end + 1 if end >= 0 else n
+    head = text[pos : pos + 2000 * max(1, sentences)]
     parts = [p for p in _SENTENCE_END_RE.split(head) if p.strip()]
     return " ".join(p.strip() for p in parts[:sentences])
 

@@ -467,6 +467,10 @@ def test_lead_text_is_the_first_sentences_and_a_headline_counts() -> None:
     assert lead_text("Bridge opens\nCrowds came. Then rain. Then more.") == "Bridge opens Crowds came."
     assert lead_text("  One. Two! Three? Four.", 3) == "One. Two! Three?"
     assert lead_text("") == ""
+    # Mastheads, menus, bylines and datelines are not the lead.
+    page = "HARBOUR POST - news\nHome | World | Sport\nBy Ann Lee\nPublished 9 May\nQuay reopens. Crowds came. Rain."
+    assert lead_text(page) == "Quay reopens. Crowds came."
+    assert lead_text("US troops land in Kabul. Allies follow. Later.") == "US troops land in Kabul. Allies follow."
 
 
 def test_same_names_but_a_different_lead_is_not_same_story() -> None:
