@@ -11,7 +11,8 @@ Pairs (``benchmarks/story_labels.tsv``, read by hand, one reason per pair):
   only, never used to choose.
 
 Each pair is scored on its own (the story score depends only on the two texts and the fixed
-reference), at the defaults (no background). ``--grid`` prints the design-split grid used to choose
+reference), at the defaults (no background); each pair's record gives its score, verdict, shared
+specific terms, TF-IDF cosine and lead similarity. ``--grid`` prints the design-split grid used to choose
 ``story_threshold`` and ``MIN_SPECIFIC_SHARED``.
 
     PYTHONPATH=. python benchmarks/story_harness.py           # writes benchmarks/results/story_harness.json
@@ -124,6 +125,7 @@ def score(pairs: list[dict], config: Config, bg: list[str] | None = None) -> Non
         p["predicted"] = bool(same[0])
         p["specific_shared"] = int(n[0])
         p["tfidf"] = round(float(m.tfidf_scores(np.array([[0, 1]]))[0]), 4)
+        p["lead"] = round(float(m.lead_scores(np.array([[0, 1]]))[0]), 4)
 
 
 def prf(pairs: list[dict]) -> dict:
