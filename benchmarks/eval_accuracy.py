@@ -444,7 +444,11 @@ def main() -> None:
     ap.add_argument("--tune", action="store_true", help="grid search on the dev seed only")
     ap.add_argument("--sub", action="store_true", help="only the sub-paragraph edit types (issue 14), both seeds")
     ap.add_argument("--out", default=os.path.join(HERE, "accuracy_results.json"))
+    ap.add_argument("--lee", action="store_true", help="only the Lee story-score figures (printed, nothing written)")
     args = ap.parse_args()
+    if args.lee:
+        print(json.dumps(eval_lee(args.data), indent=1, sort_keys=True))
+        return
     articles = load_articles(os.path.join(args.data, "lee_background.cor"))
     if args.tune:
         tune(articles)

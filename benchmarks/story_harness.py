@@ -11,7 +11,8 @@ Pairs (``benchmarks/story_labels.tsv``, read by hand, one reason per pair):
   only, never used to choose.
 
 Each pair is scored on its own (the story score depends only on the two texts and the fixed
-reference), at the defaults (no background). ``--grid`` prints the design-split grid used to choose
+reference), at the defaults (no background); each pair's record gives its score, verdict, shared
+specific terms, TF-IDF cosine and lead similarity. ``--grid`` prints the design-split grid used to choose
 ``story_threshold`` and ``MIN_SPECIFIC_SHARED``.
 
     PYTHONPATH=. python benchmarks/story_harness.py           # writes benchmarks/results/story_harness.json
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import itertools
 import json
 import os
 import sys
@@ -123,6 +125,7 @@ def score(pairs: list[dict], config: Config, bg: list[str] | None = None) -> Non
         p["predicted"] = bool(same[0])
         p["specific_shared"] = int(n[0])
         p["tfidf"] = round(float(m.tfidf_scores(np.array([[0, 1]]))[0]), 4)
+        p["lead"] = round(float(m.lead_scores(np.array([[0, 1]]))[0]), 4)
 
 
 def prf(pairs: list[dict]) -> dict:
@@ -158,25 +161,40 @@ def main() -> None:
     bg = load_lines(os.path.join(args.data, "lee_background.cor"), "latin-1") if args.archive else None
     if args.grid:
         design = [p for p in pairs if p["split"] == "design"]
-        saved = (story_mod.MIN_SPECIFIC_SHARED, story_mod.NUMBER_CHECK, story_mod.MAX_BACKGROUND_SHARE)
+        saved = (
+            story_mod.MIN_SPECIFIC_SHARED,
+            story_mod.NUMBER_CHECK,
+            story_mod.MAX_BACKGROUND_SHARE,
+            story_mod.MIN_SPECIFIC_OVERLAP,
+            story_mod.MIN_LEAD_SIMILARITY,
+        )
         rows = []
         for share in (0.01, 0.02, 0.05) if bg is not None else (story_mod.MAX_BACKGROUND_SHARE,):
             story_mod.MAX_BACKGROUND_SHARE = share
             for check in (False, True):
                 story_mod.NUMBER_CHECK = check
-                for ms in (1, 2, 3, 4, 5):
+                for ms in (1, 2, 3, 4, 5, 6):
                     story_mod.MIN_SPECIFIC_SHARED = ms
-                    for th in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
-                        score(design, Config(story_threshold=th), bg)
-                        r = prf(design)
-                        p_, r_ = r["precision"] or 0.0, r["recall"] or 0.0
-                        f1 = 2 * p_ * r_ / (p_ + r_) if p_ + r_ else 0.0
-                        rows.append((round(f1, 3), p_, r_, share, check, ms, th))
-                        print(share, check, ms, th, p_, r_, round(f1, 3), flush=True)
-        story_mod.MIN_SPECIFIC_SHARED, story_mod.NUMBER_CHECK, story_mod.MAX_BACKGROUND_SHARE = saved
+                    for so, lead in itertools.product((0.0, 0.2, 0.3), (0.0, 0.1, 0.2, 0.25, 0.3)):
+                        story_mod.MIN_SPECIFIC_OVERLAP = so
+                        story_mod.MIN_LEAD_SIMILARITY = lead
+                        for th in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
+                            score(design, Config(story_threshold=th), bg)
+                            r = prf(design)
+                            p_, r_ = r["precision"] or 0.0, r["recall"] or 0.0
+                            f1 = 2 * p_ * r_ / (p_ + r_) if p_ + r_ else 0.0
+                            rows.append((round(f1, 3), p_, r_, share, check, ms, so, lead, th))
+                            print(share, check, ms, so, lead, th, p_, r_, round(f1, 3), flush=True)
+        (
+            story_mod.MIN_SPECIFIC_SHARED,
+            story_mod.NUMBER_CHECK,
+            story_mod.MAX_BACKGROUND_SHARE,
+            story_mod.MIN_SPECIFIC_OVERLAP,
+            story_mod.MIN_LEAD_SIMILARITY,
+        ) = saved
         print(
-            "best (F1, P, R, bg share, number check, min specific, threshold):",
-            max(rows, key=lambda t: (t[0], t[1], t[6])),
+            "best (F1, P, R, bg share, number check, min specific, min overlap, min lead, threshold):",
+            max(rows, key=lambda t: (t[0], t[1], t[8])),
         )
         return
     score(pairs, Config(), bg)

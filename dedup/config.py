@@ -115,7 +115,7 @@ class Config:
     coverage_threshold: float = 0.8
     canonical: CanonicalPolicy = "first"
     story: bool = True
-    story_threshold: float = 0.4
+    story_threshold: float = 0.3
     story_min_tfidf: float = 0.3
     story_model: StoryModelName = "tfidf"
     story_background: str | None = None

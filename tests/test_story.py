@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from dedup import Config, ConfigError, Detector
+from dedup import Config, ConfigError, Detector, story
 from dedup.story import StoryModel, load_background, story_terms
 
 from ._accuracy_texts import ARTICLES
@@ -292,6 +292,9 @@ def test_near_passage_between_very_long_documents_uses_bounded_lsh_path(monkeypa
     b_paras = [para() for _ in range(1200)]
     a_paras[400] = carried
     b_paras[900] = rewritten
+    # Both lead with the event (a same-story verdict needs the leads to meet).
+    a_paras[0] = "Flood barrier approved for the eastern riverbank. The regional council voted for it."
+    b_paras[0] = "Eastern riverbank to get its flood barrier. Regional council decides after debate."
     a_text, b_text = "\n\n".join(a_paras), "\n\n".join(b_paras)
     det = Detector()
     det.add("a", a_text)
@@ -352,11 +355,13 @@ def test_seed_verdicts_and_scores_do_not_move_with_the_corpus(seeds, lee_docs) -
 
 
 def test_hard_negative_stays_negative_in_every_setting(seeds, lee_docs) -> None:
-    # lee_background 173/184 (benchmarks/story_labels.tsv): Zinni continues his mission / Israel
-    # regrets children killed in a botched assassination: one conflict, two happenings.
+    # lee_background 2/43 (benchmarks/story_labels.tsv): the holiday road toll on two different
+    # days (45 deaths / two days without one). Its story score is above the threshold (one running
+    # story, same places), but it shares too few specific terms: the evidence rule keeps it out.
     lee, bg = lee_docs
-    a, b = bg[173], bg[184]
+    a, b = bg[2], bg[43]
     same, score = _alone(a, b)
+    assert score >= Config().story_threshold
     assert not same
     docs = {**seeds, "neg_a": a, "neg_b": b}
     assert ("neg_a", "neg_b") not in _story_pairs(docs)
@@ -442,3 +447,66 @@ def test_a_prebuilt_model_gives_the_same_tier_output() -> None:
     args = (texts, ["a", "b", "c"], spans, [[], [], []], set(), [], Config())
     built = story_model(texts, [[], [], []], Config())
     assert same_story_tier(*args, model=built) == same_story_tier(*args)
+
+
+# --- issue 15 (i15c): the leads must meet --------------------------------------------------
+
+_BODY_A = (
+    "Mayor Ellery Quint cut the ribbon as residents of Tarnwick crossed the Quillan river on foot. "
+    "Engineers from Havermoor designed the span, which links Tarnwick with the Zorvath market."
+)
+_BODY_B = (
+    "Residents of Tarnwick walked across the Quillan river while Mayor Ellery Quint watched. "
+    "The span, designed by Havermoor engineers, joins the Zorvath market to Tarnwick."
+)
+
+
+def test_lead_text_is_the_first_sentences_and_a_headline_counts() -> None:
+    from dedup.story import lead_text
+
+    assert lead_text("Bridge opens\nCrowds came. Then rain. Then more.") == "Bridge opens Crowds came."
+    assert lead_text("  One. Two! Three? Four.", 3) == "One. Two! Three?"
+    assert lead_text("") == ""
+    # Mastheads, menus, bylines and datelines are not the lead.
+    page = "HARBOUR POST - news\nHome | World | Sport\nBy Ann Lee\nPublished 9 May\nQuay reopens. Crowds came. Rain."
+    assert lead_text(page) == "Quay reopens. Crowds came."
+    assert lead_text("US troops land in Kabul. Allies follow. Later.") == "US troops land in Kabul. Allies follow."
+
+
+def test_same_names_but_a_different_lead_is_not_same_story() -> None:
+    # Two days of one running story: the same names and places, different news in the lead.
+    opening = "Brackenfold bridge opens to the public. Crowds gather for the ceremony.\n\n" + _BODY_A
+    rewrite = "Crowds celebrate as the Brackenfold bridge opens. The public ceremony drew families.\n\n" + _BODY_B
+    next_day = "Builders fined for missed deadlines. An inspector cited safety lapses at the site.\n\n" + _BODY_B
+    m = StoryModel([opening, rewrite, next_day])
+    pairs = np.array([[0, 1], [0, 2]])
+    scores, same = m.verdicts(pairs, Config())
+    _, shared = m.specific_scores(pairs)
+    lead = m.lead_scores(pairs)
+    # Both pairs pass the score and the specific-term count; only the lead tells them apart.
+    assert (scores >= Config().story_threshold).all() and (shared >= 4).all()
+    assert lead[0] >= story.MIN_LEAD_SIMILARITY > lead[1]
+    assert same.tolist() == [True, False]
+    # The scan agrees, and the evidence states the lead similarity.
+    det = Detector()
+    for name, text in (("opening", opening), ("rewrite", rewrite), ("next_day", next_day)):
+        det.add(name, text)
+    pairs_found = {(p.a, p.b): p for p in det.run().pairs if p.kind == "same_story"}
+    assert list(pairs_found) == [("opening", "rewrite")]
+    ev = pairs_found[("opening", "rewrite")].evidence
+    assert ev["lead"] == pytest.approx(float(lead[0]), abs=1e-4)
+    assert f"leads {lead[0]:.2f}" in ev["reason"]
+
+
+def test_precomputed_lead_terms_are_used() -> None:
+    from dedup.story import lead_text
+
+    a = "Brackenfold bridge opens to the public. Crowds gather.\n\n" + _BODY_A
+    b = "Crowds celebrate as the Brackenfold bridge opens. Families came.\n\n" + _BODY_B
+    leads = [story_terms(lead_text(t)) for t in (a, b)]
+    given = StoryModel(["", ""], terms=[story_terms(a), story_terms(b)], lead_terms=leads)
+    read = StoryModel([a, b])
+    pair = np.array([[0, 1]])
+    assert float(given.lead_scores(pair)[0]) == pytest.approx(float(read.lead_scores(pair)[0]))
+    with pytest.raises(ConfigError):
+        StoryModel(["x"], lead_terms=[[], []])

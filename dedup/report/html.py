@@ -326,6 +326,63 @@ def _doc_panel(result: ScanResult, doc_id: str, occs: Sequence[_Occ], view: _Vie
     )
 
 
+#: Shared specific terms listed per same-story pair in the HTML evidence.
+EVIDENCE_TERMS_SHOWN = 12
+
+
+def _evidence_terms(evidence: dict[str, Any]) -> list[str]:
+    """The shared specific terms of a same-story pair as written in A / B (escaped HTML snippets)."""
+    out = []
+    for t in (evidence.get("terms") or [])[:EVIDENCE_TERMS_SHOWN]:
+        a, b = t.get("a") or {}, t.get("b") or {}
+        ta, tb = str(a.get("text", "")), str(b.get("text", ""))
+        written = _e(ta) if ta == tb else f"{_e(ta)} / {_e(tb)}"
+        cls = "sterm" if t.get("specific") else "sterm topic"
+        title = f"A [{a.get('start')}:{a.get('end')}] · B [{b.get('start')}:{b.get('end')}]"
+        out.append(f'<li class="{cls}" title="{_e(title)}">{written}</li>')
+    return out
+
+
+def _evidence_block(pair: Pair) -> str:
+    """Why a same-story pair is one story: reason, measures, shared terms as written, supporting passages.
+
+    Linear in the size of the pair's evidence.
+    """
+    ev = pair.evidence
+    if not ev:
+        return ""
+    measures = [
+        f"{label} {float(ev[key]):.2f}"
+        for key, label in (("specific", "specific overlap"), ("topic", "topic similarity"), ("lead", "leads"))
+        if isinstance(ev.get(key), (int, float))
+    ]
+    if "shared_specific" in ev:
+        measures.insert(0, f"{int(ev['shared_specific'])} shared specific terms")
+    terms = _evidence_terms(ev)
+    passages = [
+        f"<li>{_e(ps.get('kind', ''))} {float(ps.get('similarity', 0.0)):.2f} · "
+        f"A [{_e(ps['a'][0])}:{_e(ps['a'][1])}] ↔ B [{_e(ps['b'][0])}:{_e(ps['b'][1])}]</li>"
+        for ps in ev.get("passages") or []
+        if len(ps.get("a") or []) == 2 and len(ps.get("b") or []) == 2
+    ]
+    return (
+        '<div class="evidence">'
+        f'<p class="reason"><b>Why the same story:</b> {_e(ev.get("reason", ""))}</p>'
+        f'<p class="muted">{_e(" · ".join(measures))}</p>'
+        + (
+            f'<p class="muted">Shared specific terms, as written in A / B:</p><ul class="sterms">{"".join(terms)}</ul>'
+            if terms
+            else ""
+        )
+        + (
+            f'<p class="muted">Supporting passages:</p><ul class="spass">{"".join(passages)}</ul>'
+            if passages
+            else '<p class="muted">No supporting passage: the verdict rests on the shared specifics.</p>'
+        )
+        + "</div>"
+    )
+
+
 def _pair_view(result: ScanResult, view: _View) -> str:
     a, b = view.docs
     occs = _occurrences(result, view.passages)
@@ -347,7 +404,8 @@ def _pair_view(result: ScanResult, view: _View) -> str:
     return (
         f'<section class="view" id="{view.vid}" data-a="{_e(a)}" data-b="{_e(b)}">'
         f'<h3><span class="ids">{_e(a)} <span class="muted">↔</span> {_e(b)}</span></h3>'
-        f'<p class="vhead">{head}</p>{_passage_list(result, view)}{legend}'
+        f'<p class="vhead">{head}</p>{_evidence_block(p) if p is not None else ""}'
+        f"{_passage_list(result, view)}{legend}"
         f'<div class="sides">{_doc_panel(result, a, occs.get(a, []), view, "A")}'
         f"{_doc_panel(result, b, occs.get(b, []), view, 'B')}</div>"
         "</section>"
@@ -364,7 +422,7 @@ def _doc_view(result: ScanResult, view: _View) -> str:
     )
 
 
-def _pairs_table(pairs: Sequence[Pair], by_key: dict[tuple[str, str], _View], cls: str) -> str:
+def _pairs_table(pairs: Sequence[Pair], by_key: dict[tuple[str, str], _View], cls: str, why: bool = False) -> str:
     rows = []
     for p in pairs:
         link = by_key[(p.a, p.b)].link()
@@ -375,12 +433,13 @@ def _pairs_table(pairs: Sequence[Pair], by_key: dict[tuple[str, str], _View], cl
             f'<td class="num" data-v="{p.b_in_a:.4f}">{_pct(p.b_in_a)}</td>'
             f'<td class="num" data-v="{p.passages}">{p.passages}</td>'
             f'<td data-v="{_e(p.a)}">{_e(p.a)}</td><td data-v="{_e(p.b)}">{_e(p.b)}</td>'
-            f"<td>{link}</td></tr>"
+            + (f'<td class="why">{_e((p.evidence or {}).get("reason", ""))}</td>' if why else "")
+            + f"<td>{link}</td></tr>"
         )
     head = (
         '<tr><th data-type="text">kind</th><th data-type="num">similarity</th><th data-type="num">A in B</th>'
         '<th data-type="num">B in A</th><th data-type="num">passages</th><th data-type="text">A</th>'
-        '<th data-type="text">B</th><th></th></tr>'
+        '<th data-type="text">B</th>' + ('<th data-type="text">why</th>' if why else "") + "<th></th></tr>"
     )
     return (
         f'<div class="tablewrap"><table class="sortable {cls}"><thead>{head}</thead>'
@@ -493,6 +552,10 @@ background:#64748b}
 .view{border:1px solid var(--line);border-radius:8px;padding:10px 12px;margin:12px 0}
 .view:target{box-shadow:0 0 0 3px #93c5fd}
 .vhead{margin:2px 0 4px}
+.evidence{margin:4px 0 6px;padding:6px 10px;border-left:3px solid #2563eb;background:#eff6ff}
+.evidence p{margin:2px 0}.sterms,.spass{margin:2px 0;padding-left:0;list-style:none;display:flex;flex-wrap:wrap;gap:4px}
+.sterm{padding:0 6px;border-radius:8px;background:#dbeafe;font-size:13px}.sterm.topic{background:#e2e8f0}
+.why{font-size:12px;max-width:36em}
 .plist{margin:4px 0;padding-left:0;list-style:none;display:flex;flex-wrap:wrap;gap:6px}
 .jump{font:12px/1.6 inherit;border:1px solid var(--line);border-radius:6px;background:#fff;cursor:pointer;
 padding:1px 8px}
@@ -670,7 +733,7 @@ def to_html(
 
     if stories:
         body.append('<section id="stories"><h2>Same story (rewritten, not copies)</h2>')
-        body.append(_pairs_table(stories, by_key, "stories"))
+        body.append(_pairs_table(stories, by_key, "stories", why=True))
         body.append("</section>")
     if shared_only:
         body.append('<section id="shared"><h2>Other documents sharing passages</h2>')
