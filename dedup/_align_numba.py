@@ -118,57 +118,176 @@ def _extend(h, m, cp, off, ba, la, bb, lb, i, j, step, max_gap, lim_a, lim_b, fm
 
 
 @njit(cache=True, nogil=True)
-def align_pairs(runs, cut, local, base, n_tok, h, m, cp, off, max_gap, max_raw_gap, fmin):
-    """Chained and extended rows ``(pair, a0, b0, a1, b1, matched)`` of every pair with seed runs.
+def _lower(a, lo, hi, v):
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def _upper(a, lo, hi, v):
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] <= v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def _seed_runs(grank, srank, spos, gfirst, glen, xa, xb, same, max_seeds, max_repeat, k, si, sj, key, runs):
+    """``dedup.align._seed_runs`` of one pair into ``runs`` (rows ``a0, b0, length`` by ``a0``, ``b0``).
+
+    Returns the number of runs and the largest seed-run total on one diagonal.
+    """
+    fa, na, fb, nb = gfirst[xa], glen[xa], gfirst[xb], glen[xb]
+    n = 0
+    for i in range(na):
+        if n >= max_seeds:
+            break
+        r = grank[fa + i]
+        lo = _lower(srank, fb, fb + nb, r)
+        hi = _upper(srank, lo, fb + nb, r)
+        if hi - lo > max_repeat:
+            continue
+        for t in range(lo, hi):
+            j = spos[t]
+            if same and j <= i:
+                continue
+            if n >= max_seeds:
+                break
+            si[n] = i
+            sj[n] = j
+            n += 1
+    if n == 0:
+        return 0, 0
+    width = na + 1
+    for t in range(n):
+        key[t] = (sj[t] - si[t] + na) * width + si[t]
+    order = np.argsort(key[:n])
+    n_runs = 0
+    best = 0
+    diag_sum = 0
+    prev_i = -2
+    prev_d = -(na + nb + 2)
+    for t in range(n):
+        i = si[order[t]]
+        d = sj[order[t]] - i
+        if d == prev_d and i == prev_i + 1:
+            runs[n_runs - 1, 2] += 1
+            diag_sum += 1
+        else:
+            if d != prev_d:
+                diag_sum = 0
+            runs[n_runs, 0] = i
+            runs[n_runs, 1] = i + d
+            runs[n_runs, 2] = k
+            n_runs += 1
+            diag_sum += k
+        if diag_sum > best:
+            best = diag_sum
+        prev_i, prev_d = i, d
+    wb = nb + k + 1
+    for t in range(n_runs):
+        key[t] = runs[t, 0] * wb + runs[t, 1]
+    order = np.argsort(key[:n_runs])
+    tmp = runs[:n_runs].copy()
+    for t in range(n_runs):
+        runs[t, 0] = tmp[order[t], 0]
+        runs[t, 1] = tmp[order[t], 1]
+        runs[t, 2] = tmp[order[t], 2]
+    return n_runs, best
+
+
+@njit(cache=True, nogil=True)
+def align_all(
+    pairs,
+    grank,
+    srank,
+    spos,
+    gfirst,
+    glen,
+    base,
+    n_tok,
+    h,
+    m,
+    cp,
+    off,
+    k,
+    max_seeds,
+    max_repeat,
+    min_cover,
+    max_gap,
+    max_raw_gap,
+    fmin,
+):
+    """Seeds, chains and extensions of every pair: rows ``(pair, a0, b0, a1, b1, matched)``.
 
     Args:
-        runs: ``(n, 4)`` rows ``(pair, a0, b0, length)`` sorted by pair, ``a0``, ``b0``.
-        cut: Pair ``p``'s runs are ``runs[cut[p]:cut[p + 1]]``.
-        local: ``(pairs, 2)`` local document indices.
-        base: First global token of each local document.
+        pairs: ``(p, 2)`` local document indices.
+        grank: Rank of each seed n-gram (documents end to end, in position order).
+        srank: The same ranks sorted within each document (stable).
+        spos: Position in its document of each entry of ``srank``.
+        gfirst: First n-gram of each local document.
+        glen: N-grams of each local document.
+        base: First token of each local document in ``h``.
         n_tok: Tokens of each local document.
         h: Masked token hashes, documents end to end.
         m: Excluded tokens, likewise.
-        cp: Code points of all words; word ``k`` is ``cp[off[k]:off[k + 1]]``.
+        cp: Code points of all words; word ``t`` is ``cp[off[t]:off[t + 1]]``.
         off: Word offsets into ``cp``.
+        k: ``dedup.align.SEED_K``.
+        max_seeds: ``dedup.align.MAX_SEEDS``.
+        max_repeat: ``dedup.align.MAX_REPEAT``.
+        min_cover: Seed-run tokens one diagonal needs (``MIN_SEED_COVER * align_min_tokens``).
         max_gap: ``align_max_gap``.
         max_raw_gap: ``dedup.align.MAX_RAW_GAP``.
         fmin: ``dedup.align.FUZZY_MIN_CHARS``.
     """
-    out = np.empty((runs.shape[0], 6), dtype=np.int64)
+    si = np.empty(max_seeds, dtype=np.int64)
+    sj = np.empty(max_seeds, dtype=np.int64)
+    key = np.empty(max_seeds, dtype=np.int64)
+    runs = np.empty((max_seeds, 3), dtype=np.int64)
+    c_a0 = np.empty(max_seeds, dtype=np.int64)
+    c_b0 = np.empty(max_seeds, dtype=np.int64)
+    c_a1 = np.empty(max_seeds, dtype=np.int64)
+    c_b1 = np.empty(max_seeds, dtype=np.int64)
+    c_m = np.empty(max_seeds, dtype=np.int64)
+    opened = np.empty(max_seeds, dtype=np.int64)
+    closed = np.empty(max_seeds, dtype=np.int64)
+    out = np.empty((max(16, pairs.shape[0]), 6), dtype=np.int64)
     n_out = 0
-    n = runs.shape[0]
-    c_a0 = np.empty(n, dtype=np.int64)
-    c_b0 = np.empty(n, dtype=np.int64)
-    c_a1 = np.empty(n, dtype=np.int64)
-    c_b1 = np.empty(n, dtype=np.int64)
-    c_m = np.empty(n, dtype=np.int64)
-    opened = np.empty(n, dtype=np.int64)
-    closed = np.empty(n, dtype=np.int64)
-    for p in range(len(cut) - 1):
-        r_lo, r_hi = cut[p], cut[p + 1]
-        if r_hi <= r_lo:
-            continue
-        xa, xb = local[p, 0], local[p, 1]
-        ba, la, bb, lb = base[xa], n_tok[xa], base[xb], n_tok[xb]
+    for p in range(pairs.shape[0]):
+        xa, xb = pairs[p, 0], pairs[p, 1]
         same = xa == xb
+        n_runs, cover = _seed_runs(
+            grank, srank, spos, gfirst, glen, xa, xb, same, max_seeds, max_repeat, k, si, sj, key, runs
+        )
+        if n_runs == 0 or cover < min_cover:
+            continue
+        ba, la, bb, lb = base[xa], n_tok[xa], base[xb], n_tok[xb]
         n_chains = 0
         n_open = 0
         n_closed = 0
-        for r in range(r_lo, r_hi):
-            a0, b0, length = runs[r, 1], runs[r, 2], runs[r, 3]
+        for r in range(n_runs):
+            a0, b0, length = runs[r, 0], runs[r, 1], runs[r, 2]
             a1, b1 = a0 + length, b0 + length
             best = -1
             best_cost = 0
-            k = 0
+            kk = 0
             for t in range(n_open):
                 c = opened[t]
                 if c_a1[c] < a0 - max_raw_gap:
                     closed[n_closed] = c
                     n_closed += 1
                     continue
-                opened[k] = c
-                k += 1
+                opened[kk] = c
+                kk += 1
                 ga, gb = a0 - c_a1[c], b0 - c_b1[c]
                 if ga > max_raw_gap or gb > max_raw_gap or min(ga, gb) < -length or a1 <= c_a1[c] or b1 <= c_b1[c]:
                     continue
@@ -178,7 +297,7 @@ def align_pairs(runs, cut, local, base, n_tok, h, m, cp, off, max_gap, max_raw_g
                 if best < 0 or cost < best_cost:
                     best = c
                     best_cost = cost
-            n_open = k
+            n_open = kk
             if best >= 0:
                 ga, gb = a0 - c_a1[best], b0 - c_b1[best]
                 if ga < 0 or gb < 0:
@@ -206,6 +325,10 @@ def align_pairs(runs, cut, local, base, n_tok, h, m, cp, off, max_gap, max_raw_g
         for t in range(n_open):
             closed[n_closed] = opened[t]
             n_closed += 1
+        if n_out + n_closed > out.shape[0]:
+            grown = np.empty((2 * (n_out + n_closed), 6), dtype=np.int64)
+            grown[:n_out] = out[:n_out]
+            out = grown
         for t in range(n_closed):
             c = closed[t]
             lim = c_b0[c] if same else la
@@ -225,3 +348,19 @@ def align_pairs(runs, cut, local, base, n_tok, h, m, cp, off, max_gap, max_raw_g
             out[n_out, 5] = c_m[c]
             n_out += 1
     return out[:n_out]
+
+
+@njit(cache=True, nogil=True)
+def sort_within(g, gfirst, glen):
+    """Per document, its n-gram hashes sorted (stable) and the position of each."""
+    srank = np.empty_like(g)
+    spos = np.empty(len(g), dtype=np.int64)
+    for d in range(len(gfirst)):
+        f, n = gfirst[d], glen[d]
+        if n == 0:
+            continue
+        o = np.argsort(g[f : f + n], kind="mergesort")
+        for t in range(n):
+            srank[f + t] = g[f + o[t]]
+            spos[f + t] = o[t]
+    return srank, spos

@@ -43,6 +43,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -641,18 +642,22 @@ def _batch_runs(hashes: Sequence[np.ndarray], pairs: np.ndarray) -> tuple[np.nda
     grams = np.concatenate([_kgrams(h, SEED_K) for h in hashes])
     if len(grams) == 0:
         return none, cover
-    # One sortable key per (document, n-gram): the n-gram's rank among all distinct n-grams.
+    # One sortable key per (document, n-gram): the n-gram's rank among all distinct n-grams. Only
+    # n-grams written at least twice in all the documents can be seeds (the others are left out).
     uniq, rank = np.unique(grams, return_inverse=True)
     rank = rank.reshape(-1).astype(np.int64)
     n_uniq = np.int64(len(uniq))
     gdoc = np.repeat(np.arange(len(hashes), dtype=np.int64), glen)
-    key = gdoc * n_uniq + rank
+    upos = np.flatnonzero(np.bincount(rank, minlength=len(uniq))[rank] >= 2)
+    ucount = np.bincount(gdoc[upos], minlength=len(hashes))
+    ufirst = np.cumsum(ucount) - ucount
+    key = gdoc[upos] * n_uniq + rank[upos]
     order = np.argsort(key, kind="stable")
     skey = key[order]
-    spos = order - gfirst[gdoc[order]]
+    spos = upos[order] - gfirst[gdoc[upos[order]]]
     out: list[np.ndarray] = []
     # Pairs in batches of about _BATCH_ROWS query n-grams (bounded memory).
-    qlen = glen[pairs[:, 0]]
+    qlen = ucount[pairs[:, 0]]
     bounds = [0]
     acc = 0
     for p, q in enumerate(qlen.tolist()):
@@ -669,8 +674,9 @@ def _batch_runs(hashes: Sequence[np.ndarray], pairs: np.ndarray) -> tuple[np.nda
             continue
         qpair = np.repeat(np.arange(lo_p, hi_p, dtype=np.int64), ql)
         qfirst = np.cumsum(ql) - ql
-        qi = np.arange(total, dtype=np.int64) - np.repeat(qfirst, ql)
-        q = pairs[qpair, 1] * n_uniq + rank[gfirst[pairs[qpair, 0]] + qi]
+        qg = upos[np.repeat(ufirst[pa], ql) + np.arange(total, dtype=np.int64) - np.repeat(qfirst, ql)]
+        qi = qg - np.repeat(gfirst[pa], ql)
+        q = pairs[qpair, 1] * n_uniq + rank[qg]
         lo = np.searchsorted(skey, q, side="left")
         cnt = np.searchsorted(skey, q, side="right") - lo
         cnt[cnt > MAX_REPEAT] = 0
@@ -882,13 +888,13 @@ def _align_kernel(work: int):
         from . import _align_numba
     except ImportError:  # pragma: no cover - numba importable for dedup._numba but not here
         return None
-    return _align_numba.align_pairs
+    return _align_numba
 
 
 def _codepoints(words: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
     """All words end to end as UTF-32 code points, and where each word starts (one extra end offset)."""
-    flat = [w for ws in words for w in ws]
-    lens = np.fromiter((len(w) for w in flat), dtype=np.int64, count=len(flat))
+    flat = list(chain.from_iterable(words))
+    lens = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
     off = np.zeros(len(flat) + 1, dtype=np.int64)
     np.cumsum(lens, out=off[1:])
     cp = np.frombuffer("".join(flat).encode("utf-32-le"), dtype=np.uint32)
@@ -930,27 +936,50 @@ def passages_for(
     local = local.reshape(-1, 2).astype(np.int64)
     docs_l = docs.tolist()
     hashed = [_masked_hashes(tokens[d], masks[d], d) for d in docs_l]
-    runs, cover = _batch_runs(hashed, local)
-    ok = cover >= MIN_SEED_COVER * config.align_min_tokens
-    if len(runs):
-        runs = runs[ok[runs[:, 0]]]
     n_tok = np.array([len(tokens[d]) for d in docs_l], dtype=np.int64)
     base = np.cumsum(n_tok) - n_tok
-    if len(runs) == 0:
-        return []
-    cut = np.searchsorted(runs[:, 0], np.arange(len(pairs) + 1))
-    live = np.flatnonzero(np.diff(cut) > 0)
     max_gap = config.align_max_gap
-    kernel = _align_kernel(int(n_tok[local[live]].sum()))
+    min_cover = MIN_SEED_COVER * config.align_min_tokens
+    kernel = _align_kernel(int(n_tok[local[:, 0]].sum() + n_tok[local[:, 1]].sum()))
     rows_by_pair: dict[int, list[list[int]]] = {}
     if kernel is not None:
+        grams = [_kgrams(h, SEED_K) for h in hashed]
+        glen = np.array([len(g) for g in grams], dtype=np.int64)
+        gfirst = np.cumsum(glen) - glen
+        g = np.concatenate(grams)
+        srank, spos = kernel.sort_within(g, gfirst, glen)
         cp, off = _codepoints([tokens[d].words for d in docs_l])
-        h_all = np.concatenate(hashed) if hashed else np.empty(0, dtype=np.uint64)
-        m_all = np.concatenate([masks[d] for d in docs_l]).astype(np.bool_)
-        out = kernel(runs, cut, local, base, n_tok, h_all, m_all, cp, off, max_gap, MAX_RAW_GAP, FUZZY_MIN_CHARS)
+        out = kernel.align_all(
+            local,
+            g,
+            srank,
+            spos,
+            gfirst,
+            glen,
+            base,
+            n_tok,
+            np.concatenate(hashed),
+            np.concatenate([masks[d] for d in docs_l]).astype(np.bool_),
+            cp,
+            off,
+            SEED_K,
+            MAX_SEEDS,
+            MAX_REPEAT,
+            min_cover,
+            max_gap,
+            MAX_RAW_GAP,
+            FUZZY_MIN_CHARS,
+        )
         for p, a0, b0, a1, b1, mt in out.tolist():
             rows_by_pair.setdefault(p, []).append([a0, b0, a1, b1, mt])
+        live = np.array(sorted(rows_by_pair), dtype=np.int64)
     else:
+        runs, cover = _batch_runs(hashed, local)
+        ok = cover >= min_cover
+        if len(runs):
+            runs = runs[ok[runs[:, 0]]]
+        cut = np.searchsorted(runs[:, 0], np.arange(len(pairs) + 1))
+        live = np.flatnonzero(np.diff(cut) > 0)
         lists: dict[int, tuple[list[int], list[bool]]] = {}
         for p in live.tolist():
             la_, lb_ = int(local[p, 0]), int(local[p, 1])
