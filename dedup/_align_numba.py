@@ -146,8 +146,43 @@ def _seed_runs(grank, srank, spos, gfirst, glen, xa, xb, same, max_seeds, max_re
     Returns the number of runs and the largest seed-run total on one diagonal.
     """
     fa, na, fb, nb = gfirst[xa], glen[xa], gfirst[xb], glen[xb]
+    # Merge join of the two sorted n-gram lists; seeds are sorted below, so their order here only
+    # matters when there are more than max_seeds (then the first in a order are kept, found again
+    # by a binary search per n-gram of a).
     n = 0
-    for i in range(na):
+    over = False
+    ia, ea, ib, eb = fa, fa + na, fb, fb + nb
+    while ia < ea and ib < eb and not over:
+        va, vb = srank[ia], srank[ib]
+        if va < vb:
+            ia += 1
+        elif vb < va:
+            ib += 1
+        else:
+            ia2, ib2 = ia, ib
+            while ia2 < ea and srank[ia2] == va:
+                ia2 += 1
+            while ib2 < eb and srank[ib2] == va:
+                ib2 += 1
+            if ib2 - ib <= max_repeat:
+                for x in range(ia, ia2):
+                    i = spos[x]
+                    for y in range(ib, ib2):
+                        j = spos[y]
+                        if same and j <= i:
+                            continue
+                        if n >= max_seeds:
+                            over = True
+                            break
+                        si[n] = i
+                        sj[n] = j
+                        n += 1
+                    if over:
+                        break
+            ia, ib = ia2, ib2
+    if over:
+        n = 0
+    for i in range(na if over else 0):
         if n >= max_seeds:
             break
         r = grank[fa + i]

@@ -311,6 +311,31 @@ def _kgrams(h: np.ndarray, k: int) -> np.ndarray:
     return g
 
 
+def _winnow(g: np.ndarray, w: int) -> np.ndarray:
+    """Position of the rightmost minimum of every window of ``w`` values, each position once.
+
+    The positions never decrease from one window to the next (a window's
+    rightmost minimum stays the minimum until it leaves or a smaller value
+    enters on the right), so duplicates are neighbours.
+
+    Example:
+        >>> _winnow(np.array([5, 1, 4, 1, 3, 2, 6], dtype=np.uint64), 3).tolist()
+        [1, 3, 5]
+    """
+    n = len(g) - w + 1
+    mins = g[:n].copy()
+    for k in range(1, w):
+        np.minimum(mins, g[k : k + n], out=mins)
+    pos = np.zeros(n, dtype=np.int64)
+    idx = np.arange(n, dtype=np.int64)
+    for k in range(w):
+        hit = g[k : k + n] == mins
+        pos[hit] = idx[hit] + k
+    keep = np.ones(n, dtype=bool)
+    keep[1:] = pos[1:] != pos[:-1]
+    return pos[keep]
+
+
 def _anchors(tokens: Sequence[DocTokens], masks: Sequence[np.ndarray], w: int) -> tuple[np.ndarray, ...]:
     """Winnowed anchors of all documents at once: ``(hash, doc, position)`` arrays."""
     lengths = np.array([len(t) for t in tokens], dtype=np.int64)
@@ -328,11 +353,7 @@ def _anchors(tokens: Sequence[DocTokens], masks: Sequence[np.ndarray], w: int) -
     if m.any():
         valid &= np.convolve(m.astype(np.int64), np.ones(ANCHOR_N, dtype=np.int64), mode="valid") == 0
     g = np.where(valid, g, np.uint64(0xFFFFFFFFFFFFFFFF))
-    if n <= w:
-        pick = np.array([n - 1 - int(np.argmin(g[::-1]))], dtype=np.int64)
-    else:
-        win = np.lib.stride_tricks.sliding_window_view(g, w)
-        pick = np.unique(w - 1 - np.argmin(win[:, ::-1], axis=1) + np.arange(len(win)))
+    pick = np.array([n - 1 - int(np.argmin(g[::-1]))], dtype=np.int64) if n <= w else _winnow(g, w)
     # A window crossing documents may pick an n-gram of either: still a winnowed n-gram of its own document.
     pick = pick[valid[pick]]
     d = doc[pick]
