@@ -71,7 +71,9 @@ def main() -> None:
     roots = {"after": str(ROOT)}
     if args.before:
         roots = {"before": args.before, **roots}
-    variants = [(f"{name}-{'align' if a else 'no-align'}", root, a) for name, root in roots.items() for a in (True, False)]
+    variants = [
+        (f"{name}-{'align' if a else 'no-align'}", root, a) for name, root in roots.items() for a in (True, False)
+    ]
     for _, root, a in variants:  # warm-up: numba cache, page cache
         run_scan(root, corpus, a, env)
     rounds = []

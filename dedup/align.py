@@ -850,14 +850,17 @@ class AlignResult:
     aligned: np.ndarray
 
 
-def _bigram_jaccard(ha: np.ndarray, hb: np.ndarray) -> float:
-    def grams(h: np.ndarray) -> set[int]:
-        if len(h) < 2:
-            return set(h.tolist())
-        with np.errstate(over="ignore"):
-            return set((h[:-1] * _MUL + h[1:]).tolist())
+def _range_jaccard(h: np.ndarray, bigrams: np.ndarray, a0: int, a1: int, b0: int, b1: int) -> float:
+    """Jaccard similarity of the word-bigram sets of ``h[a0:a1]`` and ``h[b0:b1]``.
 
-    x, y = grams(ha), grams(hb)
+    ``bigrams`` holds the bigram hashes of ``h`` (a range shorter than two
+    tokens compares its token hashes).
+    """
+
+    def grams(s: int, e: int) -> set[int]:
+        return set(h[s:e].tolist()) if e - s < 2 else set(bigrams[s : e - 1].tolist())
+
+    x, y = grams(a0, a1), grams(b0, b1)
     inter = len(x & y)
     union = len(x) + len(y) - inter
     return inter / union if union else 1.0
@@ -1032,11 +1035,21 @@ def passages_for(
     sa, ea, pa = _spans(table, starts, ends, n_tok[la_], docs[la_], base[la_], ch[:, 0], ch[:, 1])
     sb, eb, pb = _spans(table, starts, ends, n_tok[lb_], docs[lb_], base[lb_], ch[:, 2], ch[:, 3])
     out_p: list[Passage] = []
+    # Word bigram hashes of all documents end to end (a range's bigrams are one slice of it).
+    h_all = np.concatenate(hashed)
+    with np.errstate(over="ignore"):
+        bigrams = h_all[:-1] * _MUL + h_all[1:]
+    base_l = base.tolist()
+    pairs_l, local_l = pairs.tolist(), local.tolist()
     rows = zip(fp.tolist(), sa.tolist(), ea.tolist(), pa.tolist(), sb.tolist(), eb.tolist(), pb.tolist())
     for (p, sa_, ea_, pa_, sb_, eb_, pb_), (_, c) in zip(rows, found):
-        a, b = int(pairs[p, 0]), int(pairs[p, 1])
-        x, y = int(local[p, 0]), int(local[p, 1])
-        sim = 1.0 if c.exact else _bigram_jaccard(hashed[x][c.a0 : c.a1], hashed[y][c.b0 : c.b1])
+        a, b = pairs_l[p]
+        x, y = local_l[p]
+        sim = (
+            1.0
+            if c.exact
+            else _range_jaccard(h_all, bigrams, base_l[x] + c.a0, base_l[x] + c.a1, base_l[y] + c.b0, base_l[y] + c.b1)
+        )
         out_p.append(
             Passage(
                 a=Span(doc_ids[a], sa_, ea_),
