@@ -47,7 +47,9 @@ def run_scan(root: str, corpus: str, align: bool, env: dict) -> dict:
     if not align:
         cmd.append("--no-align")
     c0, t0 = _children_cpu(), time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, env=dict(os.environ, PYTHONPATH=root, **env), check=False)
+    # cwd=root: ``python -m`` puts the working directory first on sys.path.
+    env = dict(os.environ, PYTHONPATH=root, **env)
+    proc = subprocess.run(cmd, capture_output=True, env=env, cwd=root, check=False)
     wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{cmd} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")

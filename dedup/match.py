@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -725,16 +726,28 @@ def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> dict[tuple[
         spans[key][1].append((sb.start, sb.end))
         count[key] += 1
 
+    # Per document: token starts and a running count of its kept (not boilerplate) tokens.
+    per_doc: dict[int, tuple[list[int], list[int]]] = {}
+
     def share(d: int, ivs: list[tuple[int, int]]) -> float:
-        t, m = aligned.tokens[d], aligned.masks[d]
-        total = int(len(t) - m.sum())
+        if d not in per_doc:
+            t, m = aligned.tokens[d], aligned.masks[d]
+            kept = np.zeros(len(t) + 1, dtype=np.int64)
+            np.cumsum(~m, out=kept[1:])
+            per_doc[d] = (t.start.tolist(), kept.tolist())
+        starts, kept = per_doc[d]
+        total = kept[-1]
         if total <= 0:
             return 0.0
-        inside = np.zeros(len(t), dtype=bool)
-        for s, e in ivs:
-            lo, hi = np.searchsorted(t.start, [s, e])
-            inside[lo:hi] = True
-        return min(1.0, float(np.count_nonzero(inside & ~m)) / total)
+        # Tokens whose word starts inside a span: the union of index ranges [lo, hi).
+        ranges = sorted((bisect_left(starts, s), bisect_left(starts, e)) for s, e in ivs)
+        covered, end = 0, 0
+        for lo, hi in ranges:
+            lo = max(lo, end)
+            if hi > lo:
+                covered += kept[hi] - kept[lo]
+                end = hi
+        return min(1.0, float(covered) / total)
 
     return {key: (share(key[0], v[0]), share(key[1], v[1]), count[key]) for key, v in spans.items()}
 
