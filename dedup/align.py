@@ -965,7 +965,6 @@ def passages_for(
     max_gap = config.align_max_gap
     min_cover = MIN_SEED_COVER * config.align_min_tokens
     kernel = _align_kernel(int(n_tok[local[:, 0]].sum() + n_tok[local[:, 1]].sum()))
-    rows_by_pair: dict[int, list[list[int]]] = {}
     if kernel is not None:
         grams = [_kgrams(h, SEED_K) for h in hashed]
         glen = np.array([len(g) for g in grams], dtype=np.int64)
@@ -994,9 +993,7 @@ def passages_for(
             MAX_RAW_GAP,
             FUZZY_MIN_CHARS,
         )
-        for p, a0, b0, a1, b1, mt in out.tolist():
-            rows_by_pair.setdefault(p, []).append([a0, b0, a1, b1, mt])
-        live = np.array(sorted(rows_by_pair), dtype=np.int64)
+        rows = out
     else:
         runs, cover = _batch_runs(hashed, local)
         ok = cover >= min_cover
@@ -1005,6 +1002,7 @@ def passages_for(
         cut = np.searchsorted(runs[:, 0], np.arange(len(pairs) + 1))
         live = np.flatnonzero(np.diff(cut) > 0)
         lists: dict[int, tuple[list[int], list[bool]]] = {}
+        flat_rows: list[list[int]] = []
         for p in live.tolist():
             la_, lb_ = int(local[p, 0]), int(local[p, 1])
             for x in (la_, lb_):
@@ -1018,15 +1016,25 @@ def passages_for(
                 lists[la_][1],
                 lists[lb_][1],
             )
-            rows_by_pair[p] = _chain_extend(runs[cut[p] : cut[p + 1], 1:].tolist(), pr, la_ == lb_, max_gap)
+            for r in _chain_extend(runs[cut[p] : cut[p + 1], 1:].tolist(), pr, la_ == lb_, max_gap):
+                flat_rows.append([p, *r])
+        rows = np.array(flat_rows, dtype=np.int64).reshape(-1, 6)
+    # Rows (pair, a0, b0, a1, b1, matched), by pair in closing order: keep the chains long enough.
+    span = np.maximum(rows[:, 3] - rows[:, 1], rows[:, 4] - rows[:, 2])
+    keep = (rows[:, 5] >= config.align_min_tokens) & (rows[:, 5] >= MIN_MATCHED_SHARE * span)
+    rows = rows[keep]
     found: list[tuple[int, Chain]] = []
-    for p in live.tolist():
-        rows = rows_by_pair.get(p)
-        if rows:
-            wa, wb = tokens[docs_l[local[p, 0]]].words, tokens[docs_l[local[p, 1]]].words
-            found.extend((p, c) for c in _finish(rows, wa, wb, config))
-    if not found:
+    if len(rows) == 0:
         return []
+    brk = np.flatnonzero(np.diff(rows[:, 0])) + 1
+    for grp in np.split(rows, brk):
+        p = int(grp[0, 0])
+        wa, wb = tokens[docs_l[local[p, 0]]].words, tokens[docs_l[local[p, 1]]].words
+        chains = [
+            Chain(a0, b0, a1, b1, mt, a1 - a0 == b1 - b0 and wa[a0:a1] == wb[b0:b1])
+            for _, a0, b0, a1, b1, mt in grp.tolist()
+        ]
+        found.extend((p, c) for c in (_merge_chains(chains) if len(chains) > 1 else chains))
     fp = np.array([p for p, _ in found], dtype=np.int64)
     ch = np.array([(c.a0, c.a1, c.b0, c.b1) for _, c in found], dtype=np.int64)
     starts = np.concatenate([tokens[d].start for d in docs_l])
