@@ -110,7 +110,7 @@ _SPACE = np.zeros(256, dtype=bool)
 for _c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85":
     if ord(_c) < 128:
         _SPACE[ord(_c)] = True
-_ASCII_NONWORD = str.maketrans({chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")})
+_ASCII_NONWORD = bytes(c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else 32 for c in range(256))
 _CITATION_RE = re.compile(r"\[\d{1,4}\]")
 _CHUNK_RE = re.compile(r"\S+")
 _WORD_RE = re.compile(r"\w+")
@@ -142,7 +142,8 @@ _NO_TOKENS = DocTokens([], np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.in
 
 def _ascii_tokens(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     t = _CITATION_RE.sub(lambda m: " " * len(m.group()), text) if "[" in text else text
-    b = np.frombuffer(t.encode("ascii"), dtype=np.uint8)
+    raw = t.encode("ascii")
+    b = np.frombuffer(raw, dtype=np.uint8)
     if len(b) == 0:
         e = np.empty(0, dtype=np.int64)
         return [], e, e.copy()
@@ -150,7 +151,8 @@ def _ascii_tokens(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     edges = np.diff(w.view(np.int8))
     start = np.flatnonzero(edges == 1).astype(np.int64)
     end = np.flatnonzero(edges == -1).astype(np.int64)
-    return t.lower().translate(_ASCII_NONWORD).split(), start, end
+    # ASCII: lower-casing and the word/non-word split work on the bytes (fast table lookups).
+    return raw.lower().translate(_ASCII_NONWORD).decode("ascii").split(), start, end
 
 
 def _general_tokens(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -326,11 +328,11 @@ def _winnow(g: np.ndarray, w: int) -> np.ndarray:
     mins = g[:n].copy()
     for k in range(1, w):
         np.minimum(mins, g[k : k + n], out=mins)
-    pos = np.zeros(n, dtype=np.int64)
-    idx = np.arange(n, dtype=np.int64)
-    for k in range(w):
-        hit = g[k : k + n] == mins
-        pos[hit] = idx[hit] + k
+    # Offset in its window of the rightmost minimum (later offsets override earlier ones).
+    at = np.zeros(n, dtype=np.int8 if w < 128 else np.int64)
+    for k in range(1, w):
+        np.copyto(at, k, where=g[k : k + n] == mins)
+    pos = np.arange(n, dtype=np.int64) + at
     keep = np.ones(n, dtype=bool)
     keep[1:] = pos[1:] != pos[:-1]
     return pos[keep]
@@ -395,7 +397,8 @@ def anchor_candidates(
     h, doc, pos = _anchors(tokens, masks, config.align_window)
     if len(h) < 2:
         return empty
-    order = np.lexsort((pos, doc, h))
+    # The anchors come in (doc, pos) order: a stable sort by hash gives (hash, doc, pos) order.
+    order = np.argsort(h, kind="stable")
     h, doc, pos = h[order], doc[order], pos[order]
     boundary = np.ones(len(h), dtype=bool)
     boundary[1:] = h[1:] != h[:-1]
@@ -431,7 +434,13 @@ def anchor_candidates(
     n_docs = np.int64(len(tokens))
     pair_key = da * n_docs + db
     diag = pb - pa
-    o = np.lexsort((pa, diag, pair_key))
+    # Sorted by (pair, diagonal, position); the triples are distinct (one anchor per position), so
+    # one int64 key sorts them the same way when it fits.
+    longest = int(max((len(t) for t in tokens), default=0)) + 1
+    if int(n_docs) ** 2 * (2 * longest + 1) * longest < 2**62:
+        o = np.argsort((pair_key * (2 * longest + 1) + (diag + longest)) * longest + pa)
+    else:
+        o = np.lexsort((pa, diag, pair_key))
     pair_key, diag, pa = pair_key[o], diag[o], pa[o]
     # Chains: consecutive anchors of one pair on one diagonal, close in position.
     cont = np.zeros(len(pa), dtype=bool)
