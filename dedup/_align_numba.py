@@ -399,3 +399,37 @@ def sort_within(g, gfirst, glen):
             srank[f + t] = g[f + o[t]]
             spos[f + t] = o[t]
     return srank, spos
+
+
+@njit(cache=True, nogil=True)
+def _distinct_sorted(x):
+    x = np.sort(x)
+    n = 0
+    for t in range(len(x)):
+        if t == 0 or x[t] != x[t - 1]:
+            x[n] = x[t]
+            n += 1
+    return x[:n]
+
+
+@njit(cache=True, nogil=True)
+def range_jaccards(h, bigrams, ranges):
+    """``dedup.align._range_jaccard`` of every row ``(a0, a1, b0, b1)`` of ``ranges``."""
+    out = np.empty(ranges.shape[0], dtype=np.float64)
+    for r in range(ranges.shape[0]):
+        a0, a1, b0, b1 = ranges[r, 0], ranges[r, 1], ranges[r, 2], ranges[r, 3]
+        x = _distinct_sorted(h[a0:a1].copy() if a1 - a0 < 2 else bigrams[a0 : a1 - 1].copy())
+        y = _distinct_sorted(h[b0:b1].copy() if b1 - b0 < 2 else bigrams[b0 : b1 - 1].copy())
+        i = j = inter = 0
+        while i < len(x) and j < len(y):
+            if x[i] < y[j]:
+                i += 1
+            elif y[j] < x[i]:
+                j += 1
+            else:
+                inter += 1
+                i += 1
+                j += 1
+        union = len(x) + len(y) - inter
+        out[r] = inter / union if union else 1.0
+    return out

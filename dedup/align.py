@@ -1056,17 +1056,17 @@ def passages_for(
     h_all = np.concatenate(hashed)
     with np.errstate(over="ignore"):
         bigrams = h_all[:-1] * _MUL + h_all[1:]
-    base_l = base.tolist()
-    pairs_l, local_l = pairs.tolist(), local.tolist()
-    rows = zip(fp.tolist(), sa.tolist(), ea.tolist(), pa.tolist(), sb.tolist(), eb.tolist(), pb.tolist())
-    for (p, sa_, ea_, pa_, sb_, eb_, pb_), (_, c) in zip(rows, found):
+    ranges = np.stack([base[la_] + ch[:, 0], base[la_] + ch[:, 1], base[lb_] + ch[:, 2], base[lb_] + ch[:, 3]], 1)
+    exact = [c.exact for _, c in found]
+    if kernel is not None:
+        sims = kernel.range_jaccards(h_all, bigrams, ranges).tolist()
+    else:
+        sims = [1.0 if e else _range_jaccard(h_all, bigrams, *r) for e, r in zip(exact, ranges.tolist())]
+    pairs_l = pairs.tolist()
+    rows = zip(fp.tolist(), sa.tolist(), ea.tolist(), pa.tolist(), sb.tolist(), eb.tolist(), pb.tolist(), sims)
+    for (p, sa_, ea_, pa_, sb_, eb_, pb_, sim_), (_, c) in zip(rows, found):
         a, b = pairs_l[p]
-        x, y = local_l[p]
-        sim = (
-            1.0
-            if c.exact
-            else _range_jaccard(h_all, bigrams, base_l[x] + c.a0, base_l[x] + c.a1, base_l[y] + c.b0, base_l[y] + c.b1)
-        )
+        sim = 1.0 if c.exact else sim_
         out_p.append(
             Passage(
                 a=Span(doc_ids[a], sa_, ea_),
