@@ -13,7 +13,8 @@ finished child: the machine is shared, and CPU time is less disturbed by other
 load than wall time) and wall seconds; the ratio per round is align / no-align
 of one checkout, reported as the median over rounds with the load average of
 each round. Every variant runs once before the rounds (numba's kernel cache
-warm, files in the page cache). The corpus is the one of ``bench_scan.py``
+warm, files in the page cache), except the slow ``before-align`` (its numba
+cache is the one ``before-no-align`` warms). The corpus is the one of ``bench_scan.py``
 (``benchmarks/corpus.py``). Environment ``DEDUP_NO_NUMBA=1`` is passed through
 (``--numpy`` sets it).
 """
@@ -62,6 +63,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--before", default="", help="checkout of the code before the change (optional)")
+    ap.add_argument("--before-rounds", type=int, default=0, help="rounds that include --before (default: all)")
     ap.add_argument("--numpy", action="store_true", help="force the numpy path (DEDUP_NO_NUMBA=1)")
     ap.add_argument("--work-dir", default="/tmp/dedup-bench")
     ap.add_argument("--out", default="")
@@ -76,21 +78,25 @@ def main() -> None:
     variants = [
         (f"{name}-{'align' if a else 'no-align'}", root, a) for name, root in roots.items() for a in (True, False)
     ]
-    for _, root, a in variants:  # warm-up: numba cache, page cache
-        run_scan(root, corpus, a, env)
+    for name, root, a in variants:  # warm-up: numba cache, page cache
+        if name != "before-align":
+            run_scan(root, corpus, a, env)
     rounds = []
-    for _ in range(args.rounds):
-        res = {name: run_scan(root, corpus, a, env) for name, root, a in variants}
+    before_rounds = args.before_rounds or args.rounds
+    for k in range(args.rounds):
+        now = [v for v in variants if k < before_rounds or not v[0].startswith("before")]
+        res = {name: run_scan(root, corpus, a, env) for name, root, a in now}
         res["load"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
         rounds.append(res)
         print(json.dumps(res), file=sys.stderr, flush=True)
     summary = {"documents": args.docs, "numpy_path": args.numpy, "rounds": rounds, "ratios": {}}
     for name in roots:
+        done = [x for x in rounds if f"{name}-align" in x]
         for unit in ("cpu", "wall"):
-            r = [x[f"{name}-align"][unit] / x[f"{name}-no-align"][unit] for x in rounds]
+            r = [x[f"{name}-align"][unit] / x[f"{name}-no-align"][unit] for x in done]
             summary["ratios"][f"{name} align/no-align ({unit})"] = round(statistics.median(r), 3)
         for v in ("align", "no-align"):
-            summary[f"{name}-{v} median cpu"] = statistics.median(x[f"{name}-{v}"]["cpu"] for x in rounds)
+            summary[f"{name}-{v} median cpu"] = statistics.median(x[f"{name}-{v}"]["cpu"] for x in done)
     print(json.dumps(summary, indent=1))
     if args.out:
         Path(args.out).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
