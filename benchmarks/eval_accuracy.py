@@ -14,6 +14,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import sys
 import time
 from collections import defaultdict
@@ -222,6 +223,35 @@ def eval_planted(planted: Planted, config: Config) -> dict:
     }
 
 
+#: Words a passage must share verbatim with a source article of each side to count as reuse the
+#: source corpus itself holds (``lee_background.cor`` prints some quotes in two different articles).
+SOURCE_REUSE_WORDS = 10
+
+
+def _grams(text: str, n: int = SOURCE_REUSE_WORDS) -> set:
+    w = re.findall(r"\w+", text.lower())
+    return {tuple(w[i : i + n]) for i in range(len(w) - n + 1)}
+
+
+def links_unrelated(planted: PlantedSub, p, texts: dict[str, str]) -> bool:
+    """Whether passage ``p`` links two documents that share neither a source article nor its text.
+
+    Two documents built from different source articles are still related by a
+    passage whose words (a run of :data:`SOURCE_REUSE_WORDS`) appear in a source
+    article of each side: that text is reused in the source corpus itself.
+    """
+    if p.a.doc == p.b.doc or planted.sources[p.a.doc] & planted.sources[p.b.doc]:
+        return False
+    g = _grams(texts[p.a.doc][p.a.start : p.a.end]) & _grams(texts[p.b.doc][p.b.start : p.b.end])
+    if not g or not planted.source_texts:
+        return True
+
+    def in_sources(doc: str) -> bool:
+        return any(g & _grams(planted.source_texts[s]) for s in planted.sources[doc])
+
+    return not (in_sources(p.a.doc) and in_sources(p.b.doc))
+
+
 def eval_sub(planted: PlantedSub, config: Config, iou: float = 0.7) -> dict:
     """Per sub-paragraph edit type: passage recall/precision (both spans IoU >= ``iou``) and copy pairs.
 
@@ -246,10 +276,13 @@ def eval_sub(planted: PlantedSub, config: Config, iou: float = 0.7) -> dict:
     rec = defaultdict(lambda: [0, 0])
     prec = defaultdict(lambda: [0, 0])
     unrelated = 0
+    unrelated_sources = 0
+    texts = {d.id: d.text for d in planted.docs}
     for p in res.passages:
         kind = planted.doc_type.get(p.b.doc) or planted.doc_type.get(p.a.doc) or "other"
         if p.a.doc != p.b.doc and not (planted.sources[p.a.doc] & planted.sources[p.b.doc]):
-            unrelated += 1
+            unrelated_sources += 1
+        unrelated += links_unrelated(planted, p, texts)
         ok = False
         for x, y, _t in truth.get((p.a.doc, p.b.doc), []):
             if _iou((p.a.start, p.a.end), x) >= iou and _iou((p.b.start, p.b.end), y) >= iou:
@@ -280,8 +313,10 @@ def eval_sub(planted: PlantedSub, config: Config, iou: float = 0.7) -> dict:
     det = Detector(config.replace(story=False))
     for d in planted.docs:
         det.add(d.id, d.text)
-    unrelated_copy_tier = sum(
-        p.a.doc != p.b.doc and not (planted.sources[p.a.doc] & planted.sources[p.b.doc]) for p in det.run().passages
+    copy_tier_passages = det.run().passages
+    unrelated_copy_tier = sum(links_unrelated(planted, p, texts) for p in copy_tier_passages)
+    unrelated_sources_copy_tier = sum(
+        p.a.doc != p.b.doc and not (planted.sources[p.a.doc] & planted.sources[p.b.doc]) for p in copy_tier_passages
     )
     tp = len(set(copy_truth) & pred)
     return {
@@ -293,6 +328,9 @@ def eval_sub(planted: PlantedSub, config: Config, iou: float = 0.7) -> dict:
         "passages_reported": len(res.passages),
         "passages_linking_unrelated_documents": unrelated,
         "passages_linking_unrelated_documents_without_story_tier": unrelated_copy_tier,
+        # Before the source-reuse rule (any passage between documents with no source article in common).
+        "passages_between_different_sources": unrelated_sources,
+        "passages_between_different_sources_without_story_tier": unrelated_sources_copy_tier,
         "copy_pair_recall": round(tp / len(copy_truth), 4) if copy_truth else 1.0,
         "copy_pair_precision": round(tp / len(pred), 4) if pred else 1.0,
         "copy_pair_kinds": sorted(kinds),
@@ -420,6 +458,12 @@ def table(results: dict) -> str:
             f"| passages linking unrelated documents (without the story tier) | {d[key]} ({d[key2]}) | "
             f"{h[key]} ({h[key2]}) |"
         )
+        key, key2 = "passages_between_different_sources", "passages_between_different_sources_without_story_tier"
+        if key in d:
+            lines.append(
+                f"| passages between documents of different source articles, incl. text the source corpus repeats "
+                f"(without the story tier) | {d[key]} ({d[key2]}) | {h[key]} ({h[key2]}) |"
+            )
     return "\n".join(lines) + "\n"
 
 

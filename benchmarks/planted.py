@@ -320,6 +320,9 @@ class PlantedSub:
     doc_type: dict[str, str]
     #: Source articles of each document (for "no passage links unrelated documents").
     sources: dict[str, set]
+    #: Text of each source article (by the index in ``sources``): passages the source corpus itself
+    #: repeats (a quote two articles both print) are real reuse, not links between unrelated documents.
+    source_texts: dict[int, str] = field(default_factory=dict)
 
 
 def generate_sub(articles: list[str], seed: int, per_type: int = 20, n_unrelated: int = 60) -> PlantedSub:
@@ -433,4 +436,5 @@ def generate_sub(articles: list[str], seed: int, per_type: int = 20, n_unrelated
     for _ in range(n_unrelated):
         u = take(3)
         add(f"u{u:03d}.txt", paragraphs_of(arts[u], rng), {u})
-    return PlantedSub(docs, pairs, passages, doc_type, sources)
+    texts = {a: arts[a] for src in sources.values() for a in src}
+    return PlantedSub(docs, pairs, passages, doc_type, sources, texts)

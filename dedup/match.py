@@ -725,18 +725,55 @@ def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> dict[tuple[
         spans[key][1].append((sb.start, sb.end))
         count[key] += 1
 
-    def share(d: int, ivs: list[tuple[int, int]]) -> float:
-        t, m = aligned.tokens[d], aligned.masks[d]
-        total = int(len(t) - m.sum())
+    if not spans:
+        return {}
+    # All spans at once: the token range [lo, hi) whose words start inside each span, the union
+    # of the ranges per (pair, side), counted with a running count of kept (not boilerplate) tokens.
+    keys = list(spans)
+    docs_used = sorted({d for k in keys for d in k})
+    where = {d: i for i, d in enumerate(docs_used)}
+    lens = np.array([len(aligned.tokens[d]) for d in docs_used], dtype=np.int64)
+    first = np.cumsum(lens) - lens
+    kfirst = first + np.arange(len(docs_used), dtype=np.int64)  # each document has len + 1 counts
+    big = np.int64(
+        int(max((int(aligned.tokens[d].end[-1]) for d in docs_used if len(aligned.tokens[d])), default=0)) + 2
+    )
+    starts = np.concatenate([aligned.tokens[d].start for d in docs_used] + [np.empty(0, dtype=np.int64)])
+    skey = np.repeat(np.arange(len(docs_used), dtype=np.int64), lens) * big + starts
+    kept = np.concatenate([np.concatenate(([0], np.cumsum(~aligned.masks[d], dtype=np.int64))) for d in docs_used])
+    grp, dd, ss, ee = [], [], [], []
+    for g, k in enumerate(keys):
+        for side in (0, 1):
+            ivs = spans[k][side]
+            grp.extend([2 * g + side] * len(ivs))
+            dd.extend([where[k[side]]] * len(ivs))
+            ss.extend(s for s, _ in ivs)
+            ee.extend(e for _, e in ivs)
+    grp_a, dd_a = np.array(grp, dtype=np.int64), np.array(dd, dtype=np.int64)
+    ss_a, ee_a = np.minimum(np.array(ss, dtype=np.int64), big - 1), np.minimum(np.array(ee, dtype=np.int64), big - 1)
+    lo = np.searchsorted(skey, dd_a * big + ss_a) - first[dd_a]
+    hi = np.searchsorted(skey, dd_a * big + ee_a) - first[dd_a]
+    o = np.lexsort((hi, lo, grp_a))
+    grp_a, dd_a, lo, hi = grp_a[o], dd_a[o], lo[o], hi[o]
+    # End of the union so far inside each group (running maximum that restarts per group).
+    n_tok_max = np.int64(int(lens.max()) + 1)
+    run = np.maximum.accumulate(grp_a * n_tok_max + hi) - grp_a * n_tok_max
+    prev_end = np.zeros(len(hi), dtype=np.int64)
+    same = np.zeros(len(hi), dtype=bool)
+    same[1:] = grp_a[1:] == grp_a[:-1]
+    prev_end[1:] = np.where(same[1:], run[:-1], 0)
+    lo2 = np.maximum(lo, prev_end)
+    part = np.where(hi > lo2, kept[kfirst[dd_a] + np.maximum(hi, lo2)] - kept[kfirst[dd_a] + lo2], 0)
+    covered = np.bincount(grp_a, weights=part, minlength=2 * len(keys)).astype(np.int64)
+    totals = kept[kfirst + lens]
+
+    def share(g: int, d: int) -> float:
+        total = int(totals[where[d]])
         if total <= 0:
             return 0.0
-        inside = np.zeros(len(t), dtype=bool)
-        for s, e in ivs:
-            lo, hi = np.searchsorted(t.start, [s, e])
-            inside[lo:hi] = True
-        return min(1.0, float(np.count_nonzero(inside & ~m)) / total)
+        return min(1.0, float(int(covered[g])) / total)
 
-    return {key: (share(key[0], v[0]), share(key[1], v[1]), count[key]) for key, v in spans.items()}
+    return {k: (share(2 * g, k[0]), share(2 * g + 1, k[1]), count[k]) for g, k in enumerate(keys)}
 
 
 def _coverage(weight: np.ndarray, rows: set[int], total: float) -> float:

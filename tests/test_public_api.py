@@ -11,7 +11,7 @@ import types
 import dedup
 
 PACKAGE = pathlib.Path(dedup.__file__).resolve().parent
-PRIVATE_MODULES = ("_accel", "_numba")
+PRIVATE_MODULES = ("_accel", "_numba", "_align_numba")
 
 
 def _public_modules() -> list[str]:
