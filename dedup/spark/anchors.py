@@ -33,7 +33,16 @@ from ..config import Config
 from ..lsh import window_pairs
 from .records import DocRecord, paragraph_table, storage_level
 
-__all__ = ["anchor_candidate_pairs", "chain_length", "ngram_values"]
+__all__ = [
+    "anchor_candidate_pairs",
+    "chain_length",
+    "ngram_values",
+    "partition_summary",
+    "partition_values",
+    "posting_pairs",
+    "winnow_contexts",
+    "winnow_partition",
+]
 
 # The n-gram hash of dedup.align: h[t] * M^(n-1) + ... + h[t+n-1] (wrapping uint64).
 _MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -75,7 +84,12 @@ def ngram_values(hashes: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.n
     return values, valid
 
 
-def _partition_values(index: int, items: Iterable[tuple[str, DocRecord]]) -> Iterator[Any]:
+def partition_values(index: int, items: Iterable[tuple[str, DocRecord]]) -> Iterator[Any]:
+    """One partition's part of the sequence: ``(index, ids, token counts, values, validity)``.
+
+    ``items`` are ``(doc id, DocRecord)`` in id order (texts and boilerplate
+    masks filled in); the documents are tokenized as :mod:`dedup.align` does.
+    """
     recs = [rec for _, rec in items]
     if not recs:
         yield (index, [], np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint64), np.empty(0, dtype=bool))
@@ -99,63 +113,72 @@ def _partition_values(index: int, items: Iterable[tuple[str, DocRecord]]) -> Ite
     )
 
 
-def _contexts(summaries: list[tuple[int, int, Any, Any, Any, Any]], w: int) -> dict[int, Any]:
-    """Per partition: its own length in the sequence and the window values just before and after it.
+def partition_summary(part: Any, w: int) -> tuple[int, int, Any, Any, Any, Any]:
+    """What the driver needs of a partition: its length, and its first and last ``w`` values."""
+    index, _ids, _lengths, values, valid = part
+    return (index, len(values), values[:w], valid[:w], values[-w:], valid[-w:])
 
-    ``summaries``: ``(index, length, head values, head validity, tail values,
-    tail validity)`` per partition, heads and tails ``w`` long at most.
+
+def winnow_contexts(summaries: list[tuple[int, int, Any, Any, Any, Any]], w: int) -> tuple[dict[int, Any], int | None]:
+    """Per partition, its own length in the sequence and the window values just before and after it.
+
+    Args:
+        summaries: :func:`partition_summary` of every partition.
+        w: The winnowing window (``align_window``).
+
+    Returns:
+        ``(contexts, single)``: ``contexts`` by partition index for
+        :func:`winnow_partition`; ``single`` is the position of the one anchor
+        of a sequence no longer than one window (else ``None``).
     """
     summaries = sorted(summaries)
     total = sum(s[1] for s in summaries)
-    n = total - ANCHOR_N + 1  # the whole-corpus sequence ends with the last full n-gram
+    n = total - ANCHOR_N + 1
+    single = None
+    if 0 < n <= w:  # the whole sequence fits in one window (a tiny corpus): every value is in the heads
+        g = np.concatenate([s[2] for s in summaries])[:n]
+        single = n - 1 - int(np.argmin(g[::-1]))
+    return _contexts(summaries, n, w), single
+
+
+def _cat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.uint64) if parts else np.empty(0, dtype=np.uint64)
+
+
+def _contexts(summaries: list[tuple[int, int, Any, Any, Any, Any]], n: int, w: int) -> dict[int, Any]:
     out: dict[int, Any] = {}
     offset = 0
     for k, (index, length, *_rest) in enumerate(summaries):
         own = max(0, min(length, n - offset))
         left_g: list[np.ndarray] = []
-        left_v: list[np.ndarray] = []
         need = w - 1
         for j in range(k - 1, -1, -1):
             if need <= 0:
                 break
-            tg, tv = summaries[j][4], summaries[j][5]
+            tg = summaries[j][4]
             take = min(need, len(tg))
             if take:
                 left_g.insert(0, tg[len(tg) - take :])
-                left_v.insert(0, tv[len(tv) - take :])
             need -= take
         right_g: list[np.ndarray] = []
-        right_v: list[np.ndarray] = []
         need = max(0, min(w - 1, n - offset - own))
         for j in range(k + 1, len(summaries)):
             if need <= 0:
                 break
-            hg, hv = summaries[j][2], summaries[j][3]
+            hg = summaries[j][2]
             take = min(need, len(hg))
             right_g.append(hg[:take])
-            right_v.append(hv[:take])
             need -= take
 
-        def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
-            return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype=dtype)
-
-        out[index] = (
-            own,
-            cat(left_g, np.uint64),
-            cat(left_v, bool),
-            cat(right_g, np.uint64),
-            cat(right_v, bool),
-            offset,
-            n,
-        )
+        out[index] = (own, _cat(left_g), _cat(right_g), offset)
         offset += length
     return out
 
 
-def _winnow(item: Any, contexts: dict[int, Any], w: int, single: int | None) -> Iterator[Any]:
-    """The anchors of one partition: ``(hash, (doc id, position))``."""
+def winnow_partition(item: Any, contexts: dict[int, Any], w: int, single: int | None) -> Iterator[Any]:
+    """The anchors of one partition (:func:`partition_values`): ``(hash, (doc id, position))``."""
     index, ids, lengths, values, valid = item
-    own, left_g, _left_v, right_g, _right_v, offset, _n = contexts[index]
+    own, left_g, right_g, offset = contexts[index]
     if own <= 0:
         return
     if single is not None:  # the whole sequence is at most one window: its rightmost minimum
@@ -177,7 +200,7 @@ def _winnow(item: Any, contexts: dict[int, Any], w: int, single: int | None) -> 
         yield (int(values[p]), (ids[d], p - int(first[d])))
 
 
-def _posting_pairs(item: tuple[int, Iterable[tuple[str, int]]]) -> Iterator[Any]:
+def posting_pairs(item: tuple[int, Iterable[tuple[str, int]]]) -> Iterator[Any]:
     """Pairs of the postings of one anchor, as :func:`dedup.align.anchor_candidates` forms them."""
     entries = sorted(item[1])
     z = len(entries)
@@ -230,24 +253,14 @@ def anchor_candidate_pairs(docrecs: Any, config: Config, partitions: int) -> tup
     """
     w = config.align_window
     ordered = docrecs.filter(lambda kv: len(kv[1].text) <= MAX_ALIGN_CHARS).sortByKey(True, partitions)
-    parts = ordered.mapPartitionsWithIndex(_partition_values).persist(storage_level())
-    summaries = parts.map(lambda p: (p[0], len(p[3]), p[3][:w], p[4][:w], p[3][-w:], p[4][-w:])).collect()
-    contexts = _contexts(summaries, w)
-    total = sum(s[1] for s in summaries)
-    n = total - ANCHOR_N + 1
-    sc = docrecs.context
-    if n <= 0:
-        return sc.parallelize([], 1), (parts,)
-    single = None
-    if n <= w:  # the whole sequence fits in one window (a tiny corpus): every value is in the heads
-        g = np.concatenate([s[2] for s in sorted(summaries)])[:n]
-        single = n - 1 - int(np.argmin(g[::-1]))
-    ctx = sc.broadcast(contexts)
-    anchors = parts.flatMap(lambda item: _winnow(item, ctx.value, w, single))
+    parts = ordered.mapPartitionsWithIndex(partition_values).persist(storage_level())
+    contexts, single = winnow_contexts(parts.map(lambda p: partition_summary(p, w)).collect(), w)
+    ctx = docrecs.context.broadcast(contexts)
+    anchors = parts.flatMap(lambda item: winnow_partition(item, ctx.value, w, single))
     min_anchors = config.align_min_anchors
     candidates = (
         anchors.groupByKey(partitions)
-        .flatMap(_posting_pairs)
+        .flatMap(posting_pairs)
         .groupByKey(partitions)
         .filter(lambda kv: chain_length(kv[1]) >= min_anchors)
         .keys()

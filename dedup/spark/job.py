@@ -1,24 +1,31 @@
 """The Spark pipeline: the local dedup pipeline, partitioned.
 
-Stages (each runs the same library functions as ``dedup scan``)::
+Stages (each runs the same library functions as ``dedup scan``, in the order
+of :mod:`dedup.pipeline`)::
 
-    documents --mapPartitions(prepare)--> per-document paragraph records
+    documents --mapPartitions(prepare)--> per-document paragraph records (with text and
+                                          story terms when those tiers run)
                                        + distinct paragraph texts (content key, shingles, signature)
     texts --mapPartitions(band_keys)--> (band, band key) -> text   [shuffle 1: LSH bands]
           --groupByKey, same band values--> candidate text pairs
           --join shingles, verify()--> verified similar texts        [shuffle 2: verification]
+    boilerplate: components of near-identical texts, distributed document counts, blocks
+          judged by shared_median -> a boilerplate mask per document
     occurrences of each text --> paragraph matches keyed by document pair
           (identical texts: every pair of occurrences; similar texts: cross product)
-    matches --groupByKey(doc_a, doc_b) + both documents' paragraph records-->
-          build_passages() + classify_pairs() on a two-document table   [shuffle 3]
-    duplicate/near-duplicate pairs --min-label propagation--> clusters
+    alignment candidates (dedup.spark.anchors: winnowed anchors of the whole corpus)
+    matches + candidates --groupByKey(doc_a, doc_b) + both documents' records-->
+          build_passages() + align_documents() + classify_pairs() on a two-document table
+    same-story tier (dedup.spark.stories): top-term postings -> candidates -> same_story_tier()
+    duplicate/near-duplicate pairs --union-find or min-label propagation--> clusters
 
 Everything is keyed by document id and 16-byte paragraph content key (never
-by a global row number), so no stage needs a global ordering; the local
-orientation rules (``a`` is the smaller id, then the earlier paragraph) hold
-because document indexes in ``dedup scan`` follow sorted ids. The two-document
-table built for a document pair holds exactly the rows and shingle sets of
-those two documents, so ``build_passages`` and ``classify_pairs`` compute the
+by a global row number), so no stage needs a global ordering (the anchor
+index sorts by id once); the local orientation rules (``a`` is the smaller
+id, then the earlier paragraph) hold because document indexes in ``dedup
+scan`` follow sorted ids. The two-document table built for a document pair
+holds exactly the rows, shingle sets and texts of those two documents, so
+``build_passages``, ``align_documents`` and ``classify_pairs`` compute the
 same passages, coverage and similarities as on the whole corpus.
 """
 
@@ -43,7 +50,15 @@ from .anchors import anchor_candidate_pairs
 from .records import I64, U32, U64, DocRecord, paragraph_table, shingle_batch, storage_level
 from .stories import story_tier
 
-__all__ = ["DocRecord", "PipelineResult", "connected_components", "run_pipeline"]
+__all__ = [
+    "ANCHORED",
+    "DocRecord",
+    "PipelineResult",
+    "connected_components",
+    "driver_components",
+    "prepare_records",
+    "run_pipeline",
+]
 
 _U64, _I64, _U32 = U64, I64, U32
 
@@ -61,6 +76,11 @@ class PipelineResult(NamedTuple):
 
 
 # ---------------------------------------------------------------- stage 1: prepare
+
+
+def prepare_records(docs: list[Document], config: Config, hasher: TokenHasher) -> list[DocRecord]:
+    """The :class:`DocRecord` of each document (fingerprinted together, as ``dedup scan`` does)."""
+    return [r for tag, r in _prepare_batch(docs, config, hasher) if tag == 0]
 
 
 def _prepare_batch(docs: list[Document], config: Config, hasher: TokenHasher) -> Iterator[tuple[int, Any]]:
