@@ -289,14 +289,15 @@ def test_spark_with_every_tier_equals_local_scan(spark, planted, tmp_path):
     near = [p for p in local.passages if p.a.doc in {x for _, x in truth["rewrite"]} and p.kind == "near"]
     assert near  # near passages across the rewrites
     # A quote inside a paragraph is a passage with the quote's own offsets, not the host paragraph's.
-    texts = {d.id: d.text for d in local.documents} if hasattr(local.documents[0], "text") else docs
     quoted = 0
     for host, src in truth["quote"]:
+        text = docs[host]
         for p in local.passages:
             if {p.a.doc, p.b.doc} == {host, src}:
                 side = p.a if p.a.doc == host else p.b
-                span = texts[host][side.start : side.end]
-                paragraph = next(x for x in texts[host].split("\n\n") if span in x)
-                quoted += len(span) < len(paragraph)
+                lo = text.rfind("\n\n", 0, side.start) + 1
+                hi = text.find("\n\n", side.end)
+                paragraph = text[lo : hi if hi >= 0 else len(text)].strip()
+                quoted += len(text[side.start : side.end].strip()) < len(paragraph)
     assert quoted >= 0.5 * len(truth["quote"])
     assert any("Subscribe to the Valley Times" in b["text"] for b in want["boilerplate"])
