@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import dedup
-from dedup import Config
+from dedup import Config, pipeline
 from dedup.align import anchor_candidates, token_masks, tokenize_documents
 from dedup.models import Document
 from dedup.shingle import TokenHasher
@@ -38,6 +38,8 @@ from dedup.spark.anchors import (
 )
 from dedup.spark.job import prepare_records
 from dedup.spark.records import paragraph_table
+from dedup.spark.stories import StoryDoc, score_partition, story_docs_partition, term_pairs
+from dedup.story import MIN_SHARED_TERMS
 
 ROOT = Path(__file__).resolve().parent.parent
 LEE_BACKGROUND = ROOT.parent / "shared" / "eval-data" / "lee" / "lee_background.cor"
@@ -216,6 +218,61 @@ def test_tiny_corpus_anchor_in_one_window():
     config = Config(align_window=6)
     got, recs = _distributed_candidates(docs, config, [1])
     assert got == _local_candidates(recs, config) == set()
+
+
+# ------------------------------------------------------------------ the story stages, without a JVM
+
+
+def test_story_stages_equal_local_tier_with_background(tmp_path):
+    """Top-term postings and chunked scoring give the local tier's pairs, scores, evidence and near passages.
+
+    With a background, so the relevance-feedback references are in play:
+    a chunk's story model (of a few documents) scores a pair as the whole
+    corpus's model does.
+    """
+    if not LEE_BACKGROUND.is_file():
+        pytest.skip(f"evaluation data not found: {LEE_BACKGROUND}")
+    texts, truth = planted_corpus(LEE_BACKGROUND, 400, seed=5)
+    background = tmp_path / "background.cor"
+    background.write_text("\n".join(LEE_BACKGROUND.read_text(encoding="utf-8").splitlines()[::3]), encoding="utf-8")
+    config = Config(story_background=str(background))
+    docs = [Document(k, texts[k]) for k in sorted(texts)]
+    found, table = pipeline.run(docs, config)
+    before, _ = pipeline.run(docs, config.replace(story=False))
+    bg = pipeline.load_background(config)
+
+    # The Spark stages, partition by partition, in this process.
+    recs = prepare_records(docs, config, TokenHasher())
+    bp = found.boilerplate_rows
+    bounds = np.searchsorted(table.doc, np.arange(len(docs) + 1))
+    recs = [r._replace(bp=bp[bounds[i] : bounds[i + 1]].astype(np.uint8).tobytes()) for i, r in enumerate(recs)]
+    rng = random.Random(3)
+    story_docs: dict[str, StoryDoc] = {}
+    for lo in range(0, len(recs), 150):
+        story_docs.update(story_docs_partition([(r.id, r) for r in recs[lo : lo + 150]], config, bg))
+    postings: dict[str, list[str]] = {}
+    for d, sd in story_docs.items():
+        for t in sd.top:
+            postings.setdefault(t, []).append(d)
+    shared_terms = Counter(ab for item in postings.items() for ab, _ in term_pairs(item))
+    copies = {(p.a, p.b) for p in before.pairs}
+    cands = [ab for ab, n in shared_terms.items() if n >= MIN_SHARED_TERMS and ab not in copies]
+    by_pair: dict[tuple[str, str], list] = {}
+    for p in before.passages:
+        if p.a.doc != p.b.doc:
+            by_pair.setdefault((min(p.a.doc, p.b.doc), max(p.a.doc, p.b.doc)), []).append(p)
+    rng.shuffle(cands)
+    items = [((a, b), ((story_docs[a], story_docs[b]), by_pair.get((a, b), []))) for a, b in cands]
+    out = list(score_partition(items, config, bg, chunk_pairs=97))
+    story = [x for tag, x in out if tag == 1]
+    near = [x for tag, x in out if tag == 0]
+
+    assert sorted([*before.pairs, *story]) == list(found.pairs)
+    assert sorted([*before.passages, *near]) == list(found.passages)
+    assert len(story) >= 50 and near
+    assert len(cands) < len(docs) * (len(docs) - 1) // 2 // 10  # the postings prune the pairs
+    retold = {frozenset(x) for x in truth["rewrite"]}
+    assert sum(frozenset((p.a, p.b)) in retold for p in story) >= 0.9 * len(retold)
 
 
 # ------------------------------------------------------------------ the Spark job

@@ -34,7 +34,16 @@ from ..models import Passage
 from ..story import ALL_PAIRS_MAX, MAX_POSTING, MIN_SHARED_TERMS, TOP_TERMS, same_story_tier, story_model
 from .records import DocRecord, paragraph_table, storage_level
 
-__all__ = ["StoryDoc", "story_candidates", "story_docs", "story_tier"]
+__all__ = [
+    "CHUNK_PAIRS",
+    "StoryDoc",
+    "score_partition",
+    "story_candidates",
+    "story_docs",
+    "story_docs_partition",
+    "story_tier",
+    "term_pairs",
+]
 
 #: Candidate pairs scored together (one story model per chunk).
 CHUNK_PAIRS = 2000
@@ -58,9 +67,10 @@ class StoryDoc(NamedTuple):
     top: list[str]
 
 
-def _story_docs_partition(
+def story_docs_partition(
     items: Iterable[tuple[str, DocRecord]], config: Config, background: Sequence[str]
 ) -> Iterator[tuple[str, StoryDoc]]:
+    """The :class:`StoryDoc` of each ``(doc id, DocRecord)`` of a partition (boilerplate masks filled in)."""
     recs = [rec for _, rec in items]
     if not recs:
         return
@@ -79,10 +89,11 @@ def _story_docs_partition(
 
 def story_docs(docrecs: Any, config: Config, background: Any) -> Any:
     """RDD of ``(doc id, StoryDoc)`` (``background``: a broadcast list of texts)."""
-    return docrecs.mapPartitions(lambda it: _story_docs_partition(it, config, background.value))
+    return docrecs.mapPartitions(lambda it: story_docs_partition(it, config, background.value))
 
 
-def _posting(item: tuple[str, Iterable[str]]) -> Iterator[tuple[tuple[str, str], int]]:
+def term_pairs(item: tuple[str, Iterable[str]]) -> Iterator[tuple[tuple[str, str], int]]:
+    """The document pairs of one top-term posting ``(term, doc ids)``, each counted once."""
     ids = sorted(item[1])
     if len(ids) > MAX_POSTING:  # a term heading this many documents names no single story
         return
@@ -102,7 +113,7 @@ def story_candidates(docs: Any, n_docs: int, partitions: int) -> Any:
     return (
         docs.flatMap(lambda kv: [(t, kv[0]) for t in kv[1].top])
         .groupByKey(partitions)
-        .flatMap(_posting)
+        .flatMap(term_pairs)
         .reduceByKey(add, partitions)
         .filter(lambda kv: kv[1] >= MIN_SHARED_TERMS)
         .keys()
@@ -142,11 +153,18 @@ def _score_chunk(chunk: list[Any], config: Config, background: Sequence[str]) ->
         yield 0, s
 
 
-def _score_partition(items: Iterable[Any], config: Config, background: Sequence[str]) -> Iterator[tuple[int, Any]]:
+def score_partition(
+    items: Iterable[Any], config: Config, background: Sequence[str], chunk_pairs: int = CHUNK_PAIRS
+) -> Iterator[tuple[int, Any]]:
+    """Same-story pairs ``(1, Pair)`` and near passages ``(0, Passage)`` of candidate items.
+
+    An item is ``((a, b), ((StoryDoc a, StoryDoc b), passages a and b share))``;
+    items are scored in chunks of ``chunk_pairs``.
+    """
     chunk: list[Any] = []
     for item in items:
         chunk.append(item)
-        if len(chunk) >= CHUNK_PAIRS:
+        if len(chunk) >= chunk_pairs:
             yield from _score_chunk(chunk, config, background)
             chunk = []
     if chunk:
@@ -187,7 +205,7 @@ def story_tier(
         .map(lambda kv: ((kv[1][0][0], kv[0]), (kv[1][0][1], kv[1][1])))
         .leftOuterJoin(shared.groupByKey(partitions), partitions)
         .map(lambda kv: (kv[0], (kv[1][0], list(kv[1][1]) if kv[1][1] is not None else [])))
-        .mapPartitions(lambda it: _score_partition(it, config, bg.value))
+        .mapPartitions(lambda it: score_partition(it, config, bg.value))
         .persist(storage_level())
     )
     story_pairs: Any = scored.filter(lambda r: r[0] == 1).map(lambda r: r[1])
