@@ -171,6 +171,24 @@ def score_partition(
         yield from _score_chunk(chunk, config, background)
 
 
+_SIDE, _COPY, _PASSAGE = 0, 1, 2
+
+
+def _candidate_item(item: tuple[tuple[str, str], Iterable[tuple[int, int, Any]]]) -> Iterator[Any]:
+    """A candidate that is no copy, with its two documents and shared passages (see :func:`score_partition`)."""
+    docs: list[Any] = [None, None]
+    shared: list[Passage] = []
+    for tag, side, value in item[1]:
+        if tag == _COPY:
+            return
+        if tag == _SIDE:
+            docs[side] = value
+        else:
+            shared.append(value)
+    if docs[0] is not None and docs[1] is not None:  # a candidate, not only passages or a copy
+        yield item[0], ((docs[0], docs[1]), shared)
+
+
 def story_tier(
     docrecs: Any, pairs: Any, passages: Any, config: Config, background: Sequence[str], n_docs: int, partitions: int
 ) -> tuple[Any, Any, tuple[Any, ...]]:
@@ -191,20 +209,24 @@ def story_tier(
     sc = docrecs.context
     bg = sc.broadcast(list(background))
     docs = story_docs(docrecs, config, bg).persist(storage_level())
-    copies = pairs.map(lambda p: ((p.a, p.b), None))
-    cands = story_candidates(docs, n_docs, partitions).map(lambda ab: (ab, None)).subtractByKey(copies, partitions)
-    shared = passages.filter(lambda p: p.a.doc != p.b.doc).map(
-        lambda p: ((min(p.a.doc, p.b.doc), max(p.a.doc, p.b.doc)), p)
-    )
+    cands = story_candidates(docs, n_docs, partitions)
+    # Each candidate meets its two documents (one join), then its copy pair, if any, and the
+    # passages the two share (one grouping by document pair).
     slim = docs.mapValues(lambda d: d._replace(top=[]))
+    sides = (
+        cands.flatMap(lambda ab: [(ab[0], (ab, 0)), (ab[1], (ab, 1))])
+        .join(slim, partitions)
+        .map(lambda kv: (kv[1][0][0], (_SIDE, kv[1][0][1], kv[1][1])))
+    )
+    copies = pairs.map(lambda p: ((p.a, p.b), (_COPY, 0, None)))
+    shared = passages.filter(lambda p: p.a.doc != p.b.doc).map(
+        lambda p: ((min(p.a.doc, p.b.doc), max(p.a.doc, p.b.doc)), (_PASSAGE, 0, p))
+    )
     scored = (
-        cands.map(lambda kv: (kv[0][0], kv[0][1]))
-        .join(slim, partitions)
-        .map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
-        .join(slim, partitions)
-        .map(lambda kv: ((kv[1][0][0], kv[0]), (kv[1][0][1], kv[1][1])))
-        .leftOuterJoin(shared.groupByKey(partitions), partitions)
-        .map(lambda kv: (kv[0], (kv[1][0], list(kv[1][1]) if kv[1][1] is not None else [])))
+        sides.union(copies)
+        .union(shared)
+        .groupByKey(partitions)
+        .flatMap(_candidate_item)
         .mapPartitions(lambda it: score_partition(it, config, bg.value))
         .persist(storage_level())
     )
