@@ -60,8 +60,6 @@ __all__ = [
     "run_pipeline",
 ]
 
-_U64, _I64, _U32 = U64, I64, U32
-
 
 class PipelineResult(NamedTuple):
     """The RDDs of a run (sorted), its counters, and the intermediate RDDs it persisted."""
@@ -101,11 +99,11 @@ def _prepare_batch(docs: list[Document], config: Config, hasher: TokenHasher) ->
                 chars=len(doc.text),
                 key=table.doc_keys[di],
                 paragraphs=table.doc_paragraphs[di],
-                start=table.start[lo:hi].astype(_I64).tobytes(),
-                end=table.end[lo:hi].astype(_I64).tobytes(),
-                ntokens=table.ntokens[lo:hi].astype(_I64).tobytes(),
+                start=table.start[lo:hi].astype(I64).tobytes(),
+                end=table.end[lo:hi].astype(I64).tobytes(),
+                ntokens=table.ntokens[lo:hi].astype(I64).tobytes(),
                 cks=tuple(keys[g] for g in groups),
-                shingles={keys[g]: table.shingles.get(g).astype(_U64).tobytes() for g in sorted(set(groups))},
+                shingles={keys[g]: table.shingles.get(g).astype(U64).tobytes() for g in sorted(set(groups))},
                 date=doc.date,
                 text=doc.text if keep_text else "",
                 row_terms=tuple(row_terms[lo:hi]) if row_terms is not None else (),
@@ -113,7 +111,7 @@ def _prepare_batch(docs: list[Document], config: Config, hasher: TokenHasher) ->
             ),
         )
     for g, ck in enumerate(keys):
-        yield (1, (ck, (table.shingles.get(g).astype(_U64).tobytes(), table.signatures[g].astype(_U32).tobytes())))
+        yield (1, (ck, (table.shingles.get(g).astype(U64).tobytes(), table.signatures[g].astype(U32).tobytes())))
 
 
 def _prepare_partition(docs: Iterable[Document], config: Config, batch_docs: int) -> Iterator[tuple[int, Any]]:
@@ -135,7 +133,7 @@ def _band_partition(items: Iterable[tuple[bytes, tuple[bytes, bytes]]], bands: i
     items = list(items)
     if not items:
         return
-    sigs = np.frombuffer(b"".join(sig for _, (_, sig) in items), dtype=_U32).reshape(len(items), -1)
+    sigs = np.frombuffer(b"".join(sig for _, (_, sig) in items), dtype=U32).reshape(len(items), -1)
     keys = band_keys(sigs, bands, rows).tolist()
     width = rows * 4
     for i, (ck, (_, sig)) in enumerate(items):
@@ -518,8 +516,8 @@ def run_pipeline(
                 for i, (ck, s, e, n, x) in enumerate(
                     zip(
                         kv[1].cks,
-                        np.frombuffer(kv[1].start, dtype=_I64).tolist(),
-                        np.frombuffer(kv[1].end, dtype=_I64).tolist(),
+                        np.frombuffer(kv[1].start, dtype=I64).tolist(),
+                        np.frombuffer(kv[1].end, dtype=I64).tolist(),
                         kv[1].ntokens_list(),
                         kv[1].excluded().tolist(),
                     )
