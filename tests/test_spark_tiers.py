@@ -132,7 +132,7 @@ def planted_corpus(path: Path, n_docs: int, seed: int = 13) -> tuple[dict[str, s
                 put(name, [" ".join(flat[:cut]), " ".join(flat[cut:])])
             else:  # one sentence per paragraph
                 put(name, flat)
-        else:  # the same story retold: words reordered in windows of three, a few dropped
+        else:  # the same story retold, lead first: words reordered in windows of three, a few dropped
             new = []
             for p in paras:
                 words = p.split()
@@ -142,7 +142,6 @@ def planted_corpus(path: Path, n_docs: int, seed: int = 13) -> tuple[dict[str, s
                     rng.shuffle(w)
                     out.extend(x for x in w if rng.random() > 0.1)
                 new.append(" ".join(out))
-            rng.shuffle(new)
             put(name, new)
         truth[kind].append((f"b{b:04d}.txt", name))
     return docs, truth
