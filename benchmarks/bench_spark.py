@@ -2,16 +2,19 @@
 
 For each corpus size, side by side in one process:
 
-1. ``dedup.scan`` (the local pipeline) on the folder, with the same tiers as the
-   Spark job (``story=False, boilerplate=False``);
+1. ``dedup.scan`` (the local pipeline) on the folder, with the same settings as
+   the Spark job: ``--tiers all`` (default) runs every tier (boilerplate,
+   alignment, same-story), ``--tiers copy`` the copy tiers only
+   (``story=False, boilerplate=False, align=False``);
 2. ``dedup.spark.spark_scan`` on the same folder in a warm local Spark session
    (a small warm-up scan runs first), with the event log on, so the shuffle
    bytes/records of the measured run are read from Spark's own task metrics;
    the resident memory of the JVM and of the Python workers is sampled
    every 0.2 s while it runs.
 
-The Spark output is checked to equal the local result (pairs, passages,
-clusters). Figures are printed as a table and written as JSON.
+The Spark output is checked to equal the local result (documents, pairs,
+passages, clusters, boilerplate). Figures are printed as a table and written
+as JSON (with the machine's load average at the start and end of each run).
 
     python benchmarks/bench_spark.py --docs 2000 8000 --master 'local[2]' --json benchmarks/results_spark.json
 """
@@ -30,6 +33,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import dedup
+from dedup import Config
 from dedup.spark import SparkOptions, read_jsonl_dataset, spark_scan
 from tests.corpus_gen import CorpusGenerator
 
@@ -141,6 +145,7 @@ def main() -> None:
     ap.add_argument("--partitions", type=int, default=4)
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--json", default=None, help="Write the figures to this JSON file.")
+    ap.add_argument("--tiers", choices=("all", "copy"), default="all", help="Every tier, or the copy tiers only.")
     args = ap.parse_args()
 
     from pyspark.sql import SparkSession
@@ -161,18 +166,20 @@ def main() -> None:
     )
     spark.sparkContext.setLogLevel("ERROR")
     opts = SparkOptions(partitions=args.partitions, overwrite=True)
+    config = Config() if args.tiers == "all" else Config(story=False, boilerplate=False, align=False)
     rows = []
     try:
         warm = os.path.join(work, "warm")
         os.makedirs(warm)
         write_corpus(warm, 200, seed=99)
-        spark_scan(warm, os.path.join(work, "out-warm"), options=opts, spark=spark)
+        spark_scan(warm, os.path.join(work, "out-warm"), config, options=opts, spark=spark)
         for n in args.docs:
             folder = os.path.join(work, f"c{n}")
             os.makedirs(folder)
             n_docs = write_corpus(folder, n, args.seed)
+            load_start = os.getloadavg()[0]
             t0 = time.perf_counter()
-            local = dedup.scan(folder, story=False, boilerplate=False)  # the tiers the Spark job runs
+            local = dedup.scan(folder, config=config)
             local_s = time.perf_counter() - t0
             paragraphs = sum(local.paragraph_counts.values())
 
@@ -182,16 +189,18 @@ def main() -> None:
             sampler.start()
             t0 = time.perf_counter()
             out = os.path.join(work, f"out-{n}")
-            summary = spark_scan(folder, out, options=opts, spark=spark)
+            summary = spark_scan(folder, out, config, options=opts, spark=spark)
             spark_s = time.perf_counter() - t0
             sampler.stop_flag.set()
             sampler.join()
             local_d = local.to_dict()
-            for name in ("pairs", "passages", "clusters"):
+            for name in ("documents", "pairs", "passages", "clusters", "boilerplate"):
                 assert read_jsonl_dataset(out, name) == local_d[name], f"{name} differ at {n} documents"
             time.sleep(1.0)  # let the event log flush
             shuffle = shuffle_metrics(events, group)
             row = {
+                "tiers": args.tiers,
+                "load_average": [round(load_start, 1), round(os.getloadavg()[0], 1)],
                 "documents": n_docs,
                 "paragraphs": paragraphs,
                 "fingerprinted_paragraphs": summary.counts["fingerprinted_paragraphs"],

@@ -1117,6 +1117,7 @@ def align_documents(
     config: Config,
     excluded_rows: np.ndarray | None = None,
     paragraph_passages: Sequence[Passage] = (),
+    candidates: np.ndarray | None = None,
 ) -> AlignResult:
     """Tokenize, find anchor candidates, align them and merge with the paragraph passages.
 
@@ -1127,6 +1128,10 @@ def align_documents(
         config: Settings.
         excluded_rows: Boilerplate rows (left out of anchors and alignment).
         paragraph_passages: Passages of :func:`dedup.match.build_passages`.
+        candidates: ``(m, 2)`` document index pairs ``a <= b`` to align, found
+            elsewhere (the Spark job finds them by distributed anchor postings,
+            as :func:`anchor_candidates` does); default: the anchor candidates
+            of ``texts``.
 
     Returns:
         An :class:`AlignResult`.
@@ -1145,7 +1150,10 @@ def align_documents(
         tokens = tokenize_documents(texts)
         masks = token_masks(table, tokens, excluded_rows)
         ok = np.array([len(t) <= MAX_ALIGN_CHARS for t in texts], dtype=bool)
-        cands, _shared = anchor_candidates(tokens, masks, config)
+        if candidates is None:
+            cands, _shared = anchor_candidates(tokens, masks, config)
+        else:
+            cands = np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
         aligned = passages_for(table, tokens, masks, doc_ids, cands, config)
         merged = merge_passages(aligned, paragraph_passages)
     finally:

@@ -1059,6 +1059,7 @@ def same_story_tier(
     *,
     terms: Sequence[Sequence[str]] | None = None,
     model: StoryModel | None = None,
+    candidates: np.ndarray | None = None,
 ) -> tuple[list[Pair], list[Passage]]:
     """Run the same-story tier over a corpus.
 
@@ -1083,6 +1084,10 @@ def same_story_tier(
             quote their evidence as written).
         model: The corpus's story model, already built (:func:`story_model`);
             default: built here from ``texts``/``terms`` and ``background``.
+        candidates: ``(m, 2)`` document index pairs ``i < j`` to score, found
+            elsewhere (the Spark job finds them by distributed postings, as
+            :meth:`StoryModel.candidates` does); default:
+            ``model.candidates()``.
 
     Returns:
         ``(same_story_pairs, near_passages)``; the pairs' ``a_in_b`` and
@@ -1098,7 +1103,7 @@ def same_story_tier(
     story_texts = [_blank_spans(t, ex) for t, ex in zip(texts, excluded)]
     if model is None:
         model = StoryModel(story_texts, background, config.story_model, terms=terms)
-    cands = model.candidates()
+    cands = model.candidates() if candidates is None else np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
     if not len(cands):
         return [], []
     # Topic alone never makes a same-story pair: the plain TF-IDF cosine is

@@ -40,7 +40,7 @@ _MISSING = _spark_missing()
 if _MISSING and not IN_CI:
     pytest.skip(f"Spark tests skipped: {_MISSING}", allow_module_level=True)
 
-from dedup.spark import SparkOptions, read_jsonl_dataset, spark_scan  # noqa: E402
+from dedup.spark import SparkOptions, copy_tiers, read_jsonl_dataset, spark_scan  # noqa: E402
 from dedup.spark.job import connected_components, driver_components  # noqa: E402
 
 
@@ -96,7 +96,7 @@ def test_spark_equals_local_scan_on_planted_corpus(spark, planted, tmp_path):
     folder, docs = planted
     local = dedup.scan(str(folder), story=False, boilerplate=False, align=False)
     out = tmp_path / "out"
-    cfg = Config(boilerplate=False, align=False)  # story off too (copy_tiers)
+    cfg = Config(story=False, boilerplate=False, align=False)
     summary = spark_scan(str(folder), str(out), cfg, options=OPTS, spark=spark)
 
     got = _spark_dict(out)
@@ -150,7 +150,7 @@ def test_spark_with_boilerplate_equals_local_scan(spark, planted, tmp_path):
     folder, _docs = planted
     local = dedup.scan(str(folder), story=False, align=False)
     out = tmp_path / "out"
-    summary = spark_scan(str(folder), str(out), options=OPTS, spark=spark)  # default Config, story forced off
+    summary = spark_scan(str(folder), str(out), copy_tiers(Config()), options=OPTS, spark=spark)
     got, want = _spark_dict(out), _local_dict(local)
     for name in NAMES:
         assert got[name] == want[name], name
@@ -246,7 +246,13 @@ def test_cli_spark_scan_and_existing_output(spark, tmp_path):
     res = runner.invoke(cli, ["spark-scan", str(corpus), "--output", str(out), "--partitions", "2"])
     assert res.exit_code == 0, res.output
     assert "pairs" in res.output and (out / "summary.json").is_file()
-    assert _spark_dict(out) == _local_dict(dedup.scan(str(corpus), story=False, align=False))
+    assert _spark_dict(out) == _local_dict(dedup.scan(str(corpus)))  # every tier, as scan
+    saved = json.loads((out / "summary.json").read_text())
+    assert saved["settings"]["story"] is True and saved["settings"]["align"] is True
+    copies = tmp_path / "copies"
+    res = runner.invoke(cli, ["spark-scan", str(corpus), "-o", str(copies), "--no-story", "--no-align"])
+    assert res.exit_code == 0, res.output
+    assert _spark_dict(copies) == _local_dict(dedup.scan(str(corpus), story=False, align=False))
     again = runner.invoke(cli, ["spark-scan", str(corpus), "--output", str(out)])
     assert again.exit_code == 2 and "exists" in again.output
     with pytest.raises(OutputError):

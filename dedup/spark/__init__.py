@@ -1,11 +1,12 @@
 """Scan a large corpus with Apache Spark (optional extra ``article-dedup[spark]``).
 
 The job runs the local pipeline's own functions (``prepare``, ``band_keys``,
-``verify``, ``shared_median``, ``build_passages``, ``classify_pairs``) inside
-Spark stages, and its output equals ``dedup scan`` on the same corpus and
-settings with the same-story tier and sub-paragraph alignment off
-(``story=False, align=False``, which the job always sets). Importing this package
-does not import pyspark; :func:`spark_scan` does.
+``verify``, ``shared_median``, ``build_passages``, ``align_documents``,
+``classify_pairs``, ``same_story_tier``) inside Spark stages, and its output
+equals ``dedup scan`` on the same corpus and settings, every tier included
+(:func:`copy_tiers` turns the same-story tier and alignment off for a run that
+wants copies only). Importing this package does not import pyspark;
+:func:`spark_scan` does.
 
 Example::
 

@@ -1,24 +1,31 @@
 """The Spark pipeline: the local dedup pipeline, partitioned.
 
-Stages (each runs the same library functions as ``dedup scan``)::
+Stages (each runs the same library functions as ``dedup scan``, in the order
+of :mod:`dedup.pipeline`)::
 
-    documents --mapPartitions(prepare)--> per-document paragraph records
+    documents --mapPartitions(prepare)--> per-document paragraph records (with text and
+                                          story terms when those tiers run)
                                        + distinct paragraph texts (content key, shingles, signature)
     texts --mapPartitions(band_keys)--> (band, band key) -> text   [shuffle 1: LSH bands]
           --groupByKey, same band values--> candidate text pairs
           --join shingles, verify()--> verified similar texts        [shuffle 2: verification]
+    boilerplate: components of near-identical texts, distributed document counts, blocks
+          judged by shared_median -> a boilerplate mask per document
     occurrences of each text --> paragraph matches keyed by document pair
           (identical texts: every pair of occurrences; similar texts: cross product)
-    matches --groupByKey(doc_a, doc_b) + both documents' paragraph records-->
-          build_passages() + classify_pairs() on a two-document table   [shuffle 3]
-    duplicate/near-duplicate pairs --min-label propagation--> clusters
+    alignment candidates (dedup.spark.anchors: winnowed anchors of the whole corpus)
+    matches + candidates --groupByKey(doc_a, doc_b) + both documents' records-->
+          build_passages() + align_documents() + classify_pairs() on a two-document table
+    same-story tier (dedup.spark.stories): top-term postings -> candidates -> same_story_tier()
+    duplicate/near-duplicate pairs --union-find or min-label propagation--> clusters
 
 Everything is keyed by document id and 16-byte paragraph content key (never
-by a global row number), so no stage needs a global ordering; the local
-orientation rules (``a`` is the smaller id, then the earlier paragraph) hold
-because document indexes in ``dedup scan`` follow sorted ids. The two-document
-table built for a document pair holds exactly the rows and shingle sets of
-those two documents, so ``build_passages`` and ``classify_pairs`` compute the
+by a global row number), so no stage needs a global ordering (the anchor
+index sorts by id once); the local orientation rules (``a`` is the smaller
+id, then the earlier paragraph) hold because document indexes in ``dedup
+scan`` follow sorted ids. The two-document table built for a document pair
+holds exactly the rows, shingle sets and texts of those two documents, so
+``build_passages``, ``align_documents`` and ``classify_pairs`` compute the
 same passages, coverage and similarities as on the whole corpus.
 """
 
@@ -30,68 +37,28 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..align import align_documents
 from ..boilerplate import shared_median
 from ..cluster import UnionFind, choose_canonical
 from ..config import Config
 from ..lsh import MAX_BUCKET, band_keys, lsh_params, window_pairs
 from ..match import MAX_CLIQUE, ParagraphMatches, build_passages, classify_pairs, enough_shared, verify
 from ..models import CLUSTER_KINDS, Boilerplate, Cluster, Document, Span
-from ..paragraphs import ParagraphTable, prepare
-from ..shingle import ShingleBatch, TokenHasher
+from ..paragraphs import prepare
+from ..shingle import TokenHasher
+from .anchors import anchor_candidate_pairs
+from .records import I64, U32, U64, DocRecord, paragraph_table, shingle_batch, storage_level
+from .stories import story_tier
 
-__all__ = ["DocRecord", "PipelineResult", "connected_components", "run_pipeline"]
-
-_U64 = np.dtype("<u8")
-_I64 = np.dtype("<i8")
-_U32 = np.dtype("<u4")
-
-
-def _level() -> Any:
-    """The storage level of persisted stages (memory, spilling to disk)."""
-    from pyspark import StorageLevel
-
-    return StorageLevel.MEMORY_AND_DISK
-
-
-class DocRecord(NamedTuple):
-    """One document's fingerprinted paragraphs, as shipped between stages.
-
-    Attributes:
-        id: Document id.
-        chars: Length of the text in characters.
-        key: Content key of the whole normalized document.
-        paragraphs: Number of paragraphs (fingerprinted or not).
-        start: Start offsets of the fingerprinted paragraphs (int64 bytes).
-        end: End offsets (int64 bytes).
-        ntokens: Token counts (int64 bytes).
-        cks: Content key of each fingerprinted paragraph, in order.
-        shingles: Shingle hashes (uint64 bytes) of each distinct content key.
-        date: ISO date from metadata, if any.
-        bp: One byte per fingerprinted paragraph, 1 where it is boilerplate
-            (empty: none is).
-    """
-
-    id: str
-    chars: int
-    key: bytes
-    paragraphs: int
-    start: bytes
-    end: bytes
-    ntokens: bytes
-    cks: tuple[bytes, ...]
-    shingles: dict[bytes, bytes]
-    date: str | None
-    bp: bytes = b""
-
-    def ntokens_list(self) -> list[int]:
-        """Token counts of the fingerprinted paragraphs."""
-        return np.frombuffer(self.ntokens, dtype=_I64).tolist()
-
-    def excluded(self) -> np.ndarray:
-        """Boolean mask of the boilerplate rows."""
-        if not self.bp:
-            return np.zeros(len(self.cks), dtype=bool)
-        return np.frombuffer(self.bp, dtype=np.uint8).astype(bool)
+__all__ = [
+    "ANCHORED",
+    "DocRecord",
+    "PipelineResult",
+    "connected_components",
+    "driver_components",
+    "prepare_records",
+    "run_pipeline",
+]
 
 
 class PipelineResult(NamedTuple):
@@ -109,10 +76,19 @@ class PipelineResult(NamedTuple):
 # ---------------------------------------------------------------- stage 1: prepare
 
 
+def prepare_records(docs: list[Document], config: Config, hasher: TokenHasher) -> list[DocRecord]:
+    """The :class:`DocRecord` of each document (fingerprinted together, as ``dedup scan`` does)."""
+    return [r for tag, r in _prepare_batch(docs, config, hasher) if tag == 0]
+
+
 def _prepare_batch(docs: list[Document], config: Config, hasher: TokenHasher) -> Iterator[tuple[int, Any]]:
     table = prepare(docs, config, hasher)
     bounds = np.searchsorted(table.doc, np.arange(len(docs) + 1)).tolist()
     keys = table.group_keys
+    # Alignment and the same-story tier read the text again (tokens, evidence as written).
+    keep_text = config.align or config.story
+    row_terms = table.row_terms
+    doc_terms = table.doc_terms
     for di, doc in enumerate(docs):
         lo, hi = bounds[di], bounds[di + 1]
         groups = table.group[lo:hi].tolist()
@@ -123,16 +99,19 @@ def _prepare_batch(docs: list[Document], config: Config, hasher: TokenHasher) ->
                 chars=len(doc.text),
                 key=table.doc_keys[di],
                 paragraphs=table.doc_paragraphs[di],
-                start=table.start[lo:hi].astype(_I64).tobytes(),
-                end=table.end[lo:hi].astype(_I64).tobytes(),
-                ntokens=table.ntokens[lo:hi].astype(_I64).tobytes(),
+                start=table.start[lo:hi].astype(I64).tobytes(),
+                end=table.end[lo:hi].astype(I64).tobytes(),
+                ntokens=table.ntokens[lo:hi].astype(I64).tobytes(),
                 cks=tuple(keys[g] for g in groups),
-                shingles={keys[g]: table.shingles.get(g).astype(_U64).tobytes() for g in sorted(set(groups))},
+                shingles={keys[g]: table.shingles.get(g).astype(U64).tobytes() for g in sorted(set(groups))},
                 date=doc.date,
+                text=doc.text if keep_text else "",
+                row_terms=tuple(row_terms[lo:hi]) if row_terms is not None else (),
+                doc_terms=doc_terms[di] if doc_terms is not None else None,
             ),
         )
     for g, ck in enumerate(keys):
-        yield (1, (ck, (table.shingles.get(g).astype(_U64).tobytes(), table.signatures[g].astype(_U32).tobytes())))
+        yield (1, (ck, (table.shingles.get(g).astype(U64).tobytes(), table.signatures[g].astype(U32).tobytes())))
 
 
 def _prepare_partition(docs: Iterable[Document], config: Config, batch_docs: int) -> Iterator[tuple[int, Any]]:
@@ -154,7 +133,7 @@ def _band_partition(items: Iterable[tuple[bytes, tuple[bytes, bytes]]], bands: i
     items = list(items)
     if not items:
         return
-    sigs = np.frombuffer(b"".join(sig for _, (_, sig) in items), dtype=_U32).reshape(len(items), -1)
+    sigs = np.frombuffer(b"".join(sig for _, (_, sig) in items), dtype=U32).reshape(len(items), -1)
     keys = band_keys(sigs, bands, rows).tolist()
     width = rows * 4
     for i, (ck, (_, sig)) in enumerate(items):
@@ -178,14 +157,6 @@ def _band_group_pairs(item: tuple[Any, Iterable[tuple[bytes, bytes]]]) -> Iterat
             yield (members[i][0], members[j][0])
 
 
-def _batch_from_bytes(arrays: Sequence[bytes]) -> ShingleBatch:
-    parts = [np.frombuffer(a, dtype=_U64) for a in arrays]
-    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
-    np.cumsum([len(p) for p in parts], out=offsets[1:])
-    hashes = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
-    return ShingleBatch(hashes.astype(np.uint64), offsets)
-
-
 def _verify_partition(
     items: Iterable[Any], threshold: float, min_shared: int
 ) -> Iterator[tuple[tuple[bytes, bytes], tuple[float, bool]]]:
@@ -203,7 +174,7 @@ def _verify_partition(
         arrays.append(sh2)
     if not keys:
         return
-    batch = _batch_from_bytes(arrays)
+    batch = shingle_batch(arrays)
     pairs = np.arange(2 * len(keys), dtype=np.int64).reshape(-1, 2)
     kept, sims = verify(batch, pairs, threshold)
     enough, _ = enough_shared(batch, kept, sims, min_shared)
@@ -253,7 +224,7 @@ def _boilerplate_rows(
     Returns:
         ``(rdd of (doc id, bp mask bytes), persisted rdds)``.
     """
-    edges = verified.keys().persist(_level())
+    edges = verified.keys().persist(storage_level())
     n_edges = edges.count()
     if n_edges <= driver_edges:
         labels = docrecs.context.parallelize(driver_components(edges.collect()), partitions)
@@ -268,7 +239,7 @@ def _boilerplate_rows(
         .map(lambda kv: (kv[1][0][0], (kv[1][0][1], kv[1][1] if kv[1][1] is not None else kv[0], kv[1][0][2])))
         .groupByKey(partitions)
         .mapValues(lambda rs: [(c, n) for _, c, n in sorted(rs)])
-        .persist(_level())
+        .persist(storage_level())
     )
     min_docs = config.boilerplate_min_docs
     comp_docs = (
@@ -281,7 +252,7 @@ def _boilerplate_rows(
         comp_docs.map(lambda kv: (_block_key(kv[1]), (kv[1], kv[0])))
         .groupByKey(partitions)
         .mapValues(lambda vs: (next(iter(vs))[0], sorted(c for _, c in vs)))
-        .persist(_level())
+        .persist(storage_level())
     )
     members = (
         blocks.flatMap(lambda kv: [(d, kv[0]) for d in kv[1][0]])
@@ -353,45 +324,18 @@ def _identical_doc_pairs(item: tuple[bytes, Iterable[str]]) -> Iterator[Any]:
 # ---------------------------------------------------------------- stage 4: passages + pairs
 
 
-def _two_doc_table(recs: Sequence[DocRecord]) -> tuple[ParagraphTable, list[int]]:
-    doc: list[np.ndarray] = []
-    groups: list[int] = []
-    keys: dict[bytes, int] = {}
-    arrays: list[bytes] = []
-    first_row: list[int] = []
-    n = 0
-    for di, rec in enumerate(recs):
-        first_row.append(n)
-        doc.append(np.full(len(rec.cks), di, dtype=np.int64))
-        n += len(rec.cks)
-        for ck in rec.cks:
-            g = keys.get(ck)
-            if g is None:
-                g = keys[ck] = len(arrays)
-                arrays.append(rec.shingles[ck])
-            groups.append(g)
-    table = ParagraphTable(
-        doc=np.concatenate(doc) if doc else np.empty(0, dtype=np.int64),
-        ordinal=np.concatenate([np.arange(len(r.cks), dtype=np.int64) for r in recs]),
-        start=np.concatenate([np.frombuffer(r.start, dtype=_I64) for r in recs]).astype(np.int64),
-        end=np.concatenate([np.frombuffer(r.end, dtype=_I64) for r in recs]).astype(np.int64),
-        ntokens=np.concatenate([np.frombuffer(r.ntokens, dtype=_I64) for r in recs]).astype(np.int64),
-        group=np.array(groups, dtype=np.int64),
-        group_keys=list(keys),
-        shingles=_batch_from_bytes(arrays),
-        signatures=np.empty((len(arrays), 0), dtype=np.uint32),
-        doc_keys=[r.key for r in recs],
-        doc_paragraphs=[r.paragraphs for r in recs],
-    )
-    return table, first_row
+#: Marks a document pair found by the anchor index (alignment candidate) among its matches.
+ANCHORED = "anchored"
 
 
 def _doc_pair_outputs(item: Any, config: Config) -> Iterator[tuple[int, Any]]:
-    # item: (db, ((da, matches, rec_a), rec_b))
+    # item: (db, ((da, matches, rec_a), rec_b)); a match is (row a, row b, similarity, exact),
+    # None (identical documents) or ANCHORED (an alignment candidate).
     db, ((da, matches, rec_a), rec_b) = item
     recs = [rec_a] if da == db else [rec_a, rec_b]
-    table, first_row = _two_doc_table(recs)
-    ms = [m for m in matches if m is not None]
+    table, first_row = paragraph_table(recs)
+    ms = [m for m in matches if m is not None and m != ANCHORED]
+    anchored = any(m == ANCHORED for m in matches)
     if ms:
         arr = np.array([(m[0], m[1]) for m in ms], dtype=np.int64)
         pm = ParagraphMatches(
@@ -405,11 +349,19 @@ def _doc_pair_outputs(item: Any, config: Config) -> Iterator[tuple[int, Any]]:
         pm = ParagraphMatches(e, e.copy(), np.empty(0), np.empty(0, dtype=bool))
     ids = [r.id for r in recs]
     passages, runs = build_passages(table, pm, ids)
+    excluded = np.concatenate([r.excluded() for r in recs])
+    aligned = None
+    if config.align:
+        # The anchor candidates were found on the whole corpus (dedup.spark.anchors): this pair is
+        # aligned exactly when it is one of them.
+        cands = np.array([[0, len(recs) - 1]] if anchored else [], dtype=np.int64).reshape(-1, 2)
+        texts = [r.text for r in recs]
+        aligned = align_documents(table, texts, ids, config, excluded, passages, candidates=cands)
+        passages = list(aligned.passages)
     for p in passages:
         yield (0, p)
     if len(recs) == 2:
-        excluded = np.concatenate([r.excluded() for r in recs])
-        for pair in classify_pairs(table, runs, ids, config, excluded_rows=excluded if excluded.any() else None):
+        for pair in classify_pairs(table, runs, ids, config, excluded_rows=excluded, aligned=aligned):
             yield (1, pair)
 
 
@@ -438,13 +390,13 @@ def connected_components(edges: Any, partitions: int, max_rounds: int = 200) -> 
         RuntimeError: The labels did not settle within ``max_rounds``.
     """
     adj = edges.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).distinct(partitions).partitionBy(partitions)
-    adj = adj.persist(_level())
-    labels = adj.map(lambda e: (e[0], min(e[0], e[1]))).reduceByKey(min, partitions).persist(_level())
+    adj = adj.persist(storage_level())
+    labels = adj.map(lambda e: (e[0], min(e[0], e[1]))).reduceByKey(min, partitions).persist(storage_level())
     for _ in range(max_rounds):
         spread = adj.join(labels, partitions).map(lambda kv: (kv[1][0], kv[1][1]))
-        step = labels.union(spread).reduceByKey(min, partitions).persist(_level())
+        step = labels.union(spread).reduceByKey(min, partitions).persist(storage_level())
         jumped = step.map(lambda vl: (vl[1], vl[0])).join(step, partitions).map(lambda kv: (kv[1][0], kv[1][1]))
-        new = step.union(jumped).reduceByKey(min, partitions).persist(_level())
+        new = step.union(jumped).reduceByKey(min, partitions).persist(storage_level())
         changed = new.join(labels, partitions).filter(lambda kv: kv[1][0] != kv[1][1]).count()
         step.unpersist()
         labels.unpersist()
@@ -487,6 +439,7 @@ def run_pipeline(
     partitions: int,
     docs_per_batch: int = 1000,
     driver_cluster_edges: int = 1_000_000,
+    background: Sequence[str] = (),
 ) -> PipelineResult:
     """Run the dedup pipeline on an RDD of documents.
 
@@ -500,21 +453,25 @@ def run_pipeline(
             collected: measured peak about 700 bytes per edge with 40-character
             ids, so 1,000,000 edges take about 0.7 GB of driver memory); above it, by min-label propagation in
             Spark (:func:`connected_components`).
+        background: Background documents of the same-story tier (their texts;
+            broadcast to the workers).
 
     Returns:
         Sorted RDDs of document summaries (dicts), passages, pairs and
         clusters, and counters.
     """
-    prepared = documents.mapPartitions(lambda it: _prepare_partition(it, config, docs_per_batch)).persist(_level())
+    prepared = documents.mapPartitions(lambda it: _prepare_partition(it, config, docs_per_batch)).persist(
+        storage_level()
+    )
     # Tables joined more than once are hash-partitioned once and kept; the other side of
     # each join is partitioned the same way, so PySpark's join does not reshuffle them.
     docrecs = prepared.filter(lambda r: r[0] == 0).map(lambda r: (r[1].id, r[1])).partitionBy(partitions)
-    docrecs = docrecs.persist(_level())
+    docrecs = docrecs.persist(storage_level())
     texts = (
         prepared.filter(lambda r: r[0] == 1)
         .map(lambda r: r[1])
         .reduceByKey(lambda a, b: a, partitions)
-        .persist(_level())
+        .persist(storage_level())
     )
     shingles = texts.mapValues(lambda v: v[0])
 
@@ -535,10 +492,10 @@ def run_pipeline(
         .partitionBy(partitions)
         .join(shingles, partitions)
         .mapPartitions(lambda it: _verify_partition(it, config.threshold, config.min_shared))
-        .persist(_level())
+        .persist(storage_level())
     )
     verified_all = verified
-    verified = verified_all.filter(lambda kv: kv[1][1]).mapValues(lambda v: v[0]).persist(_level())
+    verified = verified_all.filter(lambda kv: kv[1][1]).mapValues(lambda v: v[0]).persist(storage_level())
 
     # Boilerplate: the same rule as dedup.boilerplate, on distributed document frequencies.
     bp_persisted: tuple[Any, ...] = ()
@@ -550,7 +507,7 @@ def run_pipeline(
             plain.leftOuterJoin(masks, partitions)
             .mapValues(lambda v: _with_mask((v[0], list(v[1]) if v[1] is not None else [])))
             .partitionBy(partitions)
-            .persist(_level())
+            .persist(storage_level())
         )
         bp_persisted = (*bp_persisted, plain)
         by_text = docrecs.flatMap(
@@ -559,8 +516,8 @@ def run_pipeline(
                 for i, (ck, s, e, n, x) in enumerate(
                     zip(
                         kv[1].cks,
-                        np.frombuffer(kv[1].start, dtype=_I64).tolist(),
-                        np.frombuffer(kv[1].end, dtype=_I64).tolist(),
+                        np.frombuffer(kv[1].start, dtype=I64).tolist(),
+                        np.frombuffer(kv[1].end, dtype=I64).tolist(),
                         kv[1].ntokens_list(),
                         kv[1].excluded().tolist(),
                     )
@@ -583,7 +540,7 @@ def run_pipeline(
             lambda kv: [(ck, (kv[0], i)) for i, (ck, x) in enumerate(zip(kv[1].cks, kv[1].excluded())) if not x]
         )
         .groupByKey(partitions)
-        .persist(_level())
+        .persist(storage_level())
     )
     identical = occurrences.filter(lambda kv: len(kv[1]) > 1).flatMap(_identical_matches)
     similar = (
@@ -601,7 +558,13 @@ def run_pipeline(
         .groupByKey(partitions)
         .filter(lambda kv: len(kv[1]) > 1)
     )
-    doc_pairs = identical.union(similar).union(same_docs.flatMap(_identical_doc_pairs)).groupByKey(partitions)
+    doc_pairs = identical.union(similar).union(same_docs.flatMap(_identical_doc_pairs))
+    align_persisted: tuple[Any, ...] = ()
+    if config.align:
+        # Alignment candidates from the anchor index of the whole corpus.
+        anchored, align_persisted = anchor_candidate_pairs(docrecs, config, partitions)
+        doc_pairs = doc_pairs.union(anchored.map(lambda ab: (ab, ANCHORED)))
+    doc_pairs = doc_pairs.groupByKey(partitions)
 
     # Passages and pairs per document pair, on a two-document table.
     outputs = (
@@ -612,16 +575,25 @@ def run_pipeline(
         .partitionBy(partitions)
         .join(docrecs, partitions)
         .flatMap(lambda item: _doc_pair_outputs(item, config))
-        .persist(_level())
+        .persist(storage_level())
     )
-    passages = outputs.filter(lambda r: r[0] == 0).map(lambda r: r[1]).sortBy(lambda p: p, True, partitions)
-    pairs = (
-        outputs.filter(lambda r: r[0] == 1).map(lambda r: r[1]).sortBy(lambda p: p, True, partitions).persist(_level())
-    )
+    passages = outputs.filter(lambda r: r[0] == 0).map(lambda r: r[1])
+    copies = outputs.filter(lambda r: r[0] == 1).map(lambda r: r[1])
+    pairs = copies
+    story_persisted: tuple[Any, ...] = ()
+    if config.story:
+        n_docs = docrecs.count()
+        story_pairs, near, story_persisted = story_tier(
+            docrecs, copies, passages, config, background, n_docs, partitions
+        )
+        pairs = pairs.union(story_pairs)
+        passages = passages.union(near)
+    passages = passages.sortBy(lambda p: p, True, partitions)
+    pairs = pairs.sortBy(lambda p: p, True, partitions).persist(storage_level())
 
     # Clusters.
-    edges = pairs.filter(lambda p: p.kind in CLUSTER_KINDS).map(lambda p: (p.a, p.b))
-    edges = edges.persist(_level())
+    edges = copies.filter(lambda p: p.kind in CLUSTER_KINDS).map(lambda p: (p.a, p.b))
+    edges = edges.persist(storage_level())
     n_edges = edges.count()
     if n_edges <= driver_cluster_edges:
         sc = documents.context
@@ -645,7 +617,20 @@ def run_pipeline(
         "distinct_paragraphs": texts.count(),
         "verified_text_pairs": verified.count(),
     }
-    persisted = (prepared, docrecs, texts, verified_all, verified, occurrences, outputs, pairs, edges, *bp_persisted)
+    persisted = (
+        prepared,
+        docrecs,
+        texts,
+        verified_all,
+        verified,
+        occurrences,
+        outputs,
+        pairs,
+        edges,
+        *bp_persisted,
+        *align_persisted,
+        *story_persisted,
+    )
     return PipelineResult(doc_summaries, passages, pairs, clusters, counts, persisted, boilerplate)
 
 

@@ -35,6 +35,7 @@ from ..config import Config
 from ..errors import InputError, MissingDependencyError, OutputError
 from ..io.atomic import write_atomic
 from ..models import SCHEMA_VERSION, InputProblem
+from ..pipeline import load_background
 from .options import SparkOptions
 
 __all__ = ["DATASETS", "SparkScanSummary", "copy_tiers", "get_session", "read_jsonl_dataset", "spark_scan"]
@@ -113,12 +114,15 @@ def get_session(options: SparkOptions | None = None) -> tuple[Any, bool]:
 
 
 def copy_tiers(config: Config) -> Config:
-    """``config`` as the Spark job runs it: every tier but the same-story tier and alignment.
+    """``config`` with only the copy tiers: the same-story tier and alignment off.
 
-    Boilerplate detection runs on distributed document frequencies (equal to
-    a local scan); the same-story tier and sub-paragraph alignment are not
-    distributed yet, so the job sets ``story=False`` and ``align=False`` and
-    says so in ``summary.json``.
+    The Spark job runs every tier ``config`` asks for (as ``dedup scan``
+    does); this is for a run that wants copies only (the same as
+    ``--no-story --no-align``).
+
+    Example:
+        >>> copy_tiers(Config()).story, copy_tiers(Config()).align
+        (False, False)
     """
     if config.story or config.align:
         return config.replace(story=False, align=False)
@@ -251,10 +255,11 @@ def spark_scan(
     """Scan a corpus with Spark and write pairs, passages and clusters.
 
     The results equal ``dedup.scan`` / :class:`dedup.Detector` on the same
-    documents and settings (same pairs, passages, clusters, boilerplate, same
-    JSON) with the same-story tier and alignment off: the job runs the copy
-    tiers and boilerplate detection and sets ``story=False, align=False`` (see :func:`copy_tiers`);
-    the settings it used are in ``summary.json``.
+    documents and settings (same pairs of every kind, same-story pairs with
+    their evidence, passages including the aligned sub-paragraph ones,
+    clusters, boilerplate; the same JSON): the job runs every tier the
+    settings turn on (:func:`copy_tiers` gives the copy tiers only). The
+    settings it used are in ``summary.json``.
 
     Args:
         inputs: Files/folders of text, JSONL files, or Parquet files/folders.
@@ -275,7 +280,7 @@ def spark_scan(
     from .inputs import read_inputs
     from .job import run_pipeline
 
-    config = copy_tiers(config or Config())
+    config = config or Config()
     options = options or SparkOptions()
     paths = [inputs] if isinstance(inputs, str) else list(inputs)
     out_dir = _local_dir(output)
@@ -309,7 +314,10 @@ def spark_scan(
         )
         if repeated:
             raise InputError(repeated[0], "duplicate document id")
-        result = run_pipeline(docs, config, partitions, options.docs_per_batch, options.driver_cluster_edges)
+        background = load_background(config)
+        result = run_pipeline(
+            docs, config, partitions, options.docs_per_batch, options.driver_cluster_edges, background=background
+        )
 
         tmp = f"{out_dir}.tmp-{uuid.uuid4().hex[:12]}"
         os.makedirs(tmp)
