@@ -19,12 +19,13 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from .paragraphs import ignore_sigint, resolve_jobs
+from .paragraphs import resolve_jobs, start_pool
 
 __all__ = ["MIN_PARALLEL_ITEMS", "balanced_slices", "map_ordered"]
 
@@ -67,13 +68,18 @@ def map_ordered(fn: Callable[[T, Any], R], shared: Any, items: Sequence[T], jobs
     n_jobs = min(resolve_jobs(jobs), len(items))
     if n_jobs <= 1 or not _can_fork() or _WORK is not None:
         return [fn(item, shared) for item in items]
-    ctx = multiprocessing.get_context("fork")
     _WORK = (fn, shared, items)
+    # Objects that exist now are left out of the workers' garbage collections:
+    # a collection touches every object it tracks, which would copy the pages
+    # the workers share with this process.
+    gc.freeze()
     try:
-        with ctx.Pool(n_jobs, initializer=ignore_sigint) as pool:
+        # Forked with SIGINT ignored, as the fingerprinting pool: the parent decides when to stop.
+        with start_pool(n_jobs, "fork") as pool:
             return pool.map(_run, range(len(items)), chunksize=1)
     finally:
         _WORK = None
+        gc.unfreeze()
 
 
 def balanced_slices(weights: Sequence[float], parts: int) -> list[slice]:
