@@ -480,6 +480,11 @@ def main() -> None:
         "rows against the reference and rensa, alternating, and writes --out",
     )
     ap.add_argument("--rounds", type=int, default=2, help="paired mode: rounds at the first size (later sizes: 1)")
+    ap.add_argument(
+        "--paired-rows",
+        default="",
+        help="paired mode: only these row keys, comma-separated (e.g. dedup-defaults,dedup-defaults-jobs2)",
+    )
     ap.add_argument("--render-paired", default="", help="print the tables of a --paired JSON file")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-settings", default="reference", help=argparse.SUPPRESS)
@@ -582,6 +587,9 @@ def paired(args: argparse.Namespace) -> None:
         corpus = ensure_corpus(work, docs, args.seed)
         rounds = args.rounds if k == 0 else 1
         rows = [r for r in PAIRED_ROWS if k == 0 or not r[0].startswith("reference")]
+        wanted = {x.strip() for x in getattr(args, "paired_rows", "").split(",") if x.strip()}
+        if wanted:
+            rows = [r for r in PAIRED_ROWS if r[0] in wanted]
         per_round: list[dict] = []
         for _ in range(rounds):
             res = {key: spawn(name, corpus, None, jobs, settings=st) for key, name, st, jobs, _ in rows}

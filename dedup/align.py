@@ -61,16 +61,18 @@ import numpy as np
 
 from ._accel import kernels
 from .config import Config
-from .lsh import window_pairs
+from .lsh import cap_links, window_pairs
 from .models import Passage, Span
 from .normalize import normalized_tokens
-from .paragraphs import ParagraphTable
+from .paragraphs import ParagraphTable, resolve_jobs
 from .shingle import TokenHasher
+from .workers import MIN_PARALLEL_ITEMS, balanced_slices, map_ordered
 
 __all__ = [
     "ANCHOR_N",
     "FUZZY_MIN_CHARS",
     "MAX_ALIGN_CHARS",
+    "MAX_ALIGN_PARTNERS",
     "MAX_POSTING",
     "MAX_SEEDS",
     "MIN_MATCHED_SHARE",
@@ -82,6 +84,7 @@ __all__ = [
     "align_documents",
     "align_tokens",
     "anchor_candidates",
+    "cap_partners",
     "fuzzy_equal",
     "passages_for",
     "token_masks",
@@ -1110,6 +1113,56 @@ def merge_passages(aligned: Sequence[Passage], paragraph_passages: Sequence[Pass
     return out
 
 
+#: Partner documents a document is aligned with at most (issue 18): beyond
+#: it, its pairs with the longest anchor chains are kept, plus a spanning
+#: forest of all candidate pairs (:func:`dedup.lsh.cap_links`). Documents that
+#: share sentences with hundreds of others (press-release feeds, wire briefs)
+#: otherwise make candidates, passages and output grow with the square of the
+#: corpus; no document of the benchmark or test corpora reaches it.
+MAX_ALIGN_PARTNERS = 32
+
+
+def cap_partners(cands: np.ndarray, shared: np.ndarray, n_docs: int, links: int = MAX_ALIGN_PARTNERS) -> np.ndarray:
+    """Boolean mask of the anchor candidate pairs aligned (all unless a document has more than ``links`` partners).
+
+    A run repeated inside one document (``a == b``) is always kept.
+
+    >>> cands = np.array([[0, 0], [0, 1], [0, 2], [0, 3], [2, 3]])
+    >>> cap_partners(cands, np.array([5, 9, 8, 5, 4]), 4, links=1).tolist()
+    [True, True, True, True, False]
+    """
+    keep = np.ones(len(cands), dtype=bool)
+    cross = cands[:, 0] != cands[:, 1]
+    if cross.any():
+        keep[cross] = cap_links(cands[cross], shared[cross].astype(np.float64), n_docs, links)
+    return keep
+
+
+def _passages_part(part: slice, shared: tuple) -> list[Passage]:
+    table, tokens, masks, doc_ids, cands, config = shared
+    return passages_for(table, tokens, masks, doc_ids, cands[part], config)
+
+
+def _passages_over_jobs(
+    table: ParagraphTable,
+    tokens: Sequence[DocTokens],
+    masks: Sequence[np.ndarray],
+    doc_ids: Sequence[str],
+    cands: np.ndarray,
+    config: Config,
+) -> list[Passage]:
+    """:func:`passages_for`, the candidate pairs split over ``config.jobs`` processes (same result, same order)."""
+    jobs = resolve_jobs(config.jobs)
+    if jobs <= 1 or len(cands) < MIN_PARALLEL_ITEMS:
+        return passages_for(table, tokens, masks, doc_ids, cands, config)
+    lengths = np.array([len(t) for t in tokens], dtype=np.int64)
+    weights = (lengths[cands[:, 0]] + lengths[cands[:, 1]]).tolist()
+    # A few slices per process, so one slow slice does not leave the others idle.
+    parts = balanced_slices(weights, 4 * jobs)
+    shared = (table, tokens, masks, doc_ids, cands, config)
+    return [p for part in map_ordered(_passages_part, shared, parts, jobs) for p in part]
+
+
 def align_documents(
     table: ParagraphTable,
     texts: Sequence[str],
@@ -1131,7 +1184,8 @@ def align_documents(
         candidates: ``(m, 2)`` document index pairs ``a <= b`` to align, found
             elsewhere (the Spark job finds them by distributed anchor postings,
             as :func:`anchor_candidates` does); default: the anchor candidates
-            of ``texts``.
+            of ``texts``, at most :data:`MAX_ALIGN_PARTNERS` partners per
+            document (given candidates are aligned as they are).
 
     Returns:
         An :class:`AlignResult`.
@@ -1151,10 +1205,11 @@ def align_documents(
         masks = token_masks(table, tokens, excluded_rows)
         ok = np.array([len(t) <= MAX_ALIGN_CHARS for t in texts], dtype=bool)
         if candidates is None:
-            cands, _shared = anchor_candidates(tokens, masks, config)
+            cands, shared = anchor_candidates(tokens, masks, config)
+            cands = cands[cap_partners(cands, shared, len(tokens))]
         else:
             cands = np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
-        aligned = passages_for(table, tokens, masks, doc_ids, cands, config)
+        aligned = _passages_over_jobs(table, tokens, masks, doc_ids, cands, config)
         merged = merge_passages(aligned, paragraph_passages)
     finally:
         if paused:

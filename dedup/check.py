@@ -38,7 +38,7 @@ from .config import Config
 from .errors import ConfigError
 from .index import Index, config_from_settings, unique_documents
 from .lsh import band_keys
-from .match import jaccard
+from .match import jaccard_pairs
 from .models import (
     COPY_KINDS,
     PASSAGE_KIND,
@@ -215,11 +215,11 @@ def _candidate_documents(index: Index, table: ParagraphTable, exclude: set[str])
             sizes_old = shingles.sizes()[gpos]
             possible = np.minimum(sizes_new, sizes_old) >= cfg.threshold * np.maximum(sizes_new, sizes_old)
             cand, gpos = cand[possible], gpos[possible]
-            ok = [
-                jaccard(table.shingles.get(r), shingles.get(p)) >= cfg.threshold
-                for r, p in zip(cand[:, 0].tolist(), gpos.tolist())
-            ]
-            matched = np.unique(cand[np.array(ok, dtype=bool), 1]) if ok else np.empty(0, dtype=np.int64)
+            # Exact Jaccard of all candidates at once, over the new and stored sets side by side.
+            both = _concat_batches(table.shingles, shingles)
+            pairs = np.stack([cand[:, 0], gpos + len(table.shingles.offsets) - 1], axis=1)
+            ok = jaccard_pairs(both, pairs) >= cfg.threshold
+            matched = np.unique(cand[ok, 1])
             if len(matched):
                 found.update(store.documents_with_groups(matched.tolist()))
     return sorted(found - exclude)
@@ -370,8 +370,9 @@ def check(
     table = pipeline.fingerprint(new_docs, cfg, progress=progress)
     background = pipeline.load_background(cfg)
     cand_docs = set(_candidate_documents(index, table, new_set))
-    if cfg.story:
-        cand_docs |= set(story_candidate_documents(index, table, new_set, background))
+    # Documents loaded only for the story tier take no part in matching and alignment.
+    story_docs = set(story_candidate_documents(index, table, new_set, background)) - cand_docs if cfg.story else set()
+    cand_docs |= story_docs
     loaded = index.store.load_documents(sorted(cand_docs))
     group_ids = np.unique(loaded.group)
     gkeys, gsh, gsig = index.store.groups(group_ids.tolist())
@@ -390,7 +391,10 @@ def check(
     if cfg.story:
         combined = _with_story_terms(combined, all_docs, table, new_set, cfg)
     focus = np.array([d in new_set for d in all_ids], dtype=bool)
-    found = pipeline.detect(combined, all_docs, cfg, background=background, focus=focus, progress=progress)
+    story_only = np.array([d in story_docs for d in all_ids], dtype=bool) if story_docs else None
+    found = pipeline.detect(
+        combined, all_docs, cfg, background=background, focus=focus, story_only=story_only, progress=progress
+    )
 
     kept_pairs: list[Pair] = []
     findings: set[Finding] = set()

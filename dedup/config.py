@@ -86,8 +86,8 @@ class Config:
             most this fraction of their other text with each other (median over
             the documents), so a story re-published in many outlets is never
             boilerplate.
-        jobs: Processes used to normalize, shingle and sign paragraphs
-            (``0``: all cores). Default 1 in the library, because worker
+        jobs: Processes used to normalize, shingle and sign paragraphs, and
+            to align candidate document pairs (``0``: all cores). Default 1 in the library, because worker
             processes are started with ``spawn``, which needs the calling
             script to guard its entry point with
             ``if __name__ == "__main__":``; the CLI defaults to all cores. A
@@ -255,7 +255,7 @@ SETTING_HELP: dict[str, str] = {
     "boilerplate": "Detect boilerplate and leave it out of pair scores.",
     "boilerplate_min_docs": "Documents a paragraph must occur in to be boilerplate.",
     "boilerplate_max_shared": "Median share of other text the documents holding it may share with each other.",
-    "jobs": "Processes for fingerprinting; 0 = all cores. Results do not depend on it.",
+    "jobs": "Processes for fingerprinting and alignment; 0 = all cores. Results do not depend on it.",
 }
 
 #: Command-line flag names that differ from the field name (``--background``).

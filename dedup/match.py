@@ -22,7 +22,7 @@ from ._accel import kernels
 from .align import AlignResult
 from .config import Config
 from .errors import ConfigError
-from .lsh import candidate_pairs
+from .lsh import candidate_pairs, cap_links
 from .models import Pair, Passage, Span
 from .paragraphs import ParagraphTable
 from .shingle import ShingleBatch
@@ -346,74 +346,18 @@ def repeat_links(members: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.n
     return a, b
 
 
-def _spanning_forest(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    """Indices of edges ``(a[e], b[e])`` forming a spanning forest of the graph on ``n`` nodes.
-
-    Each round hooks every component root that has an edge to a smaller
-    root onto the smallest such root, through the first such edge (a root
-    hooks once per round and only to a smaller label, so no cycle forms).
-    """
-    parent = np.arange(n)
-    used: list[np.ndarray] = []
-    edges = np.arange(len(a))
-    while len(edges):
-        ra, rb = parent[a[edges]], parent[b[edges]]
-        cross = ra != rb
-        edges, ra, rb = edges[cross], ra[cross], rb[cross]
-        if not len(edges):
-            break
-        hi, lo = np.maximum(ra, rb), np.minimum(ra, rb)
-        order = np.lexsort((edges, lo, hi))  # per root hi: the smallest lo, then the first edge
-        hi_s = hi[order]
-        first = order[np.r_[True, hi_s[1:] != hi_s[:-1]]]
-        used.append(edges[first])
-        parent[hi[first]] = lo[first]
-        while True:  # pointer jumping to the roots
-            nxt = parent[parent]
-            if np.array_equal(nxt, parent):
-                break
-            parent = nxt
-    return np.concatenate(used) if used else np.empty(0, dtype=np.int64)
-
-
 def cap_near_links(pairs: np.ndarray, sims: np.ndarray, n_groups: int, links: int = MAX_NEAR_LINKS) -> np.ndarray:
     """Boolean mask of the verified pairs kept (all of them unless a text has more than ``links``).
 
     A pair is kept when it is among the ``links`` most similar pairs of
     either of its texts (ties: the smaller partner index), or is an edge of
-    a spanning forest of all pairs (:func:`_spanning_forest`).
+    a spanning forest of all pairs (:func:`dedup.lsh.cap_links`).
 
     >>> pairs = np.array([[0, 1], [0, 2], [0, 3], [2, 3]])
     >>> cap_near_links(pairs, np.array([0.9, 0.8, 0.5, 0.4]), 4, links=1).tolist()
     [True, True, True, False]
-
-    Args:
-        pairs: ``(m, 2)`` distinct text index pairs.
-        sims: Their similarities.
-        n_groups: Number of texts.
-        links: Partners kept per text.
-
-    Returns:
-        A boolean array of length ``m``.
     """
-    m = len(pairs)
-    keep = np.ones(m, dtype=bool)
-    if m == 0:
-        return keep
-    degree = np.bincount(pairs.reshape(-1), minlength=n_groups)
-    if int(degree.max()) <= links:
-        return keep
-    src = np.concatenate([pairs[:, 0], pairs[:, 1]])
-    dst = np.concatenate([pairs[:, 1], pairs[:, 0]])
-    edge = np.concatenate([np.arange(m), np.arange(m)])
-    order = np.lexsort((dst, -np.concatenate([sims, sims]), src))
-    src_s = src[order]
-    starts = np.flatnonzero(np.r_[True, src_s[1:] != src_s[:-1]])
-    rank = np.arange(2 * m) - np.repeat(starts, np.diff(np.r_[starts, 2 * m]))
-    keep[:] = False
-    keep[edge[order[rank < links]]] = True
-    keep[_spanning_forest(pairs[:, 0], pairs[:, 1], n_groups)] = True
-    return keep
+    return cap_links(pairs, sims, n_groups, links)
 
 
 def paragraph_matches(

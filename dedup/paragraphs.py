@@ -45,6 +45,7 @@ __all__ = [
     "prepare",
     "process_chunk",
     "resolve_jobs",
+    "start_pool",
     "story_terms_by_paragraph",
 ]
 
@@ -314,7 +315,7 @@ def _run_chunks(
         finally:
             _PROCESS_HASHER = saved
         return
-    pool = _start_pool(jobs)
+    pool = start_pool(jobs)
     try:
         pending: deque[tuple[int, Any]] = deque()
         # At most 2 chunks per process in flight: bounded memory.
@@ -343,8 +344,8 @@ def ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _start_pool(jobs: int) -> Any:
-    """A ``spawn`` pool of ``jobs`` workers that never act on SIGINT, even while they import.
+def start_pool(jobs: int, method: str = "spawn") -> Any:
+    """A pool of ``jobs`` workers (``spawn``-ed, or ``method``) that never act on SIGINT, even while they start.
 
     The workers must inherit "SIGINT ignored" through ``exec``: Python only
     installs its ``KeyboardInterrupt`` handler when SIGINT is not ignored at
@@ -354,7 +355,7 @@ def _start_pool(jobs: int) -> Any:
     hands to this thread meanwhile stays pending and is delivered, as
     ``KeyboardInterrupt``, once the old handler is back.
     """
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context(method)
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         return ctx.Pool(jobs, initializer=ignore_sigint)
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})

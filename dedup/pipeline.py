@@ -162,6 +162,13 @@ def _story_stage(
     return same_story_tier(texts, ids, paragraphs, excluded, copies, passages, config, model=model)
 
 
+def _align_texts(documents: Sequence[Document], story_only: np.ndarray | None) -> list[str]:
+    """The texts alignment reads: a story-only document's is blank (same length, no tokens)."""
+    if story_only is None:
+        return [d.text for d in documents]
+    return [" " * len(d.text) if skip else d.text for d, skip in zip(documents, story_only.tolist())]
+
+
 def detect(
     table: ParagraphTable,
     documents: Sequence[Document],
@@ -169,6 +176,7 @@ def detect(
     *,
     background: Sequence[str] = (),
     focus: np.ndarray | None = None,
+    story_only: np.ndarray | None = None,
     progress: ProgressCallback | None = None,
 ) -> Findings:
     """Stages 2-6 over a paragraph table: boilerplate, matches, passages, pairs, story.
@@ -182,6 +190,12 @@ def detect(
             pairs involving a focus document are kept (``check`` focuses on the
             new documents; matches between two others could only build results
             that are dropped, so they are left out before passages are built).
+        story_only: Boolean per document: documents that take part in
+            boilerplate counts and the story tier only (``check`` loads the
+            indexed documents that share a new one's story terms for that
+            tier): they are left out of matches, passages, alignment and copy
+            pairs, so turning the story tier on adds same-story findings
+            without changing the copy tiers' work.
         progress: Called as ``progress(stage, done, total)`` per stage.
 
     Returns:
@@ -197,14 +211,17 @@ def detect(
     _notify(progress, "boilerplate", 1, 1)
     _notify(progress, "passages", 0, 1)
     matches = paragraph_matches(table, config, excluded_rows=bp_mask, verified=verified)
-    if focus is not None and len(matches):
-        keep = focus[table.doc[matches.p]] | focus[table.doc[matches.q]]
+    if (focus is not None or story_only is not None) and len(matches):
+        dp, dq = table.doc[matches.p], table.doc[matches.q]
+        keep = focus[dp] | focus[dq] if focus is not None else np.ones(len(dp), dtype=bool)
+        if story_only is not None:
+            keep &= ~(story_only[dp] | story_only[dq])
         matches = ParagraphMatches(matches.p[keep], matches.q[keep], matches.sim[keep], matches.exact[keep])
     passages, runs = build_passages(table, matches, list(ids))
     _notify(progress, "passages", 1, 1)
     # Sub-paragraph passages: anchors and alignment below the paragraph (config.align).
     _notify(progress, "alignment", 0, 1)
-    aligned = align_documents(table, [d.text for d in documents], list(ids), config, bp_mask, passages)
+    aligned = align_documents(table, _align_texts(documents, story_only), list(ids), config, bp_mask, passages)
     passages = list(aligned.passages)
     pairs = classify_pairs(table, runs, list(ids), config, excluded_rows=bp_mask, aligned=aligned)
     _notify(progress, "alignment", 1, 1)

@@ -196,3 +196,27 @@ def test_cli_check_of_a_rewrite_exits_1_only_when_same_story_fails_the_check(see
     assert data["verdict"] == {"failed": True, "findings": 1, "notices": 0, "accepted": 0}
     assert [p["kind"] for p in data["pairs"]] == ["same_story"]
     assert data["pairs"][0]["evidence"]["shared_specific"] >= 4
+
+
+def test_documents_loaded_for_the_story_tier_only_are_not_aligned():
+    """``detect(story_only=)``: such a document takes no part in matching or alignment."""
+    import numpy as np
+
+    from dedup import pipeline
+
+    shared = "the harbour commission voted on tuesday to close the northern ferry terminal for two years of repairs"
+    docs = [
+        Document("a", f"Opening words about a market. {shared}. Closing words about the weather and rain.\n\nMore."),
+        Document("b", f"A long unrelated start about the school library hours. {shared}. Then a coach spoke."),
+    ]
+    cfg = Config(story=False)
+    table = pipeline.fingerprint(docs, cfg)
+    both = pipeline.detect(table, docs, cfg)
+    assert [(p.a.doc, p.b.doc) for p in both.passages] == [("a", "b")]
+    found = both.passages[0]
+    # The shared sentence, found below the paragraph with its offsets in both texts.
+    a0, b0 = docs[0].text.index(shared), docs[1].text.index(shared)
+    assert (found.a.start, found.a.end, found.b.start, found.b.end) == (a0, a0 + len(shared), b0, b0 + len(shared))
+    only = pipeline.detect(table, docs, cfg, story_only=np.array([False, True]))
+    assert only.passages == ()
+    assert only.pairs == ()

@@ -167,3 +167,41 @@ def test_jobs_setting_validated():
         Config(jobs=-1)
     res = CliRunner().invoke(cli, ["scan", ".", "--jobs", "-2"])
     assert res.exit_code == 2
+
+
+def test_alignment_over_forked_workers_gives_the_same_passages_in_the_same_order(tmp_path, monkeypatch):
+    import dedup.align as align_mod
+    import dedup.workers as workers_mod
+
+    # Every candidate pair set is worth a process here, so the forked path really runs.
+    monkeypatch.setattr(align_mod, "MIN_PARALLEL_ITEMS", 1)
+    forked: list[int] = []
+    real = workers_mod.map_ordered
+
+    def spy(fn, shared, items, jobs):
+        forked.append(len(items))
+        return real(fn, shared, items, jobs)
+
+    monkeypatch.setattr(align_mod, "map_ordered", spy)
+    rng = random.Random(3)
+    base = [[_paragraph(rng) for _ in range(6)] for _ in range(12)]
+    docs = []
+    for i, paras in enumerate(base):
+        docs.append(Document(f"orig{i:02d}", "\n\n".join(paras)))
+        # A rewrite sharing two sentences of the original inside new paragraphs: sub-paragraph passages.
+        mixed = [_paragraph(rng) + " " + paras[1] + " " + _paragraph(rng), _paragraph(rng), paras[4]]
+        docs.append(Document(f"copy{i:02d}", "\n\n".join(mixed)))
+
+    def scan(jobs: int):
+        det = Detector(Config(jobs=jobs))
+        for d in docs:
+            det.add_document(d)
+        return det.run()
+
+    one, two = scan(1), scan(2)
+    assert forked and forked[-1] > 1
+    assert one.passages == two.passages
+    assert one.pairs == two.pairs
+    # Real behaviour: every rewrite shares a passage with its original.
+    linked = {(p.a.doc, p.b.doc) for p in one.passages}
+    assert all((f"copy{i:02d}", f"orig{i:02d}") in linked for i in range(12))

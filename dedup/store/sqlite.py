@@ -690,7 +690,7 @@ class SQLiteStore(IndexStore):
         if n == 0:
             return np.empty((0, 2), dtype=np.int64)
         signed = _signed(band_keys)
-        found: list[tuple[int, int]] = []
+        found: list[np.ndarray] = []
         with self._errors():
             for band in range(bands):
                 col = signed[:, band]
@@ -699,17 +699,21 @@ class SQLiteStore(IndexStore):
                 if not hits:
                     continue
                 arr = np.array(hits, dtype=np.int64)
-                # Expand each matched key to every query row holding it.
+                # Expand each matched key to every query row holding it (vectorised).
                 pos = np.searchsorted(uniq, arr[:, 0])
                 rows_by_key = np.argsort(inverse, kind="stable")
-                starts = np.searchsorted(inverse[rows_by_key], pos, side="left")
-                ends = np.searchsorted(inverse[rows_by_key], pos, side="right")
-                for (s, e), grp in zip(zip(starts.tolist(), ends.tolist()), arr[:, 1].tolist()):
-                    found.extend((int(r), grp) for r in rows_by_key[s:e].tolist())
+                sorted_inv = inverse[rows_by_key]
+                starts = np.searchsorted(sorted_inv, pos, side="left")
+                counts = np.searchsorted(sorted_inv, pos, side="right") - starts
+                total = int(counts.sum())
+                if total == 0:
+                    continue
+                first = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+                rows = rows_by_key[first + np.arange(total, dtype=np.int64)]
+                found.append(np.stack([rows.astype(np.int64), np.repeat(arr[:, 1], counts)], axis=1))
         if not found:
             return np.empty((0, 2), dtype=np.int64)
-        arr = np.unique(np.array(found, dtype=np.int64), axis=0)
-        return arr
+        return np.unique(np.concatenate(found), axis=0)
 
     def _band_hits(self, band: int, keys: np.ndarray) -> list[tuple[int, int]]:
         """``(key, group)`` rows of one band whose key is among ``keys`` (signed int64)."""
@@ -743,16 +747,17 @@ class SQLiteStore(IndexStore):
         if missing:
             raise IndexCorruptError(f"{self.path}: paragraph group(s) {missing[:5]} missing")
         keys = [found[g][0] for g in ids]
-        arrays = [np.frombuffer(found[g][1], dtype="<u8").astype(np.uint64) for g in ids]
-        sizes = np.array([len(a) for a in arrays], dtype=np.int64)
+        # One buffer per column: a copy each, instead of one array per group.
+        blobs = [found[g][1] for g in ids]
+        sizes = np.array([len(b) for b in blobs], dtype=np.int64) // 8
         offsets = np.zeros(len(ids) + 1, dtype=np.int64)
         np.cumsum(sizes, out=offsets[1:])
-        hashes = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint64)
-        sigs = (
-            np.stack([np.frombuffer(found[g][2], dtype="<u4").astype(np.uint32) for g in ids])
-            if ids
-            else np.empty((0, 0), dtype=np.uint32)
-        )
+        hashes = np.frombuffer(b"".join(blobs), dtype="<u8").astype(np.uint64)
+        if ids:
+            sig_blob = b"".join(found[g][2] for g in ids)
+            sigs = np.frombuffer(sig_blob, dtype="<u4").astype(np.uint32).reshape(len(ids), -1)
+        else:
+            sigs = np.empty((0, 0), dtype=np.uint32)
         return keys, ShingleBatch(hashes, offsets), sigs
 
     def documents_with_groups(self, group_ids: Sequence[int]) -> list[str]:
