@@ -86,6 +86,7 @@ __all__ = [
     "anchor_candidates",
     "cap_partners",
     "fuzzy_equal",
+    "over_partner_cap",
     "passages_for",
     "token_masks",
     "tokenize",
@@ -872,6 +873,9 @@ class AlignResult:
     candidates: np.ndarray
     #: Whether each document was aligned (not longer than :data:`MAX_ALIGN_CHARS`).
     aligned: np.ndarray
+    #: Documents that had more than :data:`MAX_ALIGN_PARTNERS` candidate partners
+    #: (each was aligned with its closest ones only: a bound that changes results).
+    capped_documents: int = 0
 
 
 def _range_jaccard(h: np.ndarray, bigrams: np.ndarray, a0: int, a1: int, b0: int, b1: int) -> float:
@@ -1122,6 +1126,20 @@ def merge_passages(aligned: Sequence[Passage], paragraph_passages: Sequence[Pass
 MAX_ALIGN_PARTNERS = 32
 
 
+def over_partner_cap(cands: np.ndarray, n_docs: int, links: int = MAX_ALIGN_PARTNERS) -> int:
+    """How many documents have more than ``links`` candidate partners (other documents).
+
+    >>> over_partner_cap(np.array([[0, 0], [0, 1], [0, 2], [1, 2]]), 3, links=1)
+    3
+    >>> over_partner_cap(np.array([[0, 0], [0, 1]]), 2, links=1)
+    0
+    """
+    cross = cands[cands[:, 0] != cands[:, 1]]
+    if not len(cross):
+        return 0
+    return int((np.bincount(cross.reshape(-1), minlength=n_docs) > links).sum())
+
+
 def cap_partners(cands: np.ndarray, shared: np.ndarray, n_docs: int, links: int = MAX_ALIGN_PARTNERS) -> np.ndarray:
     """Boolean mask of the anchor candidate pairs aligned (all unless a document has more than ``links`` partners).
 
@@ -1204,9 +1222,12 @@ def align_documents(
         tokens = tokenize_documents(texts)
         masks = token_masks(table, tokens, excluded_rows)
         ok = np.array([len(t) <= MAX_ALIGN_CHARS for t in texts], dtype=bool)
+        capped = 0
         if candidates is None:
             cands, shared = anchor_candidates(tokens, masks, config)
-            cands = cands[cap_partners(cands, shared, len(tokens))]
+            capped = over_partner_cap(cands, len(tokens))
+            if capped:
+                cands = cands[cap_partners(cands, shared, len(tokens))]
         else:
             cands = np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
         aligned = _passages_over_jobs(table, tokens, masks, doc_ids, cands, config)
@@ -1214,4 +1235,4 @@ def align_documents(
     finally:
         if paused:
             gc.enable()
-    return AlignResult(merged, tokens, masks, cands, ok)
+    return AlignResult(merged, tokens, masks, cands, ok, capped)

@@ -439,6 +439,7 @@ def check(
             Boilerplate(tuple(o for o in b.occurrences if o.doc in new_set), b.documents, b.tokens)
             for b in found.boilerplate
         ),
+        limits=found.limits,
     )
     return CheckResult(
         result=result,

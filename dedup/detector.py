@@ -129,6 +129,7 @@ class Detector:
             settings=self.config.to_dict(),
             paragraph_counts=dict(zip(found.doc_ids, table.doc_paragraphs)),
             boilerplate=found.boilerplate,
+            limits=found.limits,
         )
 
     def run(self, progress: ProgressCallback | None = None) -> ScanResult:

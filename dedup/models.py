@@ -284,6 +284,8 @@ class ScanResult:
         paragraph_counts: Number of paragraphs per document id.
         boilerplate: Paragraph texts repeated across many otherwise unrelated
             documents (left out of pair scores and passages), sorted.
+        limits: One sentence per bound of the pipeline that changed these
+            results (e.g. the alignment partner cap); empty for most corpora.
     """
 
     documents: tuple[Document, ...]
@@ -295,6 +297,7 @@ class ScanResult:
     settings: dict[str, Any] = field(default_factory=dict)
     paragraph_counts: dict[str, int] = field(default_factory=dict)
     boilerplate: tuple[Boilerplate, ...] = ()
+    limits: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # The id index is built once, here, from the (immutable) documents:
@@ -403,4 +406,5 @@ class ScanResult:
             "boilerplate": [b.to_dict(self.text(b.occurrences[0])) for b in self.boilerplate],
             "errors": [{"path": e.path, "error": e.message} for e in self.errors],
             "warnings": [{"path": w.path, "warning": w.message} for w in self.warnings],
+            **({"limits": list(self.limits)} if self.limits else {}),
         }

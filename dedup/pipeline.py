@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .align import align_documents
+from .align import MAX_ALIGN_PARTNERS, align_documents
 from .boilerplate import boilerplate_rows, find_boilerplate
 from .cluster import clusters_from_pairs
 from .config import Config
@@ -85,6 +85,8 @@ class Findings:
         clusters: Duplicate clusters (empty until :func:`cluster` ran).
         story_model: The story model of the documents (``None`` when the
             story tier is off); ``compare`` scores every pair with it.
+        limits: One sentence per bound that changed the results of this run
+            (shown in every output, like the input warnings).
     """
 
     doc_ids: tuple[str, ...]
@@ -94,6 +96,7 @@ class Findings:
     pairs: tuple[Pair, ...]
     clusters: tuple[Cluster, ...] = ()
     story_model: StoryModel | None = None
+    limits: tuple[str, ...] = ()
 
 
 def _notify(progress: ProgressCallback | None, stage: str, done: int, total: int) -> None:
@@ -251,6 +254,17 @@ def detect(
         passages=tuple(sorted(passages)),
         pairs=tuple(sorted(pairs)),
         story_model=model,
+        limits=_limits(aligned.capped_documents),
+    )
+
+
+def _limits(capped_documents: int) -> tuple[str, ...]:
+    """The sentences saying which bounds changed the results (see :attr:`Findings.limits`)."""
+    if not capped_documents:
+        return ()
+    return (
+        f"alignment: {capped_documents} document(s) share text with more than {MAX_ALIGN_PARTNERS} others; "
+        f"each was aligned with its {MAX_ALIGN_PARTNERS} closest (and enough others to keep its copies linked)",
     )
 
 
@@ -279,6 +293,7 @@ def cluster(
         pairs=tuple(sorted(pairs)),
         clusters=tuple(sorted(clusters)),
         story_model=findings.story_model,
+        limits=findings.limits,
     )
 
 

@@ -247,3 +247,45 @@ def test_alignment_output_does_not_depend_on_jobs(jobs):
     docs = {"a.txt": "\n\n".join(PARAS), "b.txt": " ".join(PARAS[:3]) + "\n\n" + "\n\n".join(PARAS[3:])}
     base = _scan(docs).to_dict()
     assert _scan(docs, jobs=jobs).to_dict() == base
+
+
+def _invented_sentence(rng: random.Random, words: int = 24) -> str:
+    syll = ["ka", "lo", "mi", "ter", "vos", "an", "ru", "pel", "dor", "si", "gat", "ume"]
+    return " ".join("".join(rng.choice(syll) for _ in range(3)) for _ in range(words)).capitalize() + "."
+
+
+def test_alignment_partner_cap_is_stated_in_the_output():
+    """A hub document quoting 40 others has more than MAX_ALIGN_PARTNERS partners: the result says so."""
+    from dedup.align import MAX_ALIGN_PARTNERS
+    from dedup.report.formatters import to_table
+
+    rng = random.Random(7)
+    det = dedup.Detector(dedup.Config())
+    hub = []
+    for i in range(MAX_ALIGN_PARTNERS + 8):
+        quoted = _invented_sentence(rng)
+        own = " ".join(_invented_sentence(rng) for _ in range(3))
+        det.add(f"src-{i:02d}", own + " " + quoted + "\n\n" + " ".join(_invented_sentence(rng) for _ in range(3)))
+        hub.append(_invented_sentence(rng) + " " + quoted + " " + _invented_sentence(rng))
+    det.add("hub", "\n\n".join(hub))
+    result = det.run()
+    assert len(result.limits) == 1 and "1 document(s)" in result.limits[0], result.limits
+    assert result.to_dict()["limits"] == list(result.limits)
+    assert "Limits applied" in to_table(result)
+    # Each source is still linked to the hub by a passage (the cap keeps the closest partners
+    # and a spanning forest, so no source is cut off).
+    linked = {p.a.doc for p in result.passages if p.b.doc == "hub"} | {
+        p.b.doc for p in result.passages if p.a.doc == "hub"
+    }
+    assert len(linked) >= MAX_ALIGN_PARTNERS
+
+
+def test_results_without_a_bound_have_no_limits_key():
+    rng = random.Random(3)
+    det = dedup.Detector(dedup.Config())
+    shared = _invented_sentence(rng)
+    det.add("a", _invented_sentence(rng) + " " + shared)
+    det.add("b", shared + " " + _invented_sentence(rng))
+    result = det.run()
+    assert result.limits == ()
+    assert "limits" not in result.to_dict()

@@ -11,7 +11,8 @@ the middle, keeping the file name; excerpts are cut at a word). Sections:
 4. passages shared by documents that are not paired;
 5. passages repeated inside one document;
 6. boilerplate (repeated site furniture, left out of the above);
-7. unreadable inputs and warnings.
+7. unreadable inputs and warnings;
+8. the bounds that changed the results (``ScanResult.limits``), if any.
 
 Large results are summarised, not listed: each section shows its most
 important entries (the limits are the ``MAX_*`` constants below, all
@@ -461,4 +462,9 @@ def to_table(
             for line in _wrap(f"{e.path}: {e.message}", w.width, "  "):
                 w.add(line)
         w.more("  ", len(problems) - max_problems, title.lower()[:-1])
+    if result.limits:
+        w.heading("Limits applied (results bounded)")
+        for sentence in result.limits:
+            for line in _wrap(sentence, w.width, "  "):
+                w.add(line)
     return "\n".join(w.lines) + "\n"
