@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,22 +20,12 @@ from dedup.cluster import UnionFind
 from dedup.errors import OutputError
 
 from .corpus_gen import CorpusGenerator
+from .spark_support import IN_CI, local_session, spark_missing
 
 ROOT = Path(__file__).resolve().parent.parent
-IN_CI = os.environ.get("CI") == "true"
 
 
-def _spark_missing() -> str | None:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return "pyspark is not installed (pip install 'article-dedup[spark]')"
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        return "no Java runtime (java not on PATH, JAVA_HOME unset)"
-    return None
-
-
-_MISSING = _spark_missing()
+_MISSING = spark_missing()
 if _MISSING and not IN_CI:
     pytest.skip(f"Spark tests skipped: {_MISSING}", allow_module_level=True)
 
@@ -47,22 +36,7 @@ from dedup.spark.job import connected_components, driver_components  # noqa: E40
 @pytest.fixture(scope="module")
 def spark():
     """One local Spark session for the module (2 cores, few partitions)."""
-    assert _MISSING is None, _MISSING  # in CI Spark must be there
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("dedup-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "2")
-        .config("spark.pyspark.python", sys.executable)
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    yield from local_session("dedup-tests", shuffle_partitions=4)
 
 
 OPTS = SparkOptions(partitions=4)

@@ -12,11 +12,8 @@ except in CI (``CI=true``), where Spark must be there.
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import shutil
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -41,24 +38,15 @@ from dedup.spark.records import paragraph_table
 from dedup.spark.stories import StoryDoc, score_partition, story_docs_partition, term_pairs
 from dedup.story import MIN_SHARED_TERMS
 
+from .spark_support import IN_CI, local_session, spark_missing
+
 ROOT = Path(__file__).resolve().parent.parent
 LEE_BACKGROUND = ROOT.parent / "shared" / "eval-data" / "lee" / "lee_background.cor"
-IN_CI = os.environ.get("CI") == "true"
 
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
 OUTLETS = ("Harbour Herald", "Valley Times", "Northern Courier", "Coastal Post")
 FOOTER = "Subscribe to the Valley Times daily newsletter for the morning headlines, weather and sport."
 NAV = "Home | News | Sport | Business | Weather | Contact us"
-
-
-def _spark_missing() -> str | None:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return "pyspark is not installed (pip install 'article-dedup[spark]')"
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        return "no Java runtime (java not on PATH, JAVA_HOME unset)"
-    return None
 
 
 def planted_corpus(path: Path, n_docs: int, seed: int = 13) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
@@ -276,7 +264,7 @@ def test_story_stages_equal_local_tier_with_background(tmp_path):
 
 # ------------------------------------------------------------------ the Spark job
 
-_MISSING = _spark_missing()
+_MISSING = spark_missing()
 
 
 @pytest.fixture(scope="module")
@@ -284,22 +272,7 @@ def spark():
     """One local Spark session for the module (2 cores, few partitions)."""
     if _MISSING and not IN_CI:
         pytest.skip(f"Spark tests skipped: {_MISSING}")
-    assert _MISSING is None, _MISSING  # in CI Spark must be there
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("dedup-tests-tiers")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        .config("spark.pyspark.python", sys.executable)
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    yield from local_session("dedup-tests-tiers", shuffle_partitions=2)
 
 
 @pytest.fixture(scope="module")
