@@ -47,7 +47,7 @@ from ..models import CLUSTER_KINDS, Boilerplate, Cluster, Document, Span
 from ..paragraphs import prepare
 from ..shingle import TokenHasher
 from .anchors import anchor_candidate_pairs
-from .records import I64, U32, U64, DocRecord, paragraph_table, shingle_batch, storage_level
+from .records import I64, U32, U64, DocRecord, batched, paragraph_table, shingle_batch, storage_level
 from .stories import story_tier
 
 __all__ = [
@@ -116,13 +116,7 @@ def _prepare_batch(docs: list[Document], config: Config, hasher: TokenHasher) ->
 
 def _prepare_partition(docs: Iterable[Document], config: Config, batch_docs: int) -> Iterator[tuple[int, Any]]:
     hasher = TokenHasher()
-    batch: list[Document] = []
-    for doc in docs:
-        batch.append(doc)
-        if len(batch) >= batch_docs:
-            yield from _prepare_batch(batch, config, hasher)
-            batch = []
-    if batch:
+    for batch in batched(docs, batch_docs):
         yield from _prepare_batch(batch, config, hasher)
 
 

@@ -10,7 +10,7 @@ local pipeline's functions on it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 from ..paragraphs import ParagraphTable
 from ..shingle import ShingleBatch
 
-__all__ = ["I64", "U32", "U64", "DocRecord", "paragraph_table", "shingle_batch", "storage_level"]
+__all__ = ["I64", "U32", "U64", "DocRecord", "batched", "paragraph_table", "shingle_batch", "storage_level"]
 
 U64 = np.dtype("<u8")
 I64 = np.dtype("<i8")
@@ -141,3 +141,19 @@ def paragraph_table(recs: Sequence[DocRecord]) -> tuple[ParagraphTable, list[int
         doc_terms=[r.doc_terms or "" for r in recs] if with_terms else None,
     )
     return table, first_row
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """The items of a partition in lists of ``size`` (the last one shorter), in order.
+
+    >>> list(batched(range(5), 2))
+    [[0, 1], [2, 3], [4]]
+    """
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

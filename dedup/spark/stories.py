@@ -32,7 +32,7 @@ import numpy as np
 from ..config import Config
 from ..models import Passage
 from ..story import ALL_PAIRS_MAX, MAX_POSTING, MIN_SHARED_TERMS, TOP_TERMS, same_story_tier, story_model
-from .records import DocRecord, paragraph_table, storage_level
+from .records import DocRecord, batched, paragraph_table, storage_level
 
 __all__ = [
     "CHUNK_PAIRS",
@@ -161,13 +161,7 @@ def score_partition(
     An item is ``((a, b), ((StoryDoc a, StoryDoc b), passages a and b share))``;
     items are scored in chunks of ``chunk_pairs``.
     """
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= chunk_pairs:
-            yield from _score_chunk(chunk, config, background)
-            chunk = []
-    if chunk:
+    for chunk in batched(items, chunk_pairs):
         yield from _score_chunk(chunk, config, background)
 
 
