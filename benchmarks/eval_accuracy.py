@@ -134,13 +134,18 @@ def _sources(doc, start: int, end: int) -> set:
     return out
 
 
-def eval_planted(planted: Planted, config: Config) -> dict:
+def _timed_scan(docs, config: Config):
+    """The scan result of the planted documents, and the seconds the run took."""
     det = Detector(config)
-    for d in planted.docs:
+    for d in docs:
         det.add(d.id, d.text)
     t0 = time.perf_counter()
     res = det.run()
-    elapsed = time.perf_counter() - t0
+    return res, time.perf_counter() - t0
+
+
+def eval_planted(planted: Planted, config: Config) -> dict:
+    res, elapsed = _timed_scan(planted.docs, config)
     by_id = {d.id: d for d in planted.docs}
     # Pairs.
     truth = set()
@@ -261,12 +266,7 @@ def eval_sub(planted: PlantedSub, config: Config, iou: float = 0.7) -> dict:
     passage between two documents with no source article in common links
     unrelated documents.
     """
-    det = Detector(config)
-    for d in planted.docs:
-        det.add(d.id, d.text)
-    t0 = time.perf_counter()
-    res = det.run()
-    elapsed = time.perf_counter() - t0
+    res, elapsed = _timed_scan(planted.docs, config)
     truth = defaultdict(list)
     for t in planted.passages:
         (da, sa, ea), (db, sb, eb) = t["a"], t["b"]
@@ -310,10 +310,7 @@ def eval_sub(planted: PlantedSub, config: Config, iou: float = 0.7) -> dict:
         }
     kinds = {p.kind for p in res.pairs if tuple(sorted((p.a, p.b))) in copy_truth}
     # The same check without the story tier (its rewrite passages link same-story articles by design).
-    det = Detector(config.replace(story=False))
-    for d in planted.docs:
-        det.add(d.id, d.text)
-    copy_tier_passages = det.run().passages
+    copy_tier_passages = _timed_scan(planted.docs, config.replace(story=False))[0].passages
     unrelated_copy_tier = sum(links_unrelated(planted, p, texts) for p in copy_tier_passages)
     unrelated_sources_copy_tier = sum(
         p.a.doc != p.b.doc and not (planted.sources[p.a.doc] & planted.sources[p.b.doc]) for p in copy_tier_passages
