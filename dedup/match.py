@@ -657,44 +657,45 @@ def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> dict[tuple[
     token counts when its word starts inside a passage span.
     """
     index = {d: i for i, d in enumerate(doc_ids)}
-    spans: dict[tuple[int, int], list[list[tuple[int, int]]]] = defaultdict(lambda: [[], []])
-    count: dict[tuple[int, int], int] = defaultdict(int)
-    for p in aligned.passages:
-        a, b = index[p.a.doc], index[p.b.doc]
-        if a == b:
-            continue
-        sa, sb = (p.a, p.b) if a < b else (p.b, p.a)
-        key = (min(a, b), max(a, b))
-        spans[key][0].append((sa.start, sa.end))
-        spans[key][1].append((sb.start, sb.end))
-        count[key] += 1
-
-    if not spans:
+    n_docs = np.int64(max(len(doc_ids), 1))
+    rows = np.array(
+        [(index[p.a.doc], index[p.b.doc], p.a.start, p.a.end, p.b.start, p.b.end) for p in aligned.passages],
+        dtype=np.int64,
+    ).reshape(-1, 6)
+    rows = rows[rows[:, 0] != rows[:, 1]]
+    if len(rows) == 0:
         return {}
+    # Side 0 is the lower document index of the pair.
+    flip = rows[:, 0] > rows[:, 1]
+    rows[flip] = rows[flip][:, [1, 0, 4, 5, 2, 3]]
+    # Pairs in order of their first passage; passages per pair.
+    uk, first_at, inverse, count = np.unique(
+        rows[:, 0] * n_docs + rows[:, 1], return_index=True, return_inverse=True, return_counts=True
+    )
+    rank = np.empty(len(uk), dtype=np.int64)
+    rank[np.argsort(first_at, kind="stable")] = np.arange(len(uk), dtype=np.int64)
+    pair_of = rank[inverse.reshape(-1)]
+    key_a, key_b, n_passages = np.empty_like(uk), np.empty_like(uk), np.empty(len(uk), dtype=np.int64)
+    key_a[rank], key_b[rank], n_passages[rank] = uk // n_docs, uk % n_docs, count
     # All spans at once: the token range [lo, hi) whose words start inside each span, the union
     # of the ranges per (pair, side), counted with a running count of kept (not boilerplate) tokens.
-    keys = list(spans)
-    docs_used = sorted({d for k in keys for d in k})
-    where = {d: i for i, d in enumerate(docs_used)}
-    lens = np.array([len(aligned.tokens[d]) for d in docs_used], dtype=np.int64)
+    docs_used = np.unique(rows[:, :2])
+    where = np.full(int(n_docs), -1, dtype=np.int64)
+    where[docs_used] = np.arange(len(docs_used), dtype=np.int64)
+    toks = [aligned.tokens[d] for d in docs_used.tolist()]
+    lens = np.array([len(t) for t in toks], dtype=np.int64)
     first = np.cumsum(lens) - lens
-    kfirst = first + np.arange(len(docs_used), dtype=np.int64)  # each document has len + 1 counts
-    big = np.int64(
-        int(max((int(aligned.tokens[d].end[-1]) for d in docs_used if len(aligned.tokens[d])), default=0)) + 2
-    )
-    starts = np.concatenate([aligned.tokens[d].start for d in docs_used] + [np.empty(0, dtype=np.int64)])
+    big = np.int64(int(max((int(t.end[-1]) for t in toks if len(t)), default=0)) + 2)
+    starts = np.concatenate([t.start for t in toks] + [np.empty(0, dtype=np.int64)])
     skey = np.repeat(np.arange(len(docs_used), dtype=np.int64), lens) * big + starts
-    kept = np.concatenate([np.concatenate(([0], np.cumsum(~aligned.masks[d], dtype=np.int64))) for d in docs_used])
-    grp, dd, ss, ee = [], [], [], []
-    for g, k in enumerate(keys):
-        for side in (0, 1):
-            ivs = spans[k][side]
-            grp.extend([2 * g + side] * len(ivs))
-            dd.extend([where[k[side]]] * len(ivs))
-            ss.extend(s for s, _ in ivs)
-            ee.extend(e for _, e in ivs)
-    grp_a, dd_a = np.array(grp, dtype=np.int64), np.array(dd, dtype=np.int64)
-    ss_a, ee_a = np.minimum(np.array(ss, dtype=np.int64), big - 1), np.minimum(np.array(ee, dtype=np.int64), big - 1)
+    masks = [aligned.masks[d] for d in docs_used.tolist()]
+    # kept[first[i] + t]: kept tokens before token t of document i, counted from the first document.
+    kept = np.zeros(int(lens.sum()) + 1, dtype=np.int64)
+    np.cumsum(~np.concatenate([*masks, np.empty(0, dtype=bool)]), out=kept[1:])
+    grp_a = np.concatenate([2 * pair_of, 2 * pair_of + 1])
+    dd_a = where[np.concatenate([rows[:, 0], rows[:, 1]])]
+    ss_a = np.minimum(np.concatenate([rows[:, 2], rows[:, 4]]), big - 1)
+    ee_a = np.minimum(np.concatenate([rows[:, 3], rows[:, 5]]), big - 1)
     lo = np.searchsorted(skey, dd_a * big + ss_a) - first[dd_a]
     hi = np.searchsorted(skey, dd_a * big + ee_a) - first[dd_a]
     o = np.lexsort((hi, lo, grp_a))
@@ -707,17 +708,21 @@ def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> dict[tuple[
     same[1:] = grp_a[1:] == grp_a[:-1]
     prev_end[1:] = np.where(same[1:], run[:-1], 0)
     lo2 = np.maximum(lo, prev_end)
-    part = np.where(hi > lo2, kept[kfirst[dd_a] + np.maximum(hi, lo2)] - kept[kfirst[dd_a] + lo2], 0)
-    covered = np.bincount(grp_a, weights=part, minlength=2 * len(keys)).astype(np.int64)
-    totals = kept[kfirst + lens]
+    part = np.where(hi > lo2, kept[first[dd_a] + np.maximum(hi, lo2)] - kept[first[dd_a] + lo2], 0)
+    covered = np.bincount(grp_a, weights=part, minlength=2 * len(uk)).astype(np.int64)
+    totals = kept[first + lens] - kept[first]
 
-    def share(g: int, d: int) -> float:
-        total = int(totals[where[d]])
-        if total <= 0:
-            return 0.0
-        return min(1.0, float(int(covered[g])) / total)
+    def shares(cov: np.ndarray, docs: np.ndarray) -> list[float]:
+        total = totals[where[docs]]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.minimum(1.0, cov / np.maximum(total, 1))
+        return np.where(total > 0, s, 0.0).tolist()
 
-    return {k: (share(2 * g, k[0]), share(2 * g + 1, k[1]), count[k]) for g, k in enumerate(keys)}
+    share_a, share_b = shares(covered[0::2], key_a), shares(covered[1::2], key_b)
+    return {
+        (a, b): (x, y, n)
+        for a, b, x, y, n in zip(key_a.tolist(), key_b.tolist(), share_a, share_b, n_passages.tolist())
+    }
 
 
 def _coverage(weight: np.ndarray, rows: set[int], total: float) -> float:
