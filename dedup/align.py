@@ -55,7 +55,6 @@ import gc
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 
@@ -138,37 +137,78 @@ class DocTokens:
     """The normalized word tokens of one text and where they are written.
 
     Attributes:
-        words: Normalized tokens.
         hashes: 64-bit hash of each token (uint64).
         start: Start offset of each token in the original text.
         end: End offset of each token in the original text.
+        codes: The tokens' characters end to end: bytes (uint8) when all
+            are ASCII, else Unicode code points (uint32).
+        code_off: Token ``k`` is ``codes[code_off[k]:code_off[k + 1]]`` (int64, one more than the tokens).
     """
 
-    words: list[str]
     hashes: np.ndarray
     start: np.ndarray
     end: np.ndarray
+    codes: np.ndarray
+    code_off: np.ndarray
 
     def __len__(self) -> int:
-        return len(self.words)
+        return len(self.hashes)
+
+    @property
+    def words(self) -> list[str]:
+        """The normalized tokens as strings (decoded from :attr:`codes` on every access).
+
+        >>> tokenize("Caf\\u00e9 au lait").words
+        ['cafe', 'au', 'lait']
+        """
+        if self.codes.dtype == np.uint8:
+            s = self.codes.tobytes().decode("ascii")
+        else:
+            s = self.codes.astype(np.uint32).tobytes().decode("utf-32-le")
+        off = self.code_off.tolist()
+        return [s[a:b] for a, b in zip(off[:-1], off[1:])]
 
 
-_NO_TOKENS = DocTokens([], np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+def _doc_tokens(words: list[str], hashes: np.ndarray, start: np.ndarray, end: np.ndarray) -> DocTokens:
+    """:class:`DocTokens` of a list of normalized tokens."""
+    joined = "".join(words)
+    if joined.isascii():
+        codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    else:
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    off = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)), out=off[1:])
+    return DocTokens(hashes, start, end, codes, off)
 
 
-def _ascii_tokens(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+_NO_TOKENS = DocTokens(
+    np.empty(0, dtype=np.uint64),
+    np.empty(0, dtype=np.int64),
+    np.empty(0, dtype=np.int64),
+    np.empty(0, dtype=np.uint8),
+    np.zeros(1, dtype=np.int64),
+)
+
+
+def _ascii_tokens(text: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Tokens of an ASCII text: ``(words, start, end, codes, code_off)`` (see :class:`DocTokens`)."""
     t = _CITATION_RE.sub(lambda m: " " * len(m.group()), text) if "[" in text else text
     raw = t.encode("ascii")
     b = np.frombuffer(raw, dtype=np.uint8)
     if len(b) == 0:
         e = np.empty(0, dtype=np.int64)
-        return [], e, e.copy()
-    w = np.concatenate(([False], _WORD[b], [False]))
+        return [], e, e.copy(), np.empty(0, dtype=np.uint8), np.zeros(1, dtype=np.int64)
+    is_word = _WORD[b]
+    w = np.concatenate(([False], is_word, [False]))
     edges = np.diff(w.view(np.int8))
-    start = np.flatnonzero(edges == 1).astype(np.int64)
-    end = np.flatnonzero(edges == -1).astype(np.int64)
+    start = np.flatnonzero(edges == 1)
+    end = np.flatnonzero(edges == -1)
     # ASCII: lower-casing and the word/non-word split work on the bytes (fast table lookups).
-    return raw.lower().translate(_ASCII_NONWORD).decode("ascii").split(), start, end
+    lowered = raw.lower().translate(_ASCII_NONWORD)
+    codes = np.frombuffer(lowered, dtype=np.uint8)[is_word]
+    off = np.zeros(len(start) + 1, dtype=np.int64)
+    np.cumsum(end - start, out=off[1:])
+    return lowered.decode("ascii").split(), start, end, codes, off
 
 
 def _general_tokens(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -212,9 +252,13 @@ def tokenize(text: str, hasher: TokenHasher | None = None) -> DocTokens:
         >>> [text[s:e] for s, e in zip(t.start, t.end)]
         ['He', 'said', 'An', 'exam-\\nple', 'here']
     """
+    hasher = hasher or TokenHasher()
     joins = [m.start() for m in _HYPHEN_BREAK_RE.finditer(text)] if "-\n" in text or "- \n" in text else []
+    if not joins and text.isascii():
+        words, start, end, codes, off = _ascii_tokens(text)
+        return DocTokens(hasher.hash_array(words), start, end, codes, off)
+    words, start, end = _ascii_tokens(text)[:3] if text.isascii() else _general_tokens(text)
     if joins:
-        words, start, end = _ascii_tokens(text) if text.isascii() else _general_tokens(text)
         # The token before a break ends at its hyphen; merge it with the next token.
         merge_at = set(joins)
         out_words: list[str] = []
@@ -234,12 +278,7 @@ def tokenize(text: str, hasher: TokenHasher | None = None) -> DocTokens:
         words = out_words
         start = np.array(out_start, dtype=np.int64)
         end = np.array(out_end, dtype=np.int64)
-    elif text.isascii():
-        words, start, end = _ascii_tokens(text)
-    else:
-        words, start, end = _general_tokens(text)
-    hashes = (hasher or TokenHasher()).hash_array(words)
-    return DocTokens(words, hashes, start, end)
+    return _doc_tokens(words, hasher.hash_array(words), start, end)
 
 
 def tokenize_documents(texts: Sequence[str], hasher: TokenHasher | None = None) -> list[DocTokens]:
@@ -254,11 +293,10 @@ def tokenize_documents(texts: Sequence[str], hasher: TokenHasher | None = None) 
     hasher = hasher or TokenHasher()
     out: list[DocTokens | None] = [None] * len(texts)
     plain = [
-        i
-        for i, t in enumerate(texts)
-        if len(t) <= MAX_ALIGN_CHARS and t.isascii() and "[" not in t and not ("-\n" in t or "- \n" in t)
+        i for i, t in enumerate(texts) if len(t) <= MAX_ALIGN_CHARS and t.isascii() and not ("-\n" in t or "- \n" in t)
     ]
-    # Batches of at most _BATCH_CHARS characters (bounded memory).
+    # Batches of at most _BATCH_CHARS characters (bounded memory). Texts are joined by a newline,
+    # which no token or citation mark crosses: each text gets the tokens it gets alone.
     batches: list[list[int]] = []
     size = 0
     for i in plain:
@@ -269,14 +307,17 @@ def tokenize_documents(texts: Sequence[str], hasher: TokenHasher | None = None) 
         size += len(texts[i]) + 1
     for batch in batches:
         big = "\n".join(texts[i] for i in batch)
-        words, start, end = _ascii_tokens(big)
+        words, start, end, codes, off = _ascii_tokens(big)
         hashes = hasher.hash_array(words)
+        del words
         lens = np.array([len(texts[i]) for i in batch], dtype=np.int64)
         base = np.cumsum(lens + 1) - (lens + 1)
-        cut = np.append(np.searchsorted(start, base), len(words))
+        cut = np.append(np.searchsorted(start, base), len(start)).tolist()
+        base_l = base.tolist()
         for k, i in enumerate(batch):
-            lo, hi = int(cut[k]), int(cut[k + 1])
-            out[i] = DocTokens(words[lo:hi], hashes[lo:hi], start[lo:hi] - base[k], end[lo:hi] - base[k])
+            lo, hi, b = cut[k], cut[k + 1], base_l[k]
+            c0, c1 = int(off[lo]), int(off[hi])
+            out[i] = DocTokens(hashes[lo:hi], start[lo:hi] - b, end[lo:hi] - b, codes[c0:c1], off[lo : hi + 1] - c0)
     for i, t in enumerate(texts):
         if out[i] is None:
             out[i] = tokenize(t, hasher) if len(t) <= MAX_ALIGN_CHARS else _NO_TOKENS
@@ -943,13 +984,15 @@ def _align_kernel(work: int):
     return _align_numba
 
 
-def _codepoints(words: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """All words end to end as UTF-32 code points, and where each word starts (one extra end offset)."""
-    flat = list(chain.from_iterable(words))
-    lens = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
-    off = np.zeros(len(flat) + 1, dtype=np.int64)
-    np.cumsum(lens, out=off[1:])
-    cp = np.frombuffer("".join(flat).encode("utf-32-le"), dtype=np.uint32)
+def _codepoints(tokens: Sequence[DocTokens]) -> tuple[np.ndarray, np.ndarray]:
+    """All tokens' characters end to end as code points (uint32), and where each token starts (one extra end offset)."""
+    sizes = np.array([int(t.code_off[-1]) for t in tokens], dtype=np.int64)
+    n_tok = np.array([len(t) for t in tokens], dtype=np.int64)
+    off = np.zeros(int(n_tok.sum()) + 1, dtype=np.int64)
+    off[:-1] = np.concatenate([t.code_off[:-1] for t in tokens] + [np.empty(0, dtype=np.int64)])
+    off[:-1] += np.repeat(np.cumsum(sizes) - sizes, n_tok)
+    off[-1] = sizes.sum()
+    cp = np.concatenate([t.codes for t in tokens] + [np.empty(0, dtype=np.uint8)]).astype(np.uint32)
     return cp, off
 
 
@@ -999,7 +1042,7 @@ def passages_for(
         gfirst = np.cumsum(glen) - glen
         g = np.concatenate(grams)
         srank, spos = kernel.sort_within(g, gfirst, glen)
-        cp, off = _codepoints([tokens[d].words for d in docs_l])
+        cp, off = _codepoints([tokens[d] for d in docs_l])
         out = kernel.align_all(
             local,
             g,
@@ -1029,21 +1072,15 @@ def passages_for(
             runs = runs[ok[runs[:, 0]]]
         cut = np.searchsorted(runs[:, 0], np.arange(len(pairs) + 1))
         live = np.flatnonzero(np.diff(cut) > 0)
-        lists: dict[int, tuple[list[int], list[bool]]] = {}
+        lists: dict[int, tuple[list[str], list[int], list[bool]]] = {}
         flat_rows: list[list[int]] = []
         for p in live.tolist():
             la_, lb_ = int(local[p, 0]), int(local[p, 1])
             for x in (la_, lb_):
                 if x not in lists:
-                    lists[x] = (hashed[x].tolist(), masks[docs_l[x]].tolist())
-            pr = _Pair(
-                tokens[docs_l[la_]].words,
-                tokens[docs_l[lb_]].words,
-                lists[la_][0],
-                lists[lb_][0],
-                lists[la_][1],
-                lists[lb_][1],
-            )
+                    lists[x] = (tokens[docs_l[x]].words, hashed[x].tolist(), masks[docs_l[x]].tolist())
+            (wa, ha, ma), (wb, hb, mb) = lists[la_], lists[lb_]
+            pr = _Pair(wa, wb, ha, hb, ma, mb)
             for r in _chain_extend(runs[cut[p] : cut[p + 1], 1:].tolist(), pr, la_ == lb_, max_gap):
                 flat_rows.append([p, *r])
         rows = np.array(flat_rows, dtype=np.int64).reshape(-1, 6)
@@ -1051,51 +1088,89 @@ def passages_for(
     span = np.maximum(rows[:, 3] - rows[:, 1], rows[:, 4] - rows[:, 2])
     keep = (rows[:, 5] >= config.align_min_tokens) & (rows[:, 5] >= MIN_MATCHED_SHARE * span)
     rows = rows[keep]
-    found: list[tuple[int, Chain]] = []
     if len(rows) == 0:
         return []
-    brk = np.flatnonzero(np.diff(rows[:, 0])) + 1
-    for grp in np.split(rows, brk):
-        p = int(grp[0, 0])
-        wa, wb = tokens[docs_l[local[p, 0]]].words, tokens[docs_l[local[p, 1]]].words
-        chains = [
-            Chain(a0, b0, a1, b1, mt, a1 - a0 == b1 - b0 and wa[a0:a1] == wb[b0:b1])
-            for _, a0, b0, a1, b1, mt in grp.tolist()
-        ]
-        found.extend((p, c) for c in (_merge_chains(chains) if len(chains) > 1 else chains))
-    fp = np.array([p for p, _ in found], dtype=np.int64)
-    ch = np.array([(c.a0, c.a1, c.b0, c.b1) for _, c in found], dtype=np.int64)
+    raw = np.concatenate([tokens[d].hashes for d in docs_l])
+    rows, exact = _merge_rows(rows, _exact_rows(raw, base, local, rows))
+    fp = rows[:, 0]
+    ch = rows[:, [1, 3, 2, 4]]
     starts = np.concatenate([tokens[d].start for d in docs_l])
     ends = np.concatenate([tokens[d].end for d in docs_l])
     la_, lb_ = local[fp, 0], local[fp, 1]
     sa, ea, pa = _spans(table, starts, ends, n_tok[la_], docs[la_], base[la_], ch[:, 0], ch[:, 1])
     sb, eb, pb = _spans(table, starts, ends, n_tok[lb_], docs[lb_], base[lb_], ch[:, 2], ch[:, 3])
-    out_p: list[Passage] = []
     # Word bigram hashes of all documents end to end (a range's bigrams are one slice of it).
     h_all = np.concatenate(hashed)
     with np.errstate(over="ignore"):
         bigrams = h_all[:-1] * _MUL + h_all[1:]
     ranges = np.stack([base[la_] + ch[:, 0], base[la_] + ch[:, 1], base[lb_] + ch[:, 2], base[lb_] + ch[:, 3]], 1)
-    exact = [c.exact for _, c in found]
+    exact_l = exact.tolist()
     if kernel is not None:
         sims = kernel.range_jaccards(h_all, bigrams, ranges).tolist()
     else:
-        sims = [1.0 if e else _range_jaccard(h_all, bigrams, *r) for e, r in zip(exact, ranges.tolist())]
-    pairs_l = pairs.tolist()
-    rows = zip(fp.tolist(), sa.tolist(), ea.tolist(), pa.tolist(), sb.tolist(), eb.tolist(), pb.tolist(), sims)
-    for (p, sa_, ea_, pa_, sb_, eb_, pb_, sim_), (_, c) in zip(rows, found):
-        a, b = pairs_l[p]
-        sim = 1.0 if c.exact else sim_
-        out_p.append(
-            Passage(
-                a=Span(doc_ids[a], sa_, ea_),
-                b=Span(doc_ids[b], sb_, eb_),
-                similarity=sim,
-                kind="exact" if c.exact else "near",
-                paragraphs=max(pa_, pb_),
-            )
+        sims = [1.0 if e else _range_jaccard(h_all, bigrams, *r) for e, r in zip(exact_l, ranges.tolist())]
+    id_a = [doc_ids[a] for a in pairs[fp, 0].tolist()]
+    id_b = [doc_ids[b] for b in pairs[fp, 1].tolist()]
+    spans = zip(id_a, sa.tolist(), ea.tolist(), id_b, sb.tolist(), eb.tolist(), np.maximum(pa, pb).tolist())
+    return [
+        Passage(
+            a=Span(x, s, e),
+            b=Span(y, s2, e2),
+            similarity=1.0 if ex else sim,
+            kind="exact" if ex else "near",
+            paragraphs=n_par,
         )
-    return out_p
+        for (x, s, e, y, s2, e2, n_par), ex, sim in zip(spans, exact_l, sims)
+    ]
+
+
+def _exact_rows(raw: np.ndarray, base: np.ndarray, local: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Per row ``(pair, a0, b0, a1, b1, matched)``: whether both token ranges hold the same words.
+
+    ``raw`` holds the (unmasked) token hashes of the local documents end to
+    end, document ``d`` from ``base[d]``; equal hashes are equal words.
+    """
+    n_a, n_b = rows[:, 3] - rows[:, 1], rows[:, 4] - rows[:, 2]
+    cand = np.flatnonzero(n_a == n_b)
+    length = n_a[cand]
+    total = int(length.sum())
+    rid = np.repeat(np.arange(len(cand), dtype=np.int64), length)
+    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(length) - length, length)
+    p = rows[cand, 0]
+    ia = np.repeat(base[local[p, 0]] + rows[cand, 1], length) + within
+    ib = np.repeat(base[local[p, 1]] + rows[cand, 2], length) + within
+    differ = np.bincount(rid, weights=raw[ia] != raw[ib], minlength=len(cand))
+    exact = np.zeros(len(rows), dtype=bool)
+    exact[cand] = differ == 0
+    return exact
+
+
+def _merge_rows(rows: np.ndarray, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_merge_chains` of each pair's rows (rows of one pair are consecutive); same order as one call per pair."""
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = rows[1:, 0] != rows[:-1, 0]
+    gstart = np.flatnonzero(first)
+    gsize = np.diff(np.append(gstart, len(rows)))
+    if not (gsize > 1).any():
+        return rows, exact
+    group = np.repeat(np.arange(len(gstart), dtype=np.int64), gsize)
+    single = gsize[group] == 1
+    out_rows, out_exact = [rows[single]], [exact[single]]
+    out_group, out_k = [group[single]], [np.zeros(int(single.sum()), dtype=np.int64)]
+    for g in np.flatnonzero(gsize > 1).tolist():
+        s, e = int(gstart[g]), int(gstart[g] + gsize[g])
+        chains = [
+            Chain(a0, b0, a1, b1, mt, ex)
+            for (_, a0, b0, a1, b1, mt), ex in zip(rows[s:e].tolist(), exact[s:e].tolist())
+        ]
+        merged = _merge_chains(chains)
+        p = int(rows[s, 0])
+        out_rows.append(np.array([(p, c.a0, c.b0, c.a1, c.b1, c.matched) for c in merged], dtype=np.int64))
+        out_exact.append(np.array([c.exact for c in merged], dtype=bool))
+        out_group.append(np.full(len(merged), g, dtype=np.int64))
+        out_k.append(np.arange(len(merged), dtype=np.int64))
+    o = np.lexsort((np.concatenate(out_k), np.concatenate(out_group)))
+    return np.concatenate(out_rows)[o], np.concatenate(out_exact)[o]
 
 
 def _touches(x: Span, y: Span) -> bool:
