@@ -433,3 +433,129 @@ def range_jaccards(h, bigrams, ranges):
         union = len(x) + len(y) - inter
         out[r] = inter / union if union else 1.0
     return out
+
+
+@njit(cache=True, nogil=True)
+def _same_chars(codes, off, x, y):
+    lx = off[x + 1] - off[x]
+    if off[y + 1] - off[y] != lx:
+        return False
+    same = True
+    for k in range(lx):
+        if codes[off[x] + k] != codes[off[y] + k]:
+            same = False
+            break
+    return same
+
+
+@njit(cache=True, nogil=True)
+def distinct_tokens(codes, off):
+    """Token ``t`` is ``codes[off[t]:off[t + 1]]``: per token the id of its distinct text, and each id's first token.
+
+    Ids are numbered in order of first appearance. An open-addressing table
+    keyed by the tokens' characters (FNV-1a, compared character by character).
+    """
+    n = len(off) - 1
+    size = 1 << 12
+    table = np.full(size, -1, dtype=np.int64)
+    ids = np.empty(n, dtype=np.int64)
+    first = np.empty(max(n, 1), dtype=np.int64)
+    id_hash = np.empty(max(n, 1), dtype=np.uint64)
+    n_ids = 0
+    for t in range(n):
+        h = np.uint64(0xCBF29CE484222325)
+        for k in range(off[t], off[t + 1]):
+            h = (h ^ np.uint64(codes[k])) * np.uint64(0x100000001B3)
+        s = np.int64(h & np.uint64(size - 1))
+        found = -1
+        while table[s] >= 0:
+            i = table[s]
+            if id_hash[i] == h and _same_chars(codes, off, first[i], t):
+                found = i
+                break
+            s = (s + 1) & (size - 1)
+        if found < 0:
+            found = n_ids
+            table[s] = found
+            id_hash[found] = h
+            first[found] = t
+            n_ids += 1
+            if 2 * n_ids > size:
+                # Grow: re-insert every distinct token.
+                size <<= 1
+                table = np.full(size, -1, dtype=np.int64)
+                for i in range(n_ids):
+                    s = np.int64(id_hash[i] & np.uint64(size - 1))
+                    while table[s] >= 0:
+                        s = (s + 1) & (size - 1)
+                    table[s] = i
+        ids[t] = found
+    return ids, first[:n_ids].copy()
+
+
+@njit(cache=True, nogil=True)
+def winnowed_anchors(h, m, lengths, n, w, mul, invalid):
+    """``dedup.align._anchors`` in one pass: ``(hash, doc, position)`` of the winnowed n-grams.
+
+    ``h``: token hashes of all documents end to end, ``m``: their excluded
+    flags, ``lengths``: tokens per document, ``n``: tokens per n-gram, ``w``:
+    the window. An n-gram crossing into the next document or holding an
+    excluded token is invalid (value ``invalid``): it is never an anchor, but
+    it takes part in the windows, as in the numpy code.
+    """
+    total = len(h)
+    n_g = total - n + 1
+    g = np.empty(max(n_g, 0), dtype=np.uint64)
+    valid = np.zeros(max(n_g, 0), dtype=np.bool_)
+    d = 0
+    doc_end = lengths[0] if len(lengths) else 0
+    first = 0
+    masked = 0  # excluded tokens in [t, t + n)
+    for t in range(min(n - 1, total)):
+        if m[t]:
+            masked += 1
+    for t in range(n_g):
+        if m[t + n - 1]:
+            masked += 1
+        while t >= doc_end:
+            first = doc_end
+            d += 1
+            doc_end += lengths[d]
+        v = h[t]
+        for k in range(1, n):
+            v = v * mul + h[t + k]
+        ok = t + n <= doc_end and masked == 0
+        g[t] = v if ok else invalid
+        valid[t] = ok
+        if m[t]:
+            masked -= 1
+    out_h = np.empty(n_g, dtype=np.uint64)
+    out_d = np.empty(n_g, dtype=np.int64)
+    out_p = np.empty(n_g, dtype=np.int64)
+    n_out = 0
+    n_win = n_g - w + 1 if n_g > w else 1
+    width = w if n_g > w else n_g
+    last = -1
+    # Document of each pick: picks never decrease, so one pointer walks the documents.
+    d = 0
+    first = 0
+    doc_end = lengths[0] if len(lengths) else 0
+    for s in range(n_win):
+        best = s
+        for k in range(s + 1, s + width):
+            if g[k] <= g[best]:
+                best = k
+        if best == last:
+            continue
+        last = best
+        if not valid[best]:
+            continue
+        while best >= doc_end:
+            first = doc_end
+            d += 1
+            doc_end += lengths[d]
+        out_h[n_out] = g[best]
+        out_d[n_out] = d
+        out_p[n_out] = best - first
+        n_out += 1
+    return out_h[:n_out].copy(), out_d[:n_out].copy(), out_p[:n_out].copy()

@@ -60,7 +60,7 @@ import numpy as np
 
 from ._accel import kernels
 from .config import Config
-from .lsh import cap_links, window_pairs
+from .lsh import BUCKET_LINKS, cap_links
 from .models import Passage, Span
 from .normalize import normalized_tokens
 from .paragraphs import ParagraphTable, resolve_jobs
@@ -190,8 +190,11 @@ _NO_TOKENS = DocTokens(
 )
 
 
-def _ascii_tokens(text: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Tokens of an ASCII text: ``(words, start, end, codes, code_off)`` (see :class:`DocTokens`)."""
+def _ascii_tokens(text: str, words: bool = True) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Tokens of an ASCII text: ``(words, start, end, codes, code_off)`` (see :class:`DocTokens`).
+
+    ``words=False`` leaves the word list empty (the tokens' characters are in ``codes``).
+    """
     t = _CITATION_RE.sub(lambda m: " " * len(m.group()), text) if "[" in text else text
     raw = t.encode("ascii")
     b = np.frombuffer(raw, dtype=np.uint8)
@@ -208,7 +211,18 @@ def _ascii_tokens(text: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndar
     codes = np.frombuffer(lowered, dtype=np.uint8)[is_word]
     off = np.zeros(len(start) + 1, dtype=np.int64)
     np.cumsum(end - start, out=off[1:])
-    return lowered.decode("ascii").split(), start, end, codes, off
+    return (lowered.decode("ascii").split() if words else []), start, end, codes, off
+
+
+def _hash_codes(codes: np.ndarray, off: np.ndarray, hasher: TokenHasher, kernel) -> np.ndarray:
+    """:meth:`TokenHasher.hash_array` of the tokens held in ``codes``/``off``, each distinct token hashed once.
+
+    The numba kernel finds the distinct tokens without making a string of every token.
+    """
+    ids, first = kernel.distinct_tokens(codes, off)
+    chars = codes.tobytes().decode("ascii") if codes.dtype == np.uint8 else codes.tobytes().decode("utf-32-le")
+    lo, hi = off[first].tolist(), off[first + 1].tolist()
+    return hasher.hash_array([chars[a:b] for a, b in zip(lo, hi)])[ids]
 
 
 def _general_tokens(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -307,8 +321,9 @@ def tokenize_documents(texts: Sequence[str], hasher: TokenHasher | None = None) 
         size += len(texts[i]) + 1
     for batch in batches:
         big = "\n".join(texts[i] for i in batch)
-        words, start, end, codes, off = _ascii_tokens(big)
-        hashes = hasher.hash_array(words)
+        kernel = _align_kernel(0)
+        words, start, end, codes, off = _ascii_tokens(big, words=kernel is None)
+        hashes = hasher.hash_array(words) if kernel is None else _hash_codes(codes, off, hasher, kernel)
         del words
         lens = np.array([len(texts[i]) for i in batch], dtype=np.int64)
         base = np.cumsum(lens + 1) - (lens + 1)
@@ -403,6 +418,9 @@ def _anchors(tokens: Sequence[DocTokens], masks: Sequence[np.ndarray], w: int) -
         return np.empty(0, dtype=np.uint64), e, e.copy()
     h = np.concatenate([t.hashes for t in tokens])
     m = np.concatenate(masks)
+    kernel = _align_kernel(0)
+    if kernel is not None:
+        return kernel.winnowed_anchors(h, m, lengths, ANCHOR_N, w, _MUL, np.uint64(0xFFFFFFFFFFFFFFFF))
     doc = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
     first = np.cumsum(lengths) - lengths
     g = _kgrams(h, ANCHOR_N)
@@ -474,10 +492,16 @@ def anchor_candidates(
         first = np.cumsum(rem) - rem
         lefts.append(left)
         rights.append(left + 1 + (np.arange(int(rem.sum()), dtype=np.int64) - np.repeat(first, rem)))
-    for s, z in zip(starts[sizes > MAX_POSTING].tolist(), sizes[sizes > MAX_POSTING].tolist()):
-        wp = window_pairs(np.arange(s, s + z, dtype=np.int64))
-        lefts.append(wp[:, 0])
-        rights.append(wp[:, 1])
+    big = sizes > MAX_POSTING
+    if big.any():
+        # Linked windows (lsh.window_pairs) of every large group at once: entry e with e + 1 .. e + links.
+        gs, gz = starts[big], sizes[big]
+        entries = np.repeat(gs, gz) + (np.arange(int(gz.sum()), dtype=np.int64) - np.repeat(np.cumsum(gz) - gz, gz))
+        group_end = np.repeat(gs + gz, gz)
+        for d in range(1, BUCKET_LINKS + 1):
+            sel = entries + d < group_end
+            lefts.append(entries[sel])
+            rights.append(entries[sel] + d)
     if not lefts:
         return empty
     left, right = np.concatenate(lefts), np.concatenate(rights)
