@@ -87,9 +87,11 @@ def _both(monkeypatch, docs: dict[str, str]) -> tuple[str, str]:
     monkeypatch.setattr(_accel, "WARMUP_UNITS", 0)
     monkeypatch.setenv("DEDUP_NO_NUMBA", "1")
     python = _scan(docs)
+    n = len(calls)
     monkeypatch.setenv("DEDUP_NO_NUMBA", "0")
     compiled = _scan(docs)
-    assert calls == [False, True]  # each path really ran
+    # Each path really ran (tokens, anchors and alignment: one kernel query each).
+    assert calls == [False] * n + [True] * n and n == 3
     return python, compiled
 
 
@@ -110,3 +112,25 @@ def test_numba_and_python_agree_when_seeds_are_capped(monkeypatch):
     python, compiled = _both(monkeypatch, _corpus(4))
     assert compiled == python
     assert json.loads(python)[0]
+
+
+@pytest.mark.parametrize("window", [1, 3, 6])
+def test_numba_anchors_and_token_hashes_equal_the_numpy_ones(monkeypatch, window):
+    """Winnowed anchors (short documents, excluded tokens, windows across documents) and batched token hashes."""
+    import numpy as np
+
+    rng = random.Random(window)
+    texts = [" ".join(rng.choice(WORDS[:6]) for _ in range(n)) for n in (0, 3, 4, 5, 9, 40, 2, 120, 7)]
+    texts.append("Citation [12] marks and UPPER case, résumé non-ASCII")
+    monkeypatch.setattr(_accel, "WARMUP_UNITS", 0)
+    results = []
+    for flag in ("1", "0"):
+        monkeypatch.setenv("DEDUP_NO_NUMBA", flag)
+        toks = align.tokenize_documents(texts)
+        pick = random.Random(window)  # the same masks on both paths
+        masks = [np.array([pick.random() < 0.1 for _ in range(len(t))], dtype=bool) for t in toks]
+        results.append(([(t.hashes.tolist(), t.words) for t in toks], align._anchors(toks, masks, window)))
+    (tok_py, anc_py), (tok_nb, anc_nb) = results
+    assert tok_nb == tok_py
+    assert [a.tolist() for a in anc_nb] == [a.tolist() for a in anc_py]
+    assert len(anc_py[0]) > 3  # there are anchors to compare
