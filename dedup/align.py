@@ -1061,10 +1061,12 @@ def passages_for(
     min_cover = MIN_SEED_COVER * config.align_min_tokens
     kernel = _align_kernel(int(n_tok[local[:, 0]].sum() + n_tok[local[:, 1]].sum()))
     if kernel is not None:
-        grams = [_kgrams(h, SEED_K) for h in hashed]
-        glen = np.array([len(g) for g in grams], dtype=np.int64)
+        # Seed n-grams of all documents end to end (those crossing into the next document left out).
+        glen = np.maximum(n_tok - SEED_K + 1, 0)
         gfirst = np.cumsum(glen) - glen
-        g = np.concatenate(grams)
+        g = _kgrams(np.concatenate(hashed), SEED_K)[
+            np.repeat(base, glen) + (np.arange(int(glen.sum()), dtype=np.int64) - np.repeat(gfirst, glen))
+        ]
         srank, spos = kernel.sort_within(g, gfirst, glen)
         cp, off = _codepoints([tokens[d] for d in docs_l])
         out = kernel.align_all(
