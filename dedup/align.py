@@ -125,6 +125,7 @@ _SPACE = np.zeros(256, dtype=bool)
 for _c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85":
     if ord(_c) < 128:
         _SPACE[ord(_c)] = True
+_WORD_BYTES = bytes(1 if _WORD[c] else 0 for c in range(256))
 _ASCII_NONWORD = bytes(c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else 32 for c in range(256))
 _CITATION_RE = re.compile(r"\[\d{1,4}\]")
 _CHUNK_RE = re.compile(r"\S+")
@@ -201,14 +202,15 @@ def _ascii_tokens(text: str, words: bool = True) -> tuple[list[str], np.ndarray,
     if len(b) == 0:
         e = np.empty(0, dtype=np.int64)
         return [], e, e.copy(), np.empty(0, dtype=np.uint8), np.zeros(1, dtype=np.int64)
-    is_word = _WORD[b]
-    w = np.concatenate(([False], is_word, [False]))
-    edges = np.diff(w.view(np.int8))
-    start = np.flatnonzero(edges == 1)
-    end = np.flatnonzero(edges == -1)
-    # ASCII: lower-casing and the word/non-word split work on the bytes (fast table lookups).
+    # Word runs: their borders alternate start, end, start, ... in the edges of the word mask.
+    w = np.zeros(len(raw) + 2, dtype=np.int8)
+    w[1:-1] = np.frombuffer(raw.translate(_WORD_BYTES), dtype=np.int8)
+    borders = np.flatnonzero(np.diff(w))
+    start, end = borders[0::2], borders[1::2]
+    # ASCII: lower-casing and the word/non-word split work on the bytes (fast table lookups);
+    # non-word bytes become spaces, so the tokens' characters are the bytes left without them.
     lowered = raw.lower().translate(_ASCII_NONWORD)
-    codes = np.frombuffer(lowered, dtype=np.uint8)[is_word]
+    codes = np.frombuffer(lowered.replace(b" ", b""), dtype=np.uint8)
     off = np.zeros(len(start) + 1, dtype=np.int64)
     np.cumsum(end - start, out=off[1:])
     return (lowered.decode("ascii").split() if words else []), start, end, codes, off
@@ -1055,6 +1057,8 @@ def passages_for(
     local = local.reshape(-1, 2).astype(np.int64)
     docs_l = docs.tolist()
     hashed = [_masked_hashes(tokens[d], masks[d], d) for d in docs_l]
+    # Masked token hashes of the pairs' documents end to end.
+    h_all = np.concatenate([*hashed, np.empty(0, dtype=np.uint64)])
     n_tok = np.array([len(tokens[d]) for d in docs_l], dtype=np.int64)
     base = np.cumsum(n_tok) - n_tok
     max_gap = config.align_max_gap
@@ -1064,7 +1068,7 @@ def passages_for(
         # Seed n-grams of all documents end to end (those crossing into the next document left out).
         glen = np.maximum(n_tok - SEED_K + 1, 0)
         gfirst = np.cumsum(glen) - glen
-        g = _kgrams(np.concatenate(hashed), SEED_K)[
+        g = _kgrams(h_all, SEED_K)[
             np.repeat(base, glen) + (np.arange(int(glen.sum()), dtype=np.int64) - np.repeat(gfirst, glen))
         ]
         srank, spos = kernel.sort_within(g, gfirst, glen)
@@ -1078,7 +1082,7 @@ def passages_for(
             glen,
             base,
             n_tok,
-            np.concatenate(hashed),
+            h_all,
             np.concatenate([masks[d] for d in docs_l]).astype(np.bool_),
             cp,
             off,
@@ -1126,7 +1130,6 @@ def passages_for(
     sa, ea, pa = _spans(table, starts, ends, n_tok[la_], docs[la_], base[la_], ch[:, 0], ch[:, 1])
     sb, eb, pb = _spans(table, starts, ends, n_tok[lb_], docs[lb_], base[lb_], ch[:, 2], ch[:, 3])
     # Word bigram hashes of all documents end to end (a range's bigrams are one slice of it).
-    h_all = np.concatenate(hashed)
     with np.errstate(over="ignore"):
         bigrams = h_all[:-1] * _MUL + h_all[1:]
     ranges = np.stack([base[la_] + ch[:, 0], base[la_] + ch[:, 1], base[lb_] + ch[:, 2], base[lb_] + ch[:, 3]], 1)
