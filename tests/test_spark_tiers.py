@@ -22,10 +22,11 @@ import pytest
 
 import dedup
 from dedup import Config, pipeline
-from dedup.align import anchor_candidates, token_masks, tokenize_documents
+from dedup.align import MAX_ALIGN_PARTNERS, anchor_candidates, cap_partners, token_masks, tokenize_documents
 from dedup.models import Document
 from dedup.shingle import TokenHasher
 from dedup.spark.anchors import (
+    cap_candidate_pairs,
     chain_length,
     partition_summary,
     partition_values,
@@ -138,8 +139,8 @@ def planted_corpus(path: Path, n_docs: int, seed: int = 13) -> tuple[dict[str, s
 # ------------------------------------------------------------------ the anchor index, without a JVM
 
 
-def _distributed_candidates(docs: list[Document], config: Config, cuts: list[int], bp_rows: int = 0) -> set:
-    """The Spark job's anchor candidates computed partition by partition in this process."""
+def _distributed_chains(docs: list[Document], config: Config, cuts: list[int], bp_rows: int = 0) -> tuple[dict, list]:
+    """The Spark job's anchor candidates and their chain lengths, computed partition by partition in this process."""
     recs = [r for r in prepare_records(docs, config, TokenHasher())]
     rng = random.Random(len(docs))
     for i, r in enumerate(recs):  # some paragraphs marked boilerplate (left out of anchors)
@@ -161,7 +162,14 @@ def _distributed_candidates(docs: list[Document], config: Config, cuts: list[int
     for item in postings.items():
         for key, value in posting_pairs(item):
             chains.setdefault(key, []).append(value)
-    return {k for k, v in chains.items() if chain_length(v) >= config.align_min_anchors}, recs
+    lengths = {k: chain_length(v) for k, v in chains.items()}
+    return {k: n for k, n in lengths.items() if n >= config.align_min_anchors}, recs
+
+
+def _distributed_candidates(docs: list[Document], config: Config, cuts: list[int], bp_rows: int = 0) -> set:
+    """The Spark job's anchor candidates computed partition by partition in this process."""
+    chains, recs = _distributed_chains(docs, config, cuts, bp_rows)
+    return set(chains), recs
 
 
 def _local_candidates(recs, config: Config) -> set:
@@ -197,6 +205,55 @@ def test_distributed_anchor_candidates_equal_local_for_any_partitioning(window):
         want = _local_candidates(recs, config)
         assert got == want, cuts
     assert want and any(a == b for a, b in want)  # pairs and repeats inside one document
+
+
+def _wire_corpus(hubs: int = 6, spokes: int = 33, seed: int = 7) -> list[Document]:
+    """Hub documents over the partner cap, linked to each other by a short brief.
+
+    Every hub shares a text of its own with each of its ``spokes`` documents (long chains) and
+    one short brief with the other hubs (short chains): a hub has ``spokes + hubs - 1``
+    partners, and its closest ``MAX_ALIGN_PARTNERS`` are spokes, so the cap drops hub-hub
+    pairs (except the spanning forest's, which keep the hubs connected).
+    """
+    rng = random.Random(seed)
+
+    def words(k: int) -> str:
+        return " ".join(f"w{rng.randrange(10**6)}" for _ in range(k))
+
+    brief = words(16)
+    docs = []
+    for h in range(hubs):
+        own = [words(40) for _ in range(spokes)]
+        # The brief inside a paragraph of the hub's own (not a repeated paragraph: not boilerplate).
+        docs.append(Document(f"h{h}", "\n\n".join([f"{words(15)} {brief} {words(15)}", *own])))
+        docs.extend(Document(f"h{h}-s{i:02d}", words(20) + "\n\n" + text) for i, text in enumerate(own))
+    return docs
+
+
+def test_partner_cap_of_distributed_candidates_equals_the_local_cap():
+    """Documents with more partners than the cap keep the same candidate pairs as in dedup scan."""
+    docs = _wire_corpus()
+    config = Config()
+    chains, recs = _distributed_chains(docs, config, [10, 93, 150])
+    table, _ = paragraph_table(recs)
+    tokens = tokenize_documents([r.text for r in recs])
+    cands, shared = anchor_candidates(tokens, token_masks(table, tokens, None), config)
+    assert len(cands) == len(chains)
+    kept, capped = cap_candidate_pairs(chains.items())
+    local = cands[cap_partners(cands, shared, len(recs))].tolist()
+    assert kept == [(recs[a].id, recs[b].id) for a, b in local]
+    assert capped == 6  # the hubs
+    hub_pairs = [(a, b) for a, b in kept if "-" not in a + b]
+    assert len(hub_pairs) == 5  # of 15: a spanning tree of the hubs
+    assert len(kept) == len(chains) - 10
+
+
+def test_partner_cap_is_not_applied_below_the_cap():
+    docs = _wire_corpus(hubs=3, spokes=MAX_ALIGN_PARTNERS - 2)  # MAX_ALIGN_PARTNERS partners per hub
+    chains, _ = _distributed_chains(docs, Config(), [9])
+    kept, capped = cap_candidate_pairs(chains.items())
+    assert capped == 0 and kept == sorted(chains)
+    assert max(Counter(d for a, b in chains for d in (a, b)).values()) == MAX_ALIGN_PARTNERS
 
 
 def test_tiny_corpus_anchor_in_one_window():
@@ -332,3 +389,22 @@ def test_spark_with_every_tier_equals_local_scan(spark, planted, tmp_path):
                 quoted += len(text[side.start : side.end].strip()) < len(paragraph)
     assert quoted >= 0.5 * len(truth["quote"])
     assert any("Subscribe to the Valley Times" in b["text"] for b in want["boilerplate"])
+
+
+def test_spark_applies_the_alignment_partner_cap_as_the_local_scan(spark, tmp_path):
+    from dedup.spark import SparkOptions, read_jsonl_dataset, spark_scan
+
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    for d in _wire_corpus():
+        (folder / f"{d.id}.txt").write_text(d.text, encoding="utf-8")
+    local = dedup.scan(str(folder), story=False)
+    want = local.to_dict()
+    assert want["limits"] and "6 document(s)" in want["limits"][0]  # the cap changed the local results
+    out = tmp_path / "out"
+    summary = spark_scan(str(folder), str(out), Config(story=False), SparkOptions(partitions=2), spark=spark)
+    for name in NAMES:
+        assert read_jsonl_dataset(str(out), name) == want[name], name
+    assert summary.counts["alignment_capped_documents"] == 6
+    hub_passages = {(p.a.doc, p.b.doc) for p in local.passages if "-" not in p.a.doc + p.b.doc}
+    assert len(hub_passages) == 5  # hub pairs outside the spanning tree were not aligned

@@ -28,13 +28,23 @@ from typing import Any
 
 import numpy as np
 
-from ..align import ANCHOR_N, MAX_ALIGN_CHARS, MAX_POSTING, MAX_RAW_GAP, token_masks, tokenize_documents
+from ..align import (
+    ANCHOR_N,
+    MAX_ALIGN_CHARS,
+    MAX_ALIGN_PARTNERS,
+    MAX_POSTING,
+    MAX_RAW_GAP,
+    cap_partners,
+    token_masks,
+    tokenize_documents,
+)
 from ..config import Config
 from ..lsh import window_pairs
 from .records import DocRecord, paragraph_table, storage_level
 
 __all__ = [
     "anchor_candidate_pairs",
+    "cap_candidate_pairs",
     "chain_length",
     "ngram_values",
     "partition_summary",
@@ -239,8 +249,45 @@ def chain_length(anchors: Iterable[tuple[int, int]]) -> int:
     return best
 
 
-def anchor_candidate_pairs(docrecs: Any, config: Config, partitions: int) -> tuple[Any, tuple[Any, ...]]:
+def cap_candidate_pairs(
+    chains: Iterable[tuple[tuple[str, str], int]], links: int = MAX_ALIGN_PARTNERS
+) -> tuple[list[tuple[str, str]], int]:
+    """The candidate pairs aligned, as :func:`dedup.align.cap_partners` keeps them in ``dedup scan``.
+
+    Args:
+        chains: ``((doc_a, doc_b), longest anchor chain)`` of every candidate pair, ``doc_a <= doc_b``.
+        links: Partners a document is aligned with at most (:data:`dedup.align.MAX_ALIGN_PARTNERS`).
+
+    Returns:
+        ``(pairs, capped)``: the kept pairs in sorted order, and how many documents had more
+        than ``links`` partners. Document ids stand in for the local scan's document indexes
+        (sorted ids: the same order, so the same ties and the same spanning forest).
+
+    Example:
+        >>> chains = [(("a", "b"), 9), (("a", "c"), 8), (("a", "d"), 5), (("c", "d"), 4), (("a", "a"), 3)]
+        >>> cap_candidate_pairs(chains, links=1)
+        ([('a', 'a'), ('a', 'b'), ('a', 'c'), ('a', 'd')], 3)
+    """
+    rows = sorted(chains)
+    ids = sorted({d for (a, b), _ in rows for d in (a, b)})
+    index = {d: i for i, d in enumerate(ids)}
+    cands = np.array([(index[a], index[b]) for (a, b), _ in rows], dtype=np.int64).reshape(-1, 2)
+    shared = np.array([s for _, s in rows], dtype=np.int64)
+    cross = cands[cands[:, 0] != cands[:, 1]]
+    degree = np.bincount(cross.reshape(-1), minlength=len(ids))
+    capped = int((degree > links).sum())
+    keep = cap_partners(cands, shared, len(ids), links) if capped else np.ones(len(rows), dtype=bool)
+    return [(ids[a], ids[b]) for a, b in cands[keep].tolist()], capped
+
+
+def anchor_candidate_pairs(docrecs: Any, config: Config, partitions: int) -> tuple[Any, tuple[Any, ...], int]:
     """The alignment candidates of the corpus: an RDD of ``(doc_a, doc_b)``, ``doc_a <= doc_b``.
+
+    As in ``dedup scan``, a document with more than :data:`~dedup.align.MAX_ALIGN_PARTNERS`
+    candidate partners is aligned with its closest ones only (:func:`cap_candidate_pairs`): the
+    partner counts are computed distributed, and only when a document exceeds the cap are the
+    candidate pairs brought to the driver to choose (the choice needs all of them: a spanning
+    forest keeps every group of partners connected).
 
     Args:
         docrecs: RDD of ``(doc id, DocRecord)`` with texts and boilerplate masks.
@@ -248,8 +295,8 @@ def anchor_candidate_pairs(docrecs: Any, config: Config, partitions: int) -> tup
         partitions: Shuffle partitions.
 
     Returns:
-        ``(candidates, persisted rdds)``; ``doc_a == doc_b`` is a run repeated
-        inside one document.
+        ``(candidates, persisted rdds, capped)``; ``doc_a == doc_b`` is a run repeated
+        inside one document; ``capped`` is the number of documents over the partner cap.
     """
     w = config.align_window
     ordered = docrecs.filter(lambda kv: len(kv[1].text) <= MAX_ALIGN_CHARS).sortByKey(True, partitions)
@@ -258,11 +305,25 @@ def anchor_candidate_pairs(docrecs: Any, config: Config, partitions: int) -> tup
     ctx = docrecs.context.broadcast(contexts)
     anchors = parts.flatMap(lambda item: winnow_partition(item, ctx.value, w, single))
     min_anchors = config.align_min_anchors
-    candidates = (
+    chains = (
         anchors.groupByKey(partitions)
         .flatMap(posting_pairs)
         .groupByKey(partitions)
-        .filter(lambda kv: chain_length(kv[1]) >= min_anchors)
-        .keys()
+        .mapValues(chain_length)
+        .filter(lambda kv: kv[1] >= min_anchors)
+        .persist(storage_level())
     )
-    return candidates, (parts,)
+    limit = MAX_ALIGN_PARTNERS
+    over = (
+        chains.keys()
+        .filter(lambda ab: ab[0] != ab[1])
+        .flatMap(lambda ab: ab)
+        .map(lambda d: (d, 1))
+        .reduceByKey(lambda x, y: x + y, partitions)
+        .filter(lambda kv: kv[1] > limit)
+        .count()
+    )
+    if not over:
+        return chains.keys(), (parts, chains), 0
+    kept, capped = cap_candidate_pairs(chains.collect(), limit)
+    return docrecs.context.parallelize(kept, max(1, partitions)), (parts, chains), capped

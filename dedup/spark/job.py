@@ -554,9 +554,10 @@ def run_pipeline(
     )
     doc_pairs = identical.union(similar).union(same_docs.flatMap(_identical_doc_pairs))
     align_persisted: tuple[Any, ...] = ()
+    capped = 0
     if config.align:
-        # Alignment candidates from the anchor index of the whole corpus.
-        anchored, align_persisted = anchor_candidate_pairs(docrecs, config, partitions)
+        # Alignment candidates from the anchor index of the whole corpus (partner cap applied).
+        anchored, align_persisted, capped = anchor_candidate_pairs(docrecs, config, partitions)
         doc_pairs = doc_pairs.union(anchored.map(lambda ab: (ab, ANCHORED)))
     doc_pairs = doc_pairs.groupByKey(partitions)
 
@@ -611,6 +612,10 @@ def run_pipeline(
         "distinct_paragraphs": texts.count(),
         "verified_text_pairs": verified.count(),
     }
+    if capped:
+        # Documents aligned with their MAX_ALIGN_PARTNERS closest partners only (a bound that
+        # changes results; dedup scan states it under "limits").
+        counts["alignment_capped_documents"] = capped
     persisted = (
         prepared,
         docrecs,
