@@ -36,15 +36,17 @@ For two documents ``a`` and ``b`` (terms: :func:`story_terms`):
 ``story = STORY_TOPIC_WEIGHT * fb + (1 - STORY_TOPIC_WEIGHT) * spec``, in
 ``[0, 1]``. A pair is ``same_story`` when ``story >= story_threshold``, its
 plain TF-IDF cosine reaches ``story_min_tfidf``, it shares at least
-:data:`MIN_SPECIFIC_SHARED` specific terms, it gives no disagreeing figures
-(:data:`NUMBER_CHECK`), the TF-IDF cosine of the two leads (first
+:data:`MIN_SPECIFIC_SHARED` specific terms (with :data:`NUMBER_CHECK`, off
+by default: it gives no disagreeing figures), the TF-IDF cosine of the two leads (first
 :data:`LEAD_SENTENCES` sentences, :func:`lead_text`) reaches
 :data:`MIN_LEAD_SIMILARITY` (two reports of one event lead with it; two days
 of one running story share its names but lead with different news), and it is
 no copy. Each such pair
-carries its evidence (:class:`dedup.models.Pair` ``evidence``): the shared
-specific terms as written in each text with offsets, the near passages
-(paragraphs carried across the rewrite, :mod:`dedup.rewrites`) and a reason.
+carries its evidence (:class:`dedup.models.Pair` ``evidence``): the event's
+facts both texts hold (names, dates, figures, phrases, :func:`event_facts`)
+and the shared specific terms, as written in each text with offsets, the near
+passages (paragraphs carried across the rewrite, :mod:`dedup.rewrites`) and a
+reason quoting them.
 
 The corpus-level relevance-feedback score of the previous release (the
 corpus documents as references, IDF over corpus and background) is kept as
@@ -773,9 +775,10 @@ class StoryModel:
         A pair is the same story when its score reaches
         ``config.story_threshold``, its plain TF-IDF cosine
         ``config.story_min_tfidf``, it shares at least
-        :data:`MIN_SPECIFIC_SHARED` specific terms, when both documents
-        give figures at least one figure (:meth:`numbers_disagree`), and
-        the two leads meet (:meth:`lead_scores` at least
+        :data:`MIN_SPECIFIC_SHARED` specific terms, with
+        :data:`NUMBER_CHECK` (off by default) when both documents give
+        figures at least one figure (:meth:`numbers_disagree`), and the two
+        leads meet (:meth:`lead_scores` at least
         :data:`MIN_LEAD_SIMILARITY`).
 
         Args:
