@@ -962,6 +962,8 @@ _MONTHS["sept"] = 9
 _WEEKDAYS = frozenset(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
 _NAME_JOINERS = frozenset(("of", "the", "for", "de", "del", "la", "le", "al", "bin", "ibn", "van", "von", "da"))
 _SCALE_WORDS = frozenset(("million", "billion", "trillion", "per", "percent"))
+#: Longest run of capitalised words taken for a name.
+MAX_NAME_WORDS = 8
 #: Shared names, dates, figures and phrases listed in a pair's evidence (each).
 EVIDENCE_FACTS = 6
 
@@ -989,10 +991,12 @@ def _fact_words(text: str) -> list[_Word]:
         if w[0].isdigit():
             term = re.sub(r"(?:st|nd|rd|th)$", "", w)
             term = term.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", term) else term
+        elif w.isascii() and w.isalpha():  # what story_terms gives, without normalising one word
+            low = w.lower()
+            term = "" if low in STOPWORDS or len(low) < 2 else stem(low)
         else:
-            terms = story_terms(w)
-            term = terms[0] if len(terms) == 1 else "".join(terms)
-        key = term or "".join(tokens(normalize(w)))
+            term = "".join(story_terms(w))
+        key = term or ("".join(tokens(normalize(w))) if not w.isascii() else w.lower())
         sent = (out[-1].sent + sent_start) if out else 0
         out.append(_Word(w, m.start(), m.end(), term, key, w[0].isupper(), sent_start, sent))
         prev_end = m.end()
@@ -1018,7 +1022,7 @@ def _names(words: list[_Word]) -> list[tuple[tuple[str, ...], int, int]]:
         run = [w for w in words[i : last + 1] if w.cap and w.key]
         while run and not run[0].term:  # "The Party": a leading stop word is no part of the name
             run = run[1:]
-        if len(run) >= 2:
+        if 2 <= len(run) <= MAX_NAME_WORDS:  # longer: a title-case headline or capitals, not a name
             out.append((tuple(w.key for w in run), words[i].start, words[last].end))
         i = last + 1
     return out
@@ -1042,19 +1046,24 @@ def _dates(words: list[_Word]) -> list[tuple[tuple, int, int]]:
     return out
 
 
-def _figures(words: list[_Word]) -> list[tuple[str, int, int]]:
-    """Figures: numbers of two or more digits (separators folded) or with a scale word: (value, start, end)."""
+def _figures(text: str, words: list[_Word]) -> list[tuple[str, int, int]]:
+    """Figures: numbers of two or more digits (separators folded) or with a scale word: (value, start, end).
+
+    A unit joined by a hyphen is part of the value ("200-metre"; "45-year-old" is not "45").
+    """
     out = []
     for k, w in enumerate(words):
         if not w.text[0].isdigit():
             continue
         value = w.term
         nxt = words[k + 1] if k + 1 < len(words) else None
+        if nxt is not None and nxt.start == w.end + 1 and text[w.end] == "-" and nxt.term:
+            value = f"{value}-{nxt.term}"
         scaled = nxt is not None and nxt.text.lower() in _SCALE_WORDS
-        digits = value.replace(".", "").replace(",", "")
+        digits = w.term.replace(".", "").replace(",", "")
         if not digits.isdigit() or digits[0] == "0" or (len(digits) < 2 and not scaled):
             continue
-        if len(value) == 4 and value[:2] in ("19", "20") and not scaled:
+        if len(w.term) == 4 and w.term[:2] in ("19", "20") and not scaled and value == w.term:
             continue  # a year
         end = w.end
         if scaled:
@@ -1067,12 +1076,14 @@ def _figures(words: list[_Word]) -> list[tuple[str, int, int]]:
     return out
 
 
-def _phrases(words: list[_Word]) -> list[tuple[tuple[str, ...], int, int]]:
+def _phrases(text: str, words: list[_Word]) -> list[tuple[tuple[str, ...], int, int]]:
     """Every run of 2-4 consecutive content terms (stop words between them skipped): (terms, start, end)."""
     content = [
         w
-        for w in words
-        if w.term
+        for k, w in enumerate(words)
+        if len(w.term) > 2
+        and w.text.lower() not in _SCALE_WORDS
+        and not (k and words[k - 1].text[0].isdigit() and text[words[k - 1].end : w.start] == "-")  # 200-metre
         and not w.text[0].isdigit()
         and not (w.cap and w.text.lower() in _MONTHS)
         and w.text.lower() not in _WEEKDAYS
@@ -1107,7 +1118,8 @@ def event_facts(text_a: str, text_b: str, reference: StoryReference | None = Non
     * **figures**: numbers of two or more digits (``5,000`` = ``5000``) or
       with a scale word (``10 million``); years aside; shown with the word
       counted after them.
-    * **phrases**: runs of 2-4 content words both texts hold in one sentence,
+    * **phrases**: runs of 2-4 content words (three letters or more) both
+      texts hold in one sentence,
       none of them a term of a shared name, weighted by rarity in the shipped reference
       (``sum(log10(1000 / f))`` over the terms, frequency ``f`` per million),
       maximal runs only.
@@ -1134,9 +1146,14 @@ def event_facts(text_a: str, text_b: str, reference: StoryReference | None = Non
     def item(text: str, span: tuple[int, int]) -> dict[str, Any]:
         return {"text": text[span[0] : span[1]], "start": span[0], "end": span[1]}
 
+    rarity: dict[str, float] = {}
+
     def weight(terms: Sequence[str]) -> float:
-        f = np.maximum(ref.lookup(list(terms)), 0.01)
-        return float(np.maximum(np.log10(1000.0 / f), 0.0).sum())
+        missing = sorted({t for t in terms if t not in rarity})
+        if missing:
+            f = np.maximum(ref.lookup(missing), 0.01)
+            rarity.update(zip(missing, np.maximum(np.log10(1000.0 / f), 0.0).tolist()))
+        return float(sum(rarity[t] for t in terms))
 
     # Names: the longest shared contiguous part (two terms or more) of a name run in each text.
     na, nb = _names(wa), _names(wb)
@@ -1167,21 +1184,18 @@ def event_facts(text_a: str, text_b: str, reference: StoryReference | None = Non
     def outside(items: list, dates: list) -> list:
         return [(k, s, e) for k, s, e in items if not any(ds <= s < de for _, ds, de in dates)]
 
-    fa, fb = _first_spans(outside(_figures(wa), dates_a)), _first_spans(outside(_figures(wb), dates_b))
+    fa, fb = _first_spans(outside(_figures(text_a, wa), dates_a)), _first_spans(outside(_figures(text_b, wb), dates_b))
     # Phrases: maximal shared runs, not made of shared-name terms only.
-    pa, pb = _first_spans(_phrases(wa)), _first_spans(_phrases(wb))
+    pa, pb = _first_spans(_phrases(text_a, wa)), _first_spans(_phrases(text_b, wb))
     shared_p = [k for k in pa if k in pb and not any(t in name_terms for t in k)]
     shared_set = set(shared_p)
 
-    def inside(k: tuple[str, ...]) -> bool:
-        n = len(k)
-        return any(
-            len(o) > n and any(o[i : i + n] == k for i in range(len(o) - n + 1)) for o in shared_set if len(o) > n
-        )
-
-    phrases = [k for k in shared_p if not inside(k)]
+    # Sub-runs of a longer shared run are not listed on their own.
+    inner = {o[i : i + n] for o in shared_set for n in range(2, len(o)) for i in range(len(o) - n + 1)}
+    phrases = [k for k in shared_p if k not in inner]
     # A phrase in a sentence that, in both texts, also holds a shared name, date or figure says what the
     # named people did there (the event); those come first.
+    ranked_names = sorted(names, key=lambda k: (-weight(k), names[k][0]))[:EVIDENCE_FACTS]
     shared_dates = {k for k in da if k in db}
     shared_figures = {k for k in fa if k in fb}
 
@@ -1190,7 +1204,7 @@ def event_facts(text_a: str, text_b: str, reference: StoryReference | None = Non
         keys = [w.key for w in words]
         out = {
             words[i].sent
-            for k in names
+            for k in ranked_names
             for i in range(len(words) - len(k) + 1)
             if keys[i] == k[0] and tuple(keys[i : i + len(k)]) == k
         }
@@ -1198,14 +1212,13 @@ def event_facts(text_a: str, text_b: str, reference: StoryReference | None = Non
         out.update(by_start[s] for k, s, _ in figures if k in shared_figures and s in by_start)
         return out
 
-    anchor_a = anchors(wa, dates_a, _figures(wa))
-    anchor_b = anchors(wb, dates_b, _figures(wb))
+    anchor_a = anchors(wa, dates_a, _figures(text_a, wa))
+    anchor_b = anchors(wb, dates_b, _figures(text_b, wb))
     sent_a, sent_b = {w.start: w.sent for w in wa}, {w.start: w.sent for w in wb}
 
     def anchored(k: tuple[str, ...]) -> bool:
         return sent_a.get(pa[k][0]) in anchor_a and sent_b.get(pb[k][0]) in anchor_b
 
-    ranked_names = sorted(names, key=lambda k: (-weight(k), names[k][0]))[:EVIDENCE_FACTS]
     ranked_phrases = []
     for k in sorted(phrases, key=lambda k: (not anchored(k), -weight(k), pa[k])):
         # Overlapping windows of one shared run: the first (heaviest) stands for it.

@@ -548,6 +548,9 @@ def test_event_facts_match_names_dates_and_figures_as_written() -> None:
     # Different dates and figures are not shared; unrelated texts share nothing.
     g = event_facts(a, "On 4 June, 1,300 people saw the Tavistrand Ferry Terminal close.")
     assert g["dates"] == [] and g["figures"] == []
+    # A unit joined by a hyphen belongs to the figure: a 45-year-old is not a toll of 45.
+    h = event_facts("The toll stands at 45 after a 200-metre fall.", "A 45-year-old man died in a 200-metre fall.")
+    assert [(x["a"]["text"], x["b"]["text"]) for x in h["figures"]] == [("200-metre", "200-metre")]
     assert event_facts(a, "The committee postponed its budget vote again.") == {
         "names": [],
         "dates": [],
