@@ -234,6 +234,18 @@ def main() -> None:
         "deciles": np.round(np.percentile(allscores, np.arange(0, 101, 10)), 3).tolist(),
         "share_at_or_above_0.95": round(float((allscores >= 0.95).mean()), 3),
     }
+    cfg = Config()
+    res["settings"] = {
+        "story_threshold": cfg.story_threshold,
+        "story_min_tfidf": cfg.story_min_tfidf,
+        "min_specific_shared": story_mod.MIN_SPECIFIC_SHARED,
+        "min_lead_similarity": story_mod.MIN_LEAD_SIMILARITY,
+        "lead_sentences": story_mod.LEAD_SENTENCES,
+        "number_check": story_mod.NUMBER_CHECK,
+        "background": "lee_background.cor less the pair" if args.archive else None,
+    }
+    res["relabelled"] = [p["id"] for p in pairs if p["reason"].startswith("i15d relabel")]
+    res["load_average"] = [round(x, 2) for x in os.getloadavg()]
     res["pairs"] = [{k: v for k, v in p.items() if k not in ("a", "b")} for p in pairs]
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     name = "story_harness_archive.json" if args.archive else "story_harness.json"
