@@ -71,7 +71,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -968,8 +968,7 @@ MAX_NAME_WORDS = 8
 EVIDENCE_FACTS = 6
 
 
-@dataclass(frozen=True)
-class _Word:
+class _Word(NamedTuple):
     text: str
     start: int
     end: int
@@ -1141,7 +1140,50 @@ def event_facts(text_a: str, text_b: str, reference: StoryReference | None = Non
         (['300 residents'], ['opened the Brackenfold bridge'])
     """
     ref = reference if reference is not None else load_reference()
-    wa, wb = _fact_words(text_a), _fact_words(text_b)
+    return _shared_facts(text_a, _doc_facts(text_a), text_b, _doc_facts(text_b), ref)
+
+
+class _DocFacts(NamedTuple):
+    """One text's candidate facts (:func:`_doc_facts`), computed once per document."""
+
+    words: list[_Word]
+    name_runs: list[list[_Word]]  # the capitalised words of each name run
+    name_parts: dict[tuple[str, ...], tuple[int, int]]  # every sub-run of 2+ words -> first span
+    dates: list[tuple[tuple, int, int]]
+    figures_all: list[tuple[str, int, int]]
+    figures: dict[str, tuple[int, int]]  # outside dates, first span
+    phrases: dict[tuple[str, ...], tuple[int, int]]  # first span
+    sent_at: dict[int, int]  # word start -> sentence number
+
+
+def _doc_facts(text: str) -> _DocFacts:
+    words = _fact_words(text)
+    runs = [[w for w in words if s <= w.start and w.end <= e and w.cap and w.key] for _, s, e in _names(words)]
+    parts: dict[tuple[str, ...], tuple[int, int]] = {}
+    for run in runs:
+        for i in range(len(run)):
+            for j in range(i + 2, len(run) + 1):
+                parts.setdefault(tuple(w.key for w in run[i:j]), (run[i].start, run[j - 1].end))
+    dates = _dates(words)
+    figures_all = _figures(text, words)
+    outside = [(k, s, e) for k, s, e in figures_all if not any(ds <= s < de for _, ds, de in dates)]
+    return _DocFacts(
+        words,
+        runs,
+        parts,
+        dates,
+        figures_all,
+        _first_spans(outside),
+        _first_spans(_phrases(text, words)),
+        {w.start: w.sent for w in words},
+    )
+
+
+def _shared_facts(
+    text_a: str, fa_: _DocFacts, text_b: str, fb_: _DocFacts, ref: StoryReference
+) -> dict[str, list[dict[str, Any]]]:
+    """:func:`event_facts` from the two texts' precomputed candidate facts."""
+    wa, wb = fa_.words, fb_.words
 
     def item(text: str, span: tuple[int, int]) -> dict[str, Any]:
         return {"text": text[span[0] : span[1]], "start": span[0], "end": span[1]}
@@ -1156,16 +1198,9 @@ def event_facts(text_a: str, text_b: str, reference: StoryReference | None = Non
         return float(sum(rarity[t] for t in terms))
 
     # Names: the longest shared contiguous part (two terms or more) of a name run in each text.
-    na, nb = _names(wa), _names(wb)
-    b_parts: dict[tuple[str, ...], tuple[int, int]] = {}
-    for _, s, e in nb:
-        starts = [w for w in wb if s <= w.start and w.end <= e and w.cap and w.key]
-        for i in range(len(starts)):
-            for j in range(i + 2, len(starts) + 1):
-                b_parts.setdefault(tuple(w.key for w in starts[i:j]), (starts[i].start, starts[j - 1].end))
+    b_parts = fb_.name_parts
     names: dict[tuple[str, ...], tuple[tuple[int, int], tuple[int, int]]] = {}
-    for _, s, e in na:
-        starts = [w for w in wa if s <= w.start and w.end <= e and w.cap and w.key]
+    for starts in fa_.name_runs:
         best = None
         for i in range(len(starts)):
             for j in range(len(starts), i + 1, -1):
@@ -1176,17 +1211,14 @@ def event_facts(text_a: str, text_b: str, reference: StoryReference | None = Non
                     break
         if best is not None and best[0] not in names and specificity(ref.lookup(list(best[0]))).max() > 0:
             names[best[0]] = (best[1], b_parts[best[0]])
-    name_terms = {t for key in names for t in key} | {w.term for w in wa for key in names if w.key in key}
+    name_keys = {t for key in names for t in key}
+    name_terms = name_keys | {w.term for w in wa if w.key in name_keys}
     # Dates and figures: equal keys.
-    dates_a, dates_b = _dates(wa), _dates(wb)
+    dates_a, dates_b = fa_.dates, fb_.dates
     da, db = _first_spans(dates_a), _first_spans(dates_b)
-
-    def outside(items: list, dates: list) -> list:
-        return [(k, s, e) for k, s, e in items if not any(ds <= s < de for _, ds, de in dates)]
-
-    fa, fb = _first_spans(outside(_figures(text_a, wa), dates_a)), _first_spans(outside(_figures(text_b, wb), dates_b))
-    # Phrases: maximal shared runs, not made of shared-name terms only.
-    pa, pb = _first_spans(_phrases(text_a, wa)), _first_spans(_phrases(text_b, wb))
+    fa, fb = fa_.figures, fb_.figures
+    # Phrases: maximal shared runs, none of their terms a shared name's.
+    pa, pb = fa_.phrases, fb_.phrases
     shared_p = [k for k in pa if k in pb and not any(t in name_terms for t in k)]
     shared_set = set(shared_p)
 
@@ -1212,9 +1244,9 @@ def event_facts(text_a: str, text_b: str, reference: StoryReference | None = Non
         out.update(by_start[s] for k, s, _ in figures if k in shared_figures and s in by_start)
         return out
 
-    anchor_a = anchors(wa, dates_a, _figures(text_a, wa))
-    anchor_b = anchors(wb, dates_b, _figures(text_b, wb))
-    sent_a, sent_b = {w.start: w.sent for w in wa}, {w.start: w.sent for w in wb}
+    anchor_a = anchors(wa, dates_a, fa_.figures_all)
+    anchor_b = anchors(wb, dates_b, fb_.figures_all)
+    sent_a, sent_b = fa_.sent_at, fb_.sent_at
 
     def anchored(k: tuple[str, ...]) -> bool:
         return sent_a.get(pa[k][0]) in anchor_a and sent_b.get(pb[k][0]) in anchor_b
@@ -1287,6 +1319,7 @@ def story_evidence(
     specific: float,
     heaviest: Sequence[str] = (),
     lead: float | None = None,
+    facts: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The evidence of a same-story pair, for its JSON.
 
@@ -1302,6 +1335,7 @@ def story_evidence(
         heaviest: Shared terms weighing most in the pair's TF-IDF cosine
             (listed after the specific ones, with weight 0).
         lead: The TF-IDF cosine of the two leads (:meth:`StoryModel.lead_scores`), if known.
+        facts: The pair's :func:`event_facts`, if already computed (default: read from the texts).
 
     Returns:
         ``{"reason", "topic", "specific", "shared_specific", "lead"?, "names",
@@ -1335,7 +1369,7 @@ def story_evidence(
                 }
             )
     ps = sorted(passages)
-    facts = event_facts(text_a, text_b)
+    facts = event_facts(text_a, text_b) if facts is None else facts
     named = ", ".join(d["a"]["text"] for d in terms[:5] if d["specific"])
     said = [
         f"{label} {', '.join(_quote(x['a']['text']) for x in facts[key][:n])}"
@@ -1499,6 +1533,12 @@ def same_story_tier(
     para_chars = [sum(e - s for s, e in spans) for spans in paragraphs]
     out = []
     leads = model.lead_scores(np.array([c[:2] for c in chosen], dtype=np.int64).reshape(-1, 2)).tolist()
+    # Each document's candidate facts are read once, however many same-story pairs it is in.
+    doc_facts: dict[int, _DocFacts] = {}
+    for a, b in chosen_pairs:
+        for d in (a, b):
+            if d not in doc_facts:
+                doc_facts[d] = _doc_facts(story_texts[d])
     for (a, b, score, top, sp), lead in zip(chosen, leads):
         shared = by_pair.get((a, b), [])
         cov_a = _covered(shared, doc_ids[a], para_chars[a])
@@ -1512,6 +1552,7 @@ def same_story_tier(
             sp,
             model.shared_heaviest(a, b),
             lead,
+            _shared_facts(story_texts[a], doc_facts[a], story_texts[b], doc_facts[b], model._reference),
         )
         out.append(Pair(doc_ids[a], doc_ids[b], "same_story", score, cov_a, cov_b, len(shared), evidence))
     return out, near
