@@ -537,8 +537,15 @@ def classify_pairs(
         Pairs of kind ``duplicate``, ``near_duplicate`` or ``containment``.
     """
     n_docs = len(doc_ids)
+    t = config.coverage_threshold
+    token_cov: dict[tuple[int, int], tuple[float, float, int]] = {}
     if aligned is not None:
-        token_cov = _token_coverage(aligned, doc_ids)
+        both = aligned.aligned
+        cov = _token_coverage(aligned, doc_ids)
+        # Only the pairs that can become one (coverage at the threshold) are read out of the arrays;
+        # the others of the token coverage are looked up when identical (a duplicate needs its count).
+        ca_, cb_ = cov.code // n_docs, cov.code % n_docs
+        token_cov = cov.rows(both[ca_] & both[cb_] & (np.maximum(cov.cov_a, cov.cov_b) >= t))
     weight = table.ntokens.astype(np.float64)
     if excluded_rows is not None:
         weight = np.where(excluded_rows, 0.0, weight)
@@ -546,8 +553,8 @@ def classify_pairs(
     covered: dict[tuple[int, int], list[set[int]]] = defaultdict(lambda: [set(), set()])
     n_passages: dict[tuple[int, int], int] = defaultdict(int)
     for a, b, rows_a, rows_b in runs:
-        if a == b:
-            continue
+        if a == b or (aligned is not None and both[a] and both[b]):
+            continue  # pairs of aligned documents are scored by tokens, not by these runs
         c = covered[(a, b)]
         c[0].update(rows_a.tolist())
         c[1].update(rows_b.tolist())
@@ -581,19 +588,14 @@ def classify_pairs(
         return s
 
     pairs: list[Pair] = []
-    t = config.coverage_threshold
-    keys = set(covered)
-    if aligned is not None:
-        # Pairs of aligned documents are scored by tokens; the others (alignment off, or a huge
-        # document) by whole paragraphs as before.
-        both = aligned.aligned
-        keys = {k for k in keys if not (both[k[0]] and both[k[1]])} | {
-            k for k in token_cov if both[k[0]] and both[k[1]]
-        }
+    keys = set(covered) | set(token_cov)
     for key in sorted(keys | identical):
         a, b = key
         if aligned is not None and aligned.aligned[a] and aligned.aligned[b]:
-            cov_a, cov_b, n_pas = token_cov.get(key, (0.0, 0.0, 0))
+            found = token_cov.get(key)
+            if found is None and key in identical:
+                found = cov.get(key)
+            cov_a, cov_b, n_pas = found if found is not None else (0.0, 0.0, 0)
         else:
             rows_a, rows_b = covered.get(key, (set(), set()))
             cov_a = _coverage(weight, rows_a, doc_total[a])
@@ -650,51 +652,93 @@ def check_pair_budget(n_docs: int, limit: int | None = None) -> int:
     return pairs
 
 
-def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> dict[tuple[int, int], tuple[float, float, int]]:
+@dataclass(frozen=True)
+class _TokenCoverage:
+    """Aligned token coverage of every document pair sharing a passage (arrays, one row per pair).
+
+    Attributes:
+        code: ``a * n_docs + b`` of each pair ``a < b``, sorted.
+        cov_a: Share of ``a``'s tokens in passages shared with ``b``.
+        cov_b: Share of ``b``'s tokens in passages shared with ``a``.
+        count: Passages between the two.
+        n_docs: Documents (the base of ``code``).
+    """
+
+    code: np.ndarray
+    cov_a: np.ndarray
+    cov_b: np.ndarray
+    count: np.ndarray
+    n_docs: int
+
+    def get(self, key: tuple[int, int]) -> tuple[float, float, int] | None:
+        """``(cov_a, cov_b, count)`` of the pair ``key`` (``a < b``), ``None`` when it shares no passage."""
+        c = key[0] * self.n_docs + key[1]
+        i = int(np.searchsorted(self.code, c))
+        if i == len(self.code) or int(self.code[i]) != c:
+            return None
+        return float(self.cov_a[i]), float(self.cov_b[i]), int(self.count[i])
+
+    def rows(self, mask: np.ndarray) -> dict[tuple[int, int], tuple[float, float, int]]:
+        """The pairs of the rows where ``mask`` holds, as ``{(a, b): (cov_a, cov_b, count)}``."""
+        idx = np.flatnonzero(mask)
+        code = self.code[idx]
+        return {
+            (a, b): (ca, cb, n)
+            for a, b, ca, cb, n in zip(
+                (code // self.n_docs).tolist(),
+                (code % self.n_docs).tolist(),
+                self.cov_a[idx].tolist(),
+                self.cov_b[idx].tolist(),
+                self.count[idx].tolist(),
+            )
+        }
+
+
+def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> _TokenCoverage:
     """Per document pair ``(a, b)``, ``a < b``: the share of each one's tokens in shared passages, and their number.
 
     Tokens are those of :func:`dedup.align.tokenize`, boilerplate left out; a
-    token counts when its word starts inside a passage span.
+    token counts when its word starts inside a passage span. All passages are
+    read once into arrays; the union of the spans per pair and side is then
+    computed for all pairs at once (no per-pair Python objects).
     """
+    n_docs = len(doc_ids)
     index = {d: i for i, d in enumerate(doc_ids)}
-    spans: dict[tuple[int, int], list[list[tuple[int, int]]]] = defaultdict(lambda: [[], []])
-    count: dict[tuple[int, int], int] = defaultdict(int)
-    for p in aligned.passages:
-        a, b = index[p.a.doc], index[p.b.doc]
-        if a == b:
-            continue
-        sa, sb = (p.a, p.b) if a < b else (p.b, p.a)
-        key = (min(a, b), max(a, b))
-        spans[key][0].append((sa.start, sa.end))
-        spans[key][1].append((sb.start, sb.end))
-        count[key] += 1
-
-    if not spans:
-        return {}
-    # All spans at once: the token range [lo, hi) whose words start inside each span, the union
-    # of the ranges per (pair, side), counted with a running count of kept (not boilerplate) tokens.
-    keys = list(spans)
-    docs_used = sorted({d for k in keys for d in k})
-    where = {d: i for i, d in enumerate(docs_used)}
-    lens = np.array([len(aligned.tokens[d]) for d in docs_used], dtype=np.int64)
+    n_pas = len(aligned.passages)
+    ia = np.fromiter((index[p.a.doc] for p in aligned.passages), dtype=np.int64, count=n_pas)
+    ib = np.fromiter((index[p.b.doc] for p in aligned.passages), dtype=np.int64, count=n_pas)
+    a_s = np.fromiter((p.a.start for p in aligned.passages), dtype=np.int64, count=n_pas)
+    a_e = np.fromiter((p.a.end for p in aligned.passages), dtype=np.int64, count=n_pas)
+    b_s = np.fromiter((p.b.start for p in aligned.passages), dtype=np.int64, count=n_pas)
+    b_e = np.fromiter((p.b.end for p in aligned.passages), dtype=np.int64, count=n_pas)
+    cross = ia != ib
+    e = np.empty(0, dtype=np.int64)
+    if not cross.any():
+        return _TokenCoverage(e, np.empty(0), np.empty(0), e, n_docs)
+    ia, ib, a_s, a_e, b_s, b_e = ia[cross], ib[cross], a_s[cross], a_e[cross], b_s[cross], b_e[cross]
+    swap = ia > ib
+    lo_doc, hi_doc = np.where(swap, ib, ia), np.where(swap, ia, ib)
+    code, pair_of, count = np.unique(lo_doc * np.int64(n_docs) + hi_doc, return_inverse=True, return_counts=True)
+    pair_of = pair_of.reshape(-1)
+    n_keys = len(code)
+    # Side 0 is the lower document of the pair, side 1 the higher one.
+    grp_a = np.concatenate([2 * pair_of, 2 * pair_of + 1])
+    doc_a = np.concatenate([lo_doc, hi_doc])
+    ss = np.concatenate([np.where(swap, b_s, a_s), np.where(swap, a_s, b_s)])
+    ee = np.concatenate([np.where(swap, b_e, a_e), np.where(swap, a_e, b_e)])
+    docs_used = np.unique(doc_a)
+    where = np.full(n_docs, -1, dtype=np.int64)
+    where[docs_used] = np.arange(len(docs_used))
+    used = docs_used.tolist()
+    lens = np.array([len(aligned.tokens[d]) for d in used], dtype=np.int64)
     first = np.cumsum(lens) - lens
-    kfirst = first + np.arange(len(docs_used), dtype=np.int64)  # each document has len + 1 counts
-    big = np.int64(
-        int(max((int(aligned.tokens[d].end[-1]) for d in docs_used if len(aligned.tokens[d])), default=0)) + 2
-    )
-    starts = np.concatenate([aligned.tokens[d].start for d in docs_used] + [np.empty(0, dtype=np.int64)])
-    skey = np.repeat(np.arange(len(docs_used), dtype=np.int64), lens) * big + starts
-    kept = np.concatenate([np.concatenate(([0], np.cumsum(~aligned.masks[d], dtype=np.int64))) for d in docs_used])
-    grp, dd, ss, ee = [], [], [], []
-    for g, k in enumerate(keys):
-        for side in (0, 1):
-            ivs = spans[k][side]
-            grp.extend([2 * g + side] * len(ivs))
-            dd.extend([where[k[side]]] * len(ivs))
-            ss.extend(s for s, _ in ivs)
-            ee.extend(e for _, e in ivs)
-    grp_a, dd_a = np.array(grp, dtype=np.int64), np.array(dd, dtype=np.int64)
-    ss_a, ee_a = np.minimum(np.array(ss, dtype=np.int64), big - 1), np.minimum(np.array(ee, dtype=np.int64), big - 1)
+    kfirst = first + np.arange(len(used), dtype=np.int64)  # each document has len + 1 counts
+    big = np.int64(int(max((int(aligned.tokens[d].end[-1]) for d in used if len(aligned.tokens[d])), default=0)) + 2)
+    starts = np.concatenate([aligned.tokens[d].start for d in used] + [np.empty(0, dtype=np.int64)])
+    skey = np.repeat(np.arange(len(used), dtype=np.int64), lens) * big + starts
+    kept = np.concatenate([np.concatenate(([0], np.cumsum(~aligned.masks[d], dtype=np.int64))) for d in used])
+    dd_a = where[doc_a]
+    ss_a, ee_a = np.minimum(ss, big - 1), np.minimum(ee, big - 1)
     lo = np.searchsorted(skey, dd_a * big + ss_a) - first[dd_a]
     hi = np.searchsorted(skey, dd_a * big + ee_a) - first[dd_a]
     o = np.lexsort((hi, lo, grp_a))
@@ -708,16 +752,18 @@ def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> dict[tuple[
     prev_end[1:] = np.where(same[1:], run[:-1], 0)
     lo2 = np.maximum(lo, prev_end)
     part = np.where(hi > lo2, kept[kfirst[dd_a] + np.maximum(hi, lo2)] - kept[kfirst[dd_a] + lo2], 0)
-    covered = np.bincount(grp_a, weights=part, minlength=2 * len(keys)).astype(np.int64)
+    covered = np.bincount(grp_a, weights=part, minlength=2 * n_keys).astype(np.int64)
     totals = kept[kfirst + lens]
 
-    def share(g: int, d: int) -> float:
-        total = int(totals[where[d]])
-        if total <= 0:
-            return 0.0
-        return min(1.0, float(int(covered[g])) / total)
+    def share(side_covered: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        total = totals[where[docs]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.minimum(1.0, side_covered.astype(np.float64) / np.maximum(total, 1).astype(np.float64))
+        return np.where(total > 0, frac, 0.0)
 
-    return {k: (share(2 * g, k[0]), share(2 * g + 1, k[1]), count[k]) for g, k in enumerate(keys)}
+    cov_a = share(covered[0::2], code // n_docs)
+    cov_b = share(covered[1::2], code % n_docs)
+    return _TokenCoverage(code, cov_a, cov_b, count.astype(np.int64), n_docs)
 
 
 def _coverage(weight: np.ndarray, rows: set[int], total: float) -> float:

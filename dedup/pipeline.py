@@ -214,6 +214,9 @@ def detect(
     _notify(progress, "boilerplate", 1, 1)
     _notify(progress, "passages", 0, 1)
     matches = paragraph_matches(table, config, excluded_rows=bp_mask, verified=verified)
+    # Each stage's inputs are freed once its outputs exist: on a dense corpus the verified pairs,
+    # matches, runs and alignment tokens are gigabytes, and the later stages do not need them.
+    del verified
     if (focus is not None or story_only is not None) and len(matches):
         dp, dq = table.doc[matches.p], table.doc[matches.q]
         keep = focus[dp] | focus[dq] if focus is not None else np.ones(len(dp), dtype=bool)
@@ -221,12 +224,15 @@ def detect(
             keep &= ~(story_only[dp] | story_only[dq])
         matches = ParagraphMatches(matches.p[keep], matches.q[keep], matches.sim[keep], matches.exact[keep])
     passages, runs = build_passages(table, matches, list(ids))
+    del matches
     _notify(progress, "passages", 1, 1)
     # Sub-paragraph passages: anchors and alignment below the paragraph (config.align).
     _notify(progress, "alignment", 0, 1)
     aligned = align_documents(table, _align_texts(documents, story_only), list(ids), config, bp_mask, passages)
     passages = list(aligned.passages)
     pairs = classify_pairs(table, runs, list(ids), config, excluded_rows=bp_mask, aligned=aligned)
+    capped_documents = aligned.capped_documents
+    del aligned, runs
     _notify(progress, "alignment", 1, 1)
     model = None
     if config.story:
@@ -251,11 +257,28 @@ def detect(
         doc_ids=ids,
         boilerplate_rows=bp_mask,
         boilerplate=tuple(entries),
-        passages=tuple(sorted(passages)),
+        passages=tuple(sorted(passages, key=_passage_order)),
         pairs=tuple(sorted(pairs)),
         story_model=model,
-        limits=_limits(aligned.capped_documents),
+        limits=_limits(capped_documents),
     )
+
+
+def _passage_order(p: Passage) -> tuple:
+    """The sort key of a passage: the order of :class:`~dedup.models.Passage` itself, as one flat tuple.
+
+    Comparing the dataclasses builds their field tuples again at every
+    comparison (about 8 s for the 1.5 million passages of a dense 20,000-document
+    corpus); one flat key per passage sorts them the same way.
+
+    >>> from dedup.models import Span
+    >>> x = Passage(Span("a", 0, 5), Span("b", 0, 5), 0.5, "near")
+    >>> y = Passage(Span("a", 0, 5), Span("a", 9, 12), 1.0, "exact")
+    >>> [p.b.doc for p in sorted([x, y], key=_passage_order)] == [p.b.doc for p in sorted([x, y])]
+    True
+    """
+    a, b = p.a, p.b
+    return (a.doc, a.start, a.end, b.doc, b.start, b.end, p.similarity, p.kind, p.paragraphs)
 
 
 def _limits(capped_documents: int) -> tuple[str, ...]:
