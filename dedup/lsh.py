@@ -28,6 +28,7 @@ __all__ = [
     "cap_links",
     "cap_windows",
     "lsh_params",
+    "sorted_distinct",
     "window_pairs",
 ]
 
@@ -193,7 +194,7 @@ def cap_windows(chain: np.ndarray, window: np.ndarray, rank: np.ndarray, links: 
     if not len(both):
         return np.empty((0, 2), dtype=np.int64)
     n = int(both.max()) + 1
-    code = np.unique(both[:, 0] * np.int64(n) + both[:, 1])
+    code = sorted_distinct(both[:, 0] * np.int64(n) + both[:, 1])
     return np.stack([code // n, code % n], axis=1)
 
 
@@ -222,20 +223,23 @@ def _pairs_from_groups(
     out = []
     chains = []
     windows = []
-    # Pairs of size-2 groups in one vectorised step; bigger groups one by one.
-    two = starts[sizes == 2]
-    if len(two):
-        out.append(np.stack([order[two], order[two + 1]], axis=1))
-    for s, z in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist()):
+    # All pairs of every group of up to MAX_BUCKET members in one vectorised step: entry e pairs
+    # with the later entries of its group.
+    small = multi & (sizes <= MAX_BUCKET)
+    if small.any():
+        gs, gz = starts[small], sizes[small]
+        entries = np.repeat(gs, gz) + (np.arange(int(gz.sum()), dtype=np.int64) - np.repeat(np.cumsum(gz) - gz, gz))
+        rem = np.repeat(gs + gz, gz) - entries - 1
+        left = np.repeat(entries, rem)
+        first = np.cumsum(rem) - rem
+        right = left + 1 + (np.arange(int(rem.sum()), dtype=np.int64) - np.repeat(first, rem))
+        out.append(np.stack([order[left], order[right]], axis=1))
+    for s, z in zip(starts[sizes > MAX_BUCKET].tolist(), sizes[sizes > MAX_BUCKET].tolist()):
         members = order[s : s + z]
-        if z > MAX_BUCKET:
-            members = members[np.argsort(ranks[members], kind="stable")] if ranks is not None else np.sort(members)
-            w = window_pairs(members)
-            chains.append(w[: z - 1])
-            windows.append(w[z - 1 :])
-            continue
-        ii, jj = np.triu_indices(z, k=1)
-        out.append(np.stack([members[ii], members[jj]], axis=1))
+        members = members[np.argsort(ranks[members], kind="stable")] if ranks is not None else np.sort(members)
+        w = window_pairs(members)
+        chains.append(w[: z - 1])
+        windows.append(w[z - 1 :])
     return _ordered(out), _ordered(chains), _ordered(windows)
 
 
@@ -249,12 +253,31 @@ def _ordered(parts: list[np.ndarray]) -> np.ndarray:
     return np.stack([lo, hi], axis=1)
 
 
+def sorted_distinct(x: np.ndarray) -> np.ndarray:
+    """``np.unique(x)`` of a 1-d array, by one sort.
+
+    numpy 2.3+ finds the distinct values of an integer array by hashing them
+    first: on the tens of millions of distinct pair codes of a dense corpus
+    that took 110 s where a sort takes 3 s (same result).
+
+    >>> sorted_distinct(np.array([5, 1, 5, 3, 1])).tolist()
+    [1, 3, 5]
+    """
+    x = np.sort(x)
+    if len(x) < 2:
+        return x
+    keep = np.empty(len(x), dtype=bool)
+    keep[0] = True
+    np.not_equal(x[1:], x[:-1], out=keep[1:])
+    return x[keep]
+
+
 def _distinct(parts: list[np.ndarray], n: int) -> np.ndarray:
     """Sorted distinct pair codes ``i * n + j`` of ``parts``."""
     if not parts:
         return np.empty(0, dtype=np.int64)
     allp = np.concatenate(parts)
-    return np.unique(allp[:, 0] * np.int64(n) + allp[:, 1])
+    return sorted_distinct(allp[:, 0] * np.int64(n) + allp[:, 1])
 
 
 def candidate_pairs(
@@ -298,13 +321,16 @@ def candidate_pairs(
     if chains or windows:
         window = _distinct(windows, n)
         chain = _distinct(chains, n)
-        window = np.setdiff1d(window, np.concatenate([code, chain]), assume_unique=True)
+        # setdiff1d and union1d sort by np.unique (hashing, see sorted_distinct): sorted lookups instead.
+        taken = sorted_distinct(np.concatenate([code, chain]))
+        pos = np.minimum(np.searchsorted(taken, window), max(len(taken) - 1, 0))
+        window = window[taken[pos] != window] if len(taken) else window
         kept = cap_windows(
             np.stack([chain // n, chain % n], axis=1),
             np.stack([window // n, window % n], axis=1),
             ranks if ranks is not None else np.arange(n),
         )
-        code = np.union1d(code, kept[:, 0] * np.int64(n) + kept[:, 1])
+        code = sorted_distinct(np.concatenate([code, kept[:, 0] * np.int64(n) + kept[:, 1]]))
     return np.stack([code // n, code % n], axis=1)
 
 
