@@ -24,6 +24,7 @@ __all__ = [
     "BUCKET_LINKS",
     "MAX_BUCKET",
     "band_keys",
+    "banded_candidates",
     "candidate_pairs",
     "cap_links",
     "cap_windows",
@@ -134,7 +135,15 @@ def _band_key(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
 #: too (:func:`cap_windows`): every chain link (a member and the next one of
 #: its bucket) is kept, and of the other window links each member keeps the
 #: :data:`BUCKET_LINKS` partners nearest to it in canonical order.
-MAX_BUCKET = 200
+#:
+#: 64 since issue 18 (200 before): on corpora that share sentences heavily the
+#: buckets grow with the corpus (each sentence in ~280 of 20,000 documents gives
+#: buckets of up to ~680 paragraphs), and all pairs of buckets up to 200 made
+#: 17M candidates at 20,000 dense documents (9.2M at 64), quadratic in the
+#: corpus. On the 190k-paragraph benchmark corpus 64 loses 1 of its 2,873
+#: verified pairs (200 kept them all). A run that reaches the bound says so
+#: in its output (``ScanResult.limits``).
+MAX_BUCKET = 64
 #: Following members each member of an oversized bucket is paired with.
 BUCKET_LINKS = 10
 
@@ -297,27 +306,49 @@ def candidate_pairs(
     Returns:
         A sorted ``(m, 2)`` int64 array of distinct row pairs ``(i, j)``, ``i < j``.
     """
+    return banded_candidates(signatures, threshold, rank)[0]
+
+
+def banded_candidates(
+    signatures: np.ndarray, threshold: float, rank: Callable[[], np.ndarray] | None = None
+) -> tuple[np.ndarray, int]:
+    """:func:`candidate_pairs` and the number of band buckets over :data:`MAX_BUCKET` members.
+
+    That number is how often the bound changed the candidates (0: every pair
+    sharing a band is a candidate, as in datasketch).
+
+    >>> sig = np.zeros((3, 128), dtype=np.uint32)
+    >>> pairs, oversized = banded_candidates(sig, 0.5)
+    >>> pairs.tolist(), oversized
+    ([[0, 1], [0, 2], [1, 2]], 0)
+    """
     n, num_perm = signatures.shape
     if n < 2:
-        return np.empty((0, 2), dtype=np.int64)
+        return np.empty((0, 2), dtype=np.int64), 0
     bands, rows = lsh_params(threshold, num_perm)
     found: list[np.ndarray] = []
     chains: list[np.ndarray] = []
     windows: list[np.ndarray] = []
     ranks: np.ndarray | None = None
+    oversized = 0
     for band in range(bands):
         k = _band_key(signatures, band, rows)
         order = np.argsort(k, kind="stable")
         keys_sorted = k[order]
-        if ranks is None and rank is not None and _largest_run(keys_sorted) > MAX_BUCKET:
-            ranks = rank()
+        largest = _largest_run(keys_sorted)
+        if largest > MAX_BUCKET:
+            oversized += _runs_over(keys_sorted, MAX_BUCKET)
+            if ranks is None and rank is not None:
+                ranks = rank()
         lo, hi = band * rows, (band + 1) * rows
         for part, into in zip(_pairs_from_groups(order, keys_sorted, ranks), (found, chains, windows)):
             if len(part):
                 # Confirm the band's values, not just its 64-bit key.
                 same = (signatures[part[:, 0], lo:hi] == signatures[part[:, 1], lo:hi]).all(axis=1)
                 into.append(part[same])
+        del k, order, keys_sorted
     code = _distinct(found, n)
+    del found
     if chains or windows:
         window = _distinct(windows, n)
         chain = _distinct(chains, n)
@@ -331,7 +362,13 @@ def candidate_pairs(
             ranks if ranks is not None else np.arange(n),
         )
         code = sorted_distinct(np.concatenate([code, kept[:, 0] * np.int64(n) + kept[:, 1]]))
-    return np.stack([code // n, code % n], axis=1)
+    return np.stack([code // n, code % n], axis=1), oversized
+
+
+def _runs_over(keys_sorted: np.ndarray, size: int) -> int:
+    """How many runs of equal values of a sorted array are longer than ``size``."""
+    starts = np.flatnonzero(np.r_[True, keys_sorted[1:] != keys_sorted[:-1]])
+    return int((np.diff(np.r_[starts, len(keys_sorted)]) > size).sum())
 
 
 def _largest_run(keys_sorted: np.ndarray) -> int:

@@ -22,7 +22,7 @@ from ._accel import kernels
 from .align import AlignResult
 from .config import Config
 from .errors import ConfigError
-from .lsh import candidate_pairs, cap_links
+from .lsh import banded_candidates, cap_links
 from .models import Pair, Passage, Span
 from .paragraphs import ParagraphTable
 from .shingle import ShingleBatch
@@ -41,6 +41,7 @@ __all__ = [
     "paragraph_matches",
     "repeat_links",
     "verified_candidates",
+    "verified_candidates_counted",
     "verify",
 ]
 
@@ -179,8 +180,14 @@ def verified_candidates(table: ParagraphTable, threshold: float) -> tuple[np.nda
     Boilerplate detection and paragraph matching need the same verified pairs:
     the pipeline computes them once and passes them to both (no cache on the table).
     """
-    cands = candidate_pairs(table.signatures, threshold, lambda: _content_rank(table.group_keys))
-    return verify(table.shingles, cands, threshold)
+    return verified_candidates_counted(table, threshold)[0]
+
+
+def verified_candidates_counted(table: ParagraphTable, threshold: float) -> tuple[tuple[np.ndarray, np.ndarray], int]:
+    """:func:`verified_candidates` and the number of LSH buckets over :data:`dedup.lsh.MAX_BUCKET` members."""
+    cands, oversized = banded_candidates(table.signatures, threshold, lambda: _content_rank(table.group_keys))
+    verified = verify(table.shingles, cands, threshold)
+    return verified, oversized
 
 
 def _content_rank(keys: Sequence[bytes]) -> np.ndarray:
@@ -254,6 +261,9 @@ class ParagraphMatches:
     q: np.ndarray
     sim: np.ndarray
     exact: np.ndarray
+    #: Paragraph texts with more than :data:`MAX_NEAR_LINKS` verified partners
+    #: (their links were cut by :func:`cap_near_links`: a bound that changes results).
+    capped_texts: int = 0
 
     def __len__(self) -> int:
         return len(self.p)
@@ -411,6 +421,7 @@ def paragraph_matches(
     kept, ksims = verified if verified is not None else verified_candidates(table, config.threshold)
     kept, ksims = enough_shared(table.shingles, kept, ksims, config.min_shared)
     capped = cap_near_links(kept, ksims, n_groups)
+    n_capped = int((np.bincount(kept.reshape(-1), minlength=n_groups) > MAX_NEAR_LINKS).sum()) if len(kept) else 0
     kept, ksims = kept[capped], ksims[capped]
     for (g1, g2), s in zip(kept.tolist(), ksims.tolist()):
         m1, m2 = members[g1], members[g2]
@@ -423,8 +434,10 @@ def paragraph_matches(
         exact.append(np.zeros(len(a), dtype=bool))
     if not ps:
         e = np.empty(0, dtype=np.int64)
-        return ParagraphMatches(e, e.copy(), np.empty(0), np.empty(0, dtype=bool))
-    return ParagraphMatches(np.concatenate(ps), np.concatenate(qs), np.concatenate(sims), np.concatenate(exact))
+        return ParagraphMatches(e, e.copy(), np.empty(0), np.empty(0, dtype=bool), n_capped)
+    return ParagraphMatches(
+        np.concatenate(ps), np.concatenate(qs), np.concatenate(sims), np.concatenate(exact), n_capped
+    )
 
 
 def union_set(batch: ShingleBatch, groups: Sequence[int]) -> np.ndarray:

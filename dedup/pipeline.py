@@ -45,7 +45,15 @@ from .align import MAX_ALIGN_PARTNERS, align_documents
 from .boilerplate import boilerplate_rows, find_boilerplate
 from .cluster import clusters_from_pairs
 from .config import Config
-from .match import ParagraphMatches, build_passages, classify_pairs, paragraph_matches, verified_candidates
+from .lsh import BUCKET_LINKS, MAX_BUCKET
+from .match import (
+    MAX_NEAR_LINKS,
+    ParagraphMatches,
+    build_passages,
+    classify_pairs,
+    paragraph_matches,
+    verified_candidates_counted,
+)
 from .models import Boilerplate, Cluster, Document, Pair, Passage
 from .paragraphs import ParagraphTable, prepare
 from .story import StoryModel, same_story_tier
@@ -207,7 +215,7 @@ def detect(
     ids = tuple(d.id for d in documents)
     _notify(progress, "verification", 0, 1)
     # LSH candidates verified exactly, once: boilerplate detection and matching share them.
-    verified = verified_candidates(table, config.threshold)
+    verified, oversized_buckets = verified_candidates_counted(table, config.threshold)
     _notify(progress, "verification", 1, 1)
     _notify(progress, "boilerplate", 0, 1)
     bp_mask = boilerplate_rows(table, config, verified)
@@ -222,8 +230,11 @@ def detect(
         keep = focus[dp] | focus[dq] if focus is not None else np.ones(len(dp), dtype=bool)
         if story_only is not None:
             keep &= ~(story_only[dp] | story_only[dq])
-        matches = ParagraphMatches(matches.p[keep], matches.q[keep], matches.sim[keep], matches.exact[keep])
+        matches = ParagraphMatches(
+            matches.p[keep], matches.q[keep], matches.sim[keep], matches.exact[keep], matches.capped_texts
+        )
     passages, runs = build_passages(table, matches, list(ids))
+    capped_texts = matches.capped_texts
     del matches
     _notify(progress, "passages", 1, 1)
     # Sub-paragraph passages: anchors and alignment below the paragraph (config.align).
@@ -260,7 +271,7 @@ def detect(
         passages=tuple(sorted(passages, key=_passage_order)),
         pairs=tuple(sorted(pairs)),
         story_model=model,
-        limits=_limits(capped_documents),
+        limits=_limits(oversized_buckets, capped_texts, capped_documents),
     )
 
 
@@ -281,14 +292,31 @@ def _passage_order(p: Passage) -> tuple:
     return (a.doc, a.start, a.end, b.doc, b.start, b.end, p.similarity, p.kind, p.paragraphs)
 
 
-def _limits(capped_documents: int) -> tuple[str, ...]:
-    """The sentences saying which bounds changed the results (see :attr:`Findings.limits`)."""
-    if not capped_documents:
-        return ()
-    return (
-        f"alignment: {capped_documents} document(s) share text with more than {MAX_ALIGN_PARTNERS} others; "
-        f"each was aligned with its {MAX_ALIGN_PARTNERS} closest (and enough others to keep its copies linked)",
-    )
+def _limits(oversized_buckets: int, capped_texts: int, capped_documents: int) -> tuple[str, ...]:
+    """The sentences saying which bounds changed the results (see :attr:`Findings.limits`).
+
+    >>> _limits(0, 0, 0)
+    ()
+    >>> [s.split(":")[0] for s in _limits(3, 2, 1)]
+    ['candidates', 'paragraph matches', 'alignment']
+    """
+    out = []
+    if oversized_buckets:
+        out.append(
+            f"candidates: {oversized_buckets} LSH band bucket(s) held more than {MAX_BUCKET} paragraph texts; "
+            f"their members were paired with their {BUCKET_LINKS} nearest in content order, not with every other member"
+        )
+    if capped_texts:
+        out.append(
+            f"paragraph matches: {capped_texts} paragraph text(s) had more than {MAX_NEAR_LINKS} similar texts; "
+            f"each kept its {MAX_NEAR_LINKS} most similar (and enough others to keep groups of similar texts linked)"
+        )
+    if capped_documents:
+        out.append(
+            f"alignment: {capped_documents} document(s) share text with more than {MAX_ALIGN_PARTNERS} others; "
+            f"each was aligned with its {MAX_ALIGN_PARTNERS} closest (and enough others to keep its copies linked)"
+        )
+    return tuple(out)
 
 
 def cluster(
