@@ -303,6 +303,22 @@ def _group_members(group: np.ndarray, n_groups: int, excluded: np.ndarray | None
 MAX_CLIQUE = 100
 
 
+def _all_pairs(order: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``(i < j)`` of members of each group ``order[starts[g]:starts[g] + counts[g]]``, all at once.
+
+    >>> a, b = _all_pairs(np.array([5, 6, 7, 8, 9]), np.array([0, 3]), np.array([3, 2]))
+    >>> list(zip(a.tolist(), b.tolist()))
+    [(5, 6), (5, 7), (6, 7), (8, 9)]
+    """
+    entries = np.repeat(starts, counts) + (
+        np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    )
+    rem = np.repeat(starts + counts, counts) - entries - 1
+    left = np.repeat(entries, rem)
+    right = left + 1 + (np.arange(int(rem.sum()), dtype=np.int64) - np.repeat(np.cumsum(rem) - rem, rem))
+    return order[left], order[right]
+
+
 def _link(m1: np.ndarray, m2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Occurrence pairs linking two member lists (all pairs, or stars when large)."""
     if len(m1) * len(m2) <= MAX_CLIQUE * MAX_CLIQUE:
@@ -403,35 +419,49 @@ def paragraph_matches(
     qs: list[np.ndarray] = []
     sims: list[np.ndarray] = []
     exact: list[np.ndarray] = []
-    # Identical occurrences.
-    for m in members.repeated():
-        if len(m) > MAX_CLIQUE:
-            a, b = repeat_links(m, table.doc[m])
-            ps.append(a)
-            qs.append(b)
-            sims.append(np.ones(len(a)))
-            exact.append(np.ones(len(a), dtype=bool))
-        elif len(m) > 1:
-            ii, jj = np.triu_indices(len(m), k=1)
-            ps.append(m[ii])
-            qs.append(m[jj])
-            sims.append(np.ones(len(ii)))
-            exact.append(np.ones(len(ii), dtype=bool))
+    # Identical occurrences: every pair of each group of up to MAX_CLIQUE rows at once.
+    counts = members.counts
+    clique = np.flatnonzero((counts > 1) & (counts <= MAX_CLIQUE))
+    if len(clique):
+        a, b = _all_pairs(members.order, members.starts[clique], counts[clique])
+        ps.append(a)
+        qs.append(b)
+        sims.append(np.ones(len(a)))
+        exact.append(np.ones(len(a), dtype=bool))
+    for g in np.flatnonzero(counts > MAX_CLIQUE).tolist():
+        m = members[g]
+        a, b = repeat_links(m, table.doc[m])
+        ps.append(a)
+        qs.append(b)
+        sims.append(np.ones(len(a)))
+        exact.append(np.ones(len(a), dtype=bool))
     # Similar distinct texts.
     kept, ksims = verified if verified is not None else verified_candidates(table, config.threshold)
     kept, ksims = enough_shared(table.shingles, kept, ksims, config.min_shared)
     capped = cap_near_links(kept, ksims, n_groups)
     n_capped = int((np.bincount(kept.reshape(-1), minlength=n_groups) > MAX_NEAR_LINKS).sum()) if len(kept) else 0
     kept, ksims = kept[capped], ksims[capped]
-    for (g1, g2), s in zip(kept.tolist(), ksims.tolist()):
-        m1, m2 = members[g1], members[g2]
-        if len(m1) == 0 or len(m2) == 0:
-            continue
-        a, b = _link(m1, m2)
-        ps.append(np.minimum(a, b))
-        qs.append(np.maximum(a, b))
-        sims.append(np.full(len(a), s))
-        exact.append(np.zeros(len(a), dtype=bool))
+    if len(kept):
+        c1, c2 = counts[kept[:, 0]], counts[kept[:, 1]]
+        prod = c1 * c2
+        # Pairs of texts whose occurrences are few enough for all pairs: all at once.
+        full = (prod > 0) & (prod <= MAX_CLIQUE * MAX_CLIQUE)
+        if full.any():
+            g1, g2, n1, n2 = kept[full, 0], kept[full, 1], c1[full], c2[full]
+            k = np.repeat(np.arange(len(g1), dtype=np.int64), n1 * n2)
+            i = np.arange(len(k), dtype=np.int64) - np.repeat(np.cumsum(n1 * n2) - n1 * n2, n1 * n2)
+            a = members.order[members.starts[g1][k] + i // n2[k]]
+            b = members.order[members.starts[g2][k] + i % n2[k]]
+            ps.append(np.minimum(a, b))
+            qs.append(np.maximum(a, b))
+            sims.append(ksims[full][k])
+            exact.append(np.zeros(len(a), dtype=bool))
+        for (g1, g2), sim in zip(kept[prod > MAX_CLIQUE * MAX_CLIQUE].tolist(), ksims[prod > MAX_CLIQUE * MAX_CLIQUE]):
+            a, b = _link(members[g1], members[g2])
+            ps.append(np.minimum(a, b))
+            qs.append(np.maximum(a, b))
+            sims.append(np.full(len(a), sim))
+            exact.append(np.zeros(len(a), dtype=bool))
     if not ps:
         e = np.empty(0, dtype=np.int64)
         return ParagraphMatches(e, e.copy(), np.empty(0), np.empty(0, dtype=bool), n_capped)
@@ -477,44 +507,61 @@ def build_passages(
     sims = matches.sim[order]
     ob = ob[order]
 
-    # Index of a document's fingerprinted paragraph by (doc, ordinal).
-    passages: list[Passage] = []
-    runs: list[tuple[int, int, np.ndarray, np.ndarray]] = []
     n = len(p)
-    da_l, db_l, oa_l, ob_l, diag_l = da.tolist(), db.tolist(), oa.tolist(), ob.tolist(), diag.tolist()
-    i = 0
-    while i < n:
-        j = i + 1
-        same_doc = da_l[i] == db_l[i]
-        while (
-            j < n
-            and da_l[j] == da_l[i]
-            and db_l[j] == db_l[i]
-            and diag_l[j] == diag_l[i]
-            and oa_l[j] == oa_l[j - 1] + 1
-            and (not same_doc or oa_l[j] < ob_l[i])
-        ):
-            j += 1
-        rows_a, rows_b = p[i:j], q[i:j]
-        a_doc, b_doc = int(da_l[i]), int(db_l[i])
-        if j - i == 1:
-            sim = float(sims[i])
-        else:
-            sim = jaccard(
-                union_set(table.shingles, table.group[rows_a].tolist()),
-                union_set(table.shingles, table.group[rows_b].tolist()),
-            )
-        passages.append(
-            Passage(
-                a=Span(doc_ids[a_doc], int(table.start[rows_a[0]]), int(table.end[rows_a[-1]])),
-                b=Span(doc_ids[b_doc], int(table.start[rows_b[0]]), int(table.end[rows_b[-1]])),
-                similarity=sim,
-                kind="exact" if bool(exact[i:j].all()) else "near",
-                paragraphs=j - i,
-            )
+    # A match continues the run of the one before it when both lie in the same two documents, on
+    # the same diagonal, one paragraph further on.
+    cont = np.zeros(n, dtype=bool)
+    cont[1:] = (da[1:] == da[:-1]) & (db[1:] == db[:-1]) & (diag[1:] == diag[:-1]) & (oa[1:] == oa[:-1] + 1)
+    starts = np.flatnonzero(~cont)
+    same_doc = da[starts] == db[starts]
+    if same_doc.any():
+        # Inside one document a run stops before its first span would reach its second: the cut
+        # depends on where the run started, so these (rare) chains are cut one by one.
+        ends = np.r_[starts[1:], n]
+        oa_l, ob_l = oa.tolist(), ob.tolist()
+        cuts: list[int] = []
+        for i, end in zip(starts[same_doc].tolist(), ends[same_doc].tolist()):
+            first = i
+            for j in range(i + 1, end):
+                if not oa_l[j] < ob_l[first]:
+                    cuts.append(j)
+                    first = j
+        if cuts:
+            starts = np.sort(np.concatenate([starts, np.array(cuts, dtype=np.int64)]))  # cuts are not starts
+    ends = np.r_[starts[1:], n]
+    lengths = ends - starts
+    all_exact = np.logical_and.reduceat(exact, starts) if n else np.empty(0, dtype=bool)
+    first_rows, last_rows = p[starts], p[ends - 1]
+    first_b, last_b = q[starts], q[ends - 1]
+    run_sims = sims[starts].tolist()
+    for k in np.flatnonzero(lengths > 1).tolist():
+        i, j = int(starts[k]), int(ends[k])
+        run_sims[k] = jaccard(
+            union_set(table.shingles, table.group[p[i:j]].tolist()),
+            union_set(table.shingles, table.group[q[i:j]].tolist()),
         )
-        runs.append((a_doc, b_doc, rows_a, rows_b))
-        i = j
+    a_docs, b_docs = da[starts].tolist(), db[starts].tolist()
+    passages = [
+        Passage(
+            a=Span(doc_ids[ad], a0, a1),
+            b=Span(doc_ids[bd], b0, b1),
+            similarity=sim,
+            kind="exact" if ex else "near",
+            paragraphs=ln,
+        )
+        for ad, bd, a0, a1, b0, b1, sim, ex, ln in zip(
+            a_docs,
+            b_docs,
+            table.start[first_rows].tolist(),
+            table.end[last_rows].tolist(),
+            table.start[first_b].tolist(),
+            table.end[last_b].tolist(),
+            run_sims,
+            all_exact.tolist(),
+            lengths.tolist(),
+        )
+    ]
+    runs = [(ad, bd, p[i:j], q[i:j]) for ad, bd, i, j in zip(a_docs, b_docs, starts.tolist(), ends.tolist())]
     return passages, runs
 
 
