@@ -612,8 +612,9 @@ def classify_pairs(
     doc_total = np.bincount(table.doc, weights=weight, minlength=n_docs)
     covered: dict[tuple[int, int], list[set[int]]] = defaultdict(lambda: [set(), set()])
     n_passages: dict[tuple[int, int], int] = defaultdict(int)
+    both_l = aligned.aligned.tolist() if aligned is not None else []
     for a, b, rows_a, rows_b in runs:
-        if a == b or (aligned is not None and both[a] and both[b]):
+        if a == b or (aligned is not None and both_l[a] and both_l[b]):
             continue  # pairs of aligned documents are scored by tokens, not by these runs
         c = covered[(a, b)]
         c[0].update(rows_a.tolist())
@@ -764,13 +765,13 @@ def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> _TokenCover
     """
     n_docs = len(doc_ids)
     index = {d: i for i, d in enumerate(doc_ids)}
-    n_pas = len(aligned.passages)
-    ia = np.fromiter((index[p.a.doc] for p in aligned.passages), dtype=np.int64, count=n_pas)
-    ib = np.fromiter((index[p.b.doc] for p in aligned.passages), dtype=np.int64, count=n_pas)
-    a_s = np.fromiter((p.a.start for p in aligned.passages), dtype=np.int64, count=n_pas)
-    a_e = np.fromiter((p.a.end for p in aligned.passages), dtype=np.int64, count=n_pas)
-    b_s = np.fromiter((p.b.start for p in aligned.passages), dtype=np.int64, count=n_pas)
-    b_e = np.fromiter((p.b.end for p in aligned.passages), dtype=np.int64, count=n_pas)
+    # One pass over the passages: (doc a, start, end, doc b, start, end) per passage.
+    flat = np.fromiter(
+        (x for p in aligned.passages for x in (index[p.a.doc], p.a.start, p.a.end, index[p.b.doc], p.b.start, p.b.end)),
+        dtype=np.int64,
+        count=6 * len(aligned.passages),
+    ).reshape(-1, 6)
+    ia, a_s, a_e, ib, b_s, b_e = (flat[:, c] for c in range(6))
     cross = ia != ib
     e = np.empty(0, dtype=np.int64)
     if not cross.any():
