@@ -32,6 +32,7 @@ __all__ = [
     "MAX_COMPARE_PAIRS",
     "MAX_NEAR_LINKS",
     "ParagraphMatches",
+    "PassageRuns",
     "build_passages",
     "cap_near_links",
     "check_pair_budget",
@@ -476,9 +477,45 @@ def union_set(batch: ShingleBatch, groups: Sequence[int]) -> np.ndarray:
     return np.unique(np.concatenate([batch.get(g) for g in groups]))
 
 
+class PassageRuns(Sequence[tuple[int, int, np.ndarray, np.ndarray]]):
+    """The runs of :func:`build_passages`, one per passage, as ``(doc_a, doc_b, rows_a, rows_b)``.
+
+    Held as six arrays (the sorted match rows and each run's documents and
+    bounds), not as a tuple of two arrays per run: a dense corpus has about a
+    million runs, and a tuple of two numpy views costs about 300 bytes each.
+    Each item is built when it is read.
+
+    >>> r = PassageRuns(np.array([3, 4, 9]), np.array([7, 8, 12]), np.array([0, 1]), np.array([2, 2]),
+    ...                 np.array([0, 2]), np.array([2, 3]))
+    >>> [(a, b, x.tolist(), y.tolist()) for a, b, x, y in r]
+    [(0, 2, [3, 4], [7, 8]), (1, 2, [9], [12])]
+    """
+
+    def __init__(
+        self, p: np.ndarray, q: np.ndarray, doc_a: np.ndarray, doc_b: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    ) -> None:
+        self._p, self._q = p, q
+        self._a, self._b = doc_a, doc_b
+        self._s, self._e = starts, ends
+
+    def __len__(self) -> int:
+        return len(self._a)
+
+    def __getitem__(self, k):  # type: ignore[no-untyped-def, override]
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        i, j = int(self._s[k]), int(self._e[k])
+        return (int(self._a[k]), int(self._b[k]), self._p[i:j], self._q[i:j])
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        p, q = self._p, self._q
+        for a, b, i, j in zip(self._a.tolist(), self._b.tolist(), self._s.tolist(), self._e.tolist()):
+            yield (a, b, p[i:j], q[i:j])
+
+
 def build_passages(
     table: ParagraphTable, matches: ParagraphMatches, doc_ids: Sequence[str]
-) -> tuple[list[Passage], list[tuple[int, int, np.ndarray, np.ndarray]]]:
+) -> tuple[list[Passage], Sequence[tuple[int, int, np.ndarray, np.ndarray]]]:
     """Chain paragraph matches into maximal runs of consecutive paragraphs.
 
     Two matches ``(i, j)`` and ``(i + 1, j + 1)`` (positions among each
@@ -493,7 +530,8 @@ def build_passages(
 
     Returns:
         ``(passages, runs)`` where ``runs`` holds, per passage,
-        ``(doc_a, doc_b, rows_a, rows_b)`` (table rows of each side).
+        ``(doc_a, doc_b, rows_a, rows_b)`` (table rows of each side; a
+        :class:`PassageRuns`).
     """
     if len(matches) == 0:
         return [], []
@@ -561,8 +599,7 @@ def build_passages(
             lengths.tolist(),
         )
     ]
-    runs = [(ad, bd, p[i:j], q[i:j]) for ad, bd, i, j in zip(a_docs, b_docs, starts.tolist(), ends.tolist())]
-    return passages, runs
+    return passages, PassageRuns(p, q, da[starts], db[starts], starts, ends)
 
 
 def classify_pairs(
