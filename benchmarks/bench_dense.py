@@ -16,6 +16,13 @@ reported as not finished.
 Usage::
 
     PYTHONPATH=. python benchmarks/bench_dense.py --docs 1000,2000,4000 [--jobs 1] [--limit 300] [--out FILE]
+    PYTHONPATH=. python benchmarks/bench_dense.py --stages DIR [--format table]
+
+``--stages DIR`` runs one default scan of ``DIR`` in this process instead
+(``Detector(jobs=1)``, then the renderer) and prints the CPU seconds and the
+peak RSS after each pipeline stage (from the progress callback), the story
+tier's share, and what was found: the per-stage figures of
+``benchmarks/README.md`` ("Linear and lean default scan").
 """
 
 from __future__ import annotations
@@ -74,6 +81,56 @@ def run_scan(corpus: Path, out: Path, jobs: int, limit: float) -> dict:
     }
 
 
+def _rss_mib() -> tuple[int, int]:
+    """Current and peak resident set size of this process (MiB), from /proc."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) // 1024, int(fields["VmHWM"].split()[0]) // 1024
+
+
+def stage_profile(corpus: Path, fmt: str = "table") -> dict:
+    """CPU seconds and peak RSS per stage of one default scan of ``corpus`` in this process."""
+    t0 = time.process_time()
+    from dedup.detector import Detector
+    from dedup.report.formatters import format_result
+
+    stages: dict[str, dict] = {}
+    begun: dict[str, float] = {}
+    last = [t0]
+
+    def mark(stage: str) -> None:
+        now = time.process_time()
+        rss, peak = _rss_mib()
+        stages[stage] = {"cpu_s": round(now - begun.get(stage, last[0]), 2), "rss_mib": rss, "peak_rss_mib": peak}
+        last[0] = now
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if done == 0:
+            begun[stage] = time.process_time()
+        elif done == total:
+            mark(stage)
+
+    det = Detector(jobs=1)
+    det.add_paths([str(corpus)])
+    mark("read")
+    result = det.run(progress=progress)
+    mark("rest of run (sorting, clusters)")
+    text = format_result(result, fmt)
+    mark("render " + fmt)
+    total = time.process_time() - t0
+    return {
+        "corpus": str(corpus),
+        "stages": stages,
+        "total_cpu_s": round(total, 2),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "story_share": round(stages.get("story", {}).get("cpu_s", 0.0) / total, 3) if total else 0.0,
+        "passages": len(result.passages),
+        "pairs": len(result.pairs),
+        "limits": list(result.limits),
+        "output_bytes": len(text.encode("utf-8")),
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", default="1000,2000,4000")
@@ -81,7 +138,12 @@ def main() -> None:
     ap.add_argument("--limit", type=float, default=300.0, help="stop a row after this many seconds")
     ap.add_argument("--work-dir", default=None)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--stages", default=None, help="profile one default scan of this folder in-process, per stage")
+    ap.add_argument("--format", default="table", help="with --stages: the output format rendered")
     args = ap.parse_args()
+    if args.stages:
+        print(json.dumps(stage_profile(Path(args.stages), args.format), indent=2))
+        return
     if not LEE.is_file():
         sys.exit(f"{LEE} is absent")
     rows = []

@@ -22,7 +22,7 @@ from ._accel import kernels
 from .align import AlignResult
 from .config import Config
 from .errors import ConfigError
-from .lsh import candidate_pairs, cap_links
+from .lsh import banded_candidates, cap_links
 from .models import Pair, Passage, Span
 from .paragraphs import ParagraphTable
 from .shingle import ShingleBatch
@@ -32,6 +32,7 @@ __all__ = [
     "MAX_COMPARE_PAIRS",
     "MAX_NEAR_LINKS",
     "ParagraphMatches",
+    "PassageRuns",
     "build_passages",
     "cap_near_links",
     "check_pair_budget",
@@ -41,6 +42,7 @@ __all__ = [
     "paragraph_matches",
     "repeat_links",
     "verified_candidates",
+    "verified_candidates_counted",
     "verify",
 ]
 
@@ -179,8 +181,14 @@ def verified_candidates(table: ParagraphTable, threshold: float) -> tuple[np.nda
     Boilerplate detection and paragraph matching need the same verified pairs:
     the pipeline computes them once and passes them to both (no cache on the table).
     """
-    cands = candidate_pairs(table.signatures, threshold, lambda: _content_rank(table.group_keys))
-    return verify(table.shingles, cands, threshold)
+    return verified_candidates_counted(table, threshold)[0]
+
+
+def verified_candidates_counted(table: ParagraphTable, threshold: float) -> tuple[tuple[np.ndarray, np.ndarray], int]:
+    """:func:`verified_candidates` and the number of LSH buckets over :data:`dedup.lsh.MAX_BUCKET` members."""
+    cands, oversized = banded_candidates(table.signatures, threshold, lambda: _content_rank(table.group_keys))
+    verified = verify(table.shingles, cands, threshold)
+    return verified, oversized
 
 
 def _content_rank(keys: Sequence[bytes]) -> np.ndarray:
@@ -254,6 +262,9 @@ class ParagraphMatches:
     q: np.ndarray
     sim: np.ndarray
     exact: np.ndarray
+    #: Paragraph texts with more than :data:`MAX_NEAR_LINKS` verified partners
+    #: (their links were cut by :func:`cap_near_links`: a bound that changes results).
+    capped_texts: int = 0
 
     def __len__(self) -> int:
         return len(self.p)
@@ -291,6 +302,22 @@ def _group_members(group: np.ndarray, n_groups: int, excluded: np.ndarray | None
 #: Occurrences of one paragraph text above which its occurrences are linked
 #: as a star (each to the first) instead of all pairs, bounding the matches.
 MAX_CLIQUE = 100
+
+
+def _all_pairs(order: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``(i < j)`` of members of each group ``order[starts[g]:starts[g] + counts[g]]``, all at once.
+
+    >>> a, b = _all_pairs(np.array([5, 6, 7, 8, 9]), np.array([0, 3]), np.array([3, 2]))
+    >>> list(zip(a.tolist(), b.tolist()))
+    [(5, 6), (5, 7), (6, 7), (8, 9)]
+    """
+    entries = np.repeat(starts, counts) + (
+        np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    )
+    rem = np.repeat(starts + counts, counts) - entries - 1
+    left = np.repeat(entries, rem)
+    right = left + 1 + (np.arange(int(rem.sum()), dtype=np.int64) - np.repeat(np.cumsum(rem) - rem, rem))
+    return order[left], order[right]
 
 
 def _link(m1: np.ndarray, m2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -393,38 +420,55 @@ def paragraph_matches(
     qs: list[np.ndarray] = []
     sims: list[np.ndarray] = []
     exact: list[np.ndarray] = []
-    # Identical occurrences.
-    for m in members.repeated():
-        if len(m) > MAX_CLIQUE:
-            a, b = repeat_links(m, table.doc[m])
-            ps.append(a)
-            qs.append(b)
-            sims.append(np.ones(len(a)))
-            exact.append(np.ones(len(a), dtype=bool))
-        elif len(m) > 1:
-            ii, jj = np.triu_indices(len(m), k=1)
-            ps.append(m[ii])
-            qs.append(m[jj])
-            sims.append(np.ones(len(ii)))
-            exact.append(np.ones(len(ii), dtype=bool))
+    # Identical occurrences: every pair of each group of up to MAX_CLIQUE rows at once.
+    counts = members.counts
+    clique = np.flatnonzero((counts > 1) & (counts <= MAX_CLIQUE))
+    if len(clique):
+        a, b = _all_pairs(members.order, members.starts[clique], counts[clique])
+        ps.append(a)
+        qs.append(b)
+        sims.append(np.ones(len(a)))
+        exact.append(np.ones(len(a), dtype=bool))
+    for g in np.flatnonzero(counts > MAX_CLIQUE).tolist():
+        m = members[g]
+        a, b = repeat_links(m, table.doc[m])
+        ps.append(a)
+        qs.append(b)
+        sims.append(np.ones(len(a)))
+        exact.append(np.ones(len(a), dtype=bool))
     # Similar distinct texts.
     kept, ksims = verified if verified is not None else verified_candidates(table, config.threshold)
     kept, ksims = enough_shared(table.shingles, kept, ksims, config.min_shared)
     capped = cap_near_links(kept, ksims, n_groups)
+    n_capped = int((np.bincount(kept.reshape(-1), minlength=n_groups) > MAX_NEAR_LINKS).sum()) if len(kept) else 0
     kept, ksims = kept[capped], ksims[capped]
-    for (g1, g2), s in zip(kept.tolist(), ksims.tolist()):
-        m1, m2 = members[g1], members[g2]
-        if len(m1) == 0 or len(m2) == 0:
-            continue
-        a, b = _link(m1, m2)
-        ps.append(np.minimum(a, b))
-        qs.append(np.maximum(a, b))
-        sims.append(np.full(len(a), s))
-        exact.append(np.zeros(len(a), dtype=bool))
+    if len(kept):
+        c1, c2 = counts[kept[:, 0]], counts[kept[:, 1]]
+        prod = c1 * c2
+        # Pairs of texts whose occurrences are few enough for all pairs: all at once.
+        full = (prod > 0) & (prod <= MAX_CLIQUE * MAX_CLIQUE)
+        if full.any():
+            g1, g2, n1, n2 = kept[full, 0], kept[full, 1], c1[full], c2[full]
+            k = np.repeat(np.arange(len(g1), dtype=np.int64), n1 * n2)
+            i = np.arange(len(k), dtype=np.int64) - np.repeat(np.cumsum(n1 * n2) - n1 * n2, n1 * n2)
+            a = members.order[members.starts[g1][k] + i // n2[k]]
+            b = members.order[members.starts[g2][k] + i % n2[k]]
+            ps.append(np.minimum(a, b))
+            qs.append(np.maximum(a, b))
+            sims.append(ksims[full][k])
+            exact.append(np.zeros(len(a), dtype=bool))
+        for (g1, g2), sim in zip(kept[prod > MAX_CLIQUE * MAX_CLIQUE].tolist(), ksims[prod > MAX_CLIQUE * MAX_CLIQUE]):
+            a, b = _link(members[g1], members[g2])
+            ps.append(np.minimum(a, b))
+            qs.append(np.maximum(a, b))
+            sims.append(np.full(len(a), sim))
+            exact.append(np.zeros(len(a), dtype=bool))
     if not ps:
         e = np.empty(0, dtype=np.int64)
-        return ParagraphMatches(e, e.copy(), np.empty(0), np.empty(0, dtype=bool))
-    return ParagraphMatches(np.concatenate(ps), np.concatenate(qs), np.concatenate(sims), np.concatenate(exact))
+        return ParagraphMatches(e, e.copy(), np.empty(0), np.empty(0, dtype=bool), n_capped)
+    return ParagraphMatches(
+        np.concatenate(ps), np.concatenate(qs), np.concatenate(sims), np.concatenate(exact), n_capped
+    )
 
 
 def union_set(batch: ShingleBatch, groups: Sequence[int]) -> np.ndarray:
@@ -433,9 +477,45 @@ def union_set(batch: ShingleBatch, groups: Sequence[int]) -> np.ndarray:
     return np.unique(np.concatenate([batch.get(g) for g in groups]))
 
 
+class PassageRuns(Sequence[tuple[int, int, np.ndarray, np.ndarray]]):
+    """The runs of :func:`build_passages`, one per passage, as ``(doc_a, doc_b, rows_a, rows_b)``.
+
+    Held as six arrays (the sorted match rows and each run's documents and
+    bounds), not as a tuple of two arrays per run: a dense corpus has about a
+    million runs, and a tuple of two numpy views costs about 300 bytes each.
+    Each item is built when it is read.
+
+    >>> r = PassageRuns(np.array([3, 4, 9]), np.array([7, 8, 12]), np.array([0, 1]), np.array([2, 2]),
+    ...                 np.array([0, 2]), np.array([2, 3]))
+    >>> [(a, b, x.tolist(), y.tolist()) for a, b, x, y in r]
+    [(0, 2, [3, 4], [7, 8]), (1, 2, [9], [12])]
+    """
+
+    def __init__(
+        self, p: np.ndarray, q: np.ndarray, doc_a: np.ndarray, doc_b: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    ) -> None:
+        self._p, self._q = p, q
+        self._a, self._b = doc_a, doc_b
+        self._s, self._e = starts, ends
+
+    def __len__(self) -> int:
+        return len(self._a)
+
+    def __getitem__(self, k):  # type: ignore[no-untyped-def, override]
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        i, j = int(self._s[k]), int(self._e[k])
+        return (int(self._a[k]), int(self._b[k]), self._p[i:j], self._q[i:j])
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        p, q = self._p, self._q
+        for a, b, i, j in zip(self._a.tolist(), self._b.tolist(), self._s.tolist(), self._e.tolist()):
+            yield (a, b, p[i:j], q[i:j])
+
+
 def build_passages(
     table: ParagraphTable, matches: ParagraphMatches, doc_ids: Sequence[str]
-) -> tuple[list[Passage], list[tuple[int, int, np.ndarray, np.ndarray]]]:
+) -> tuple[list[Passage], Sequence[tuple[int, int, np.ndarray, np.ndarray]]]:
     """Chain paragraph matches into maximal runs of consecutive paragraphs.
 
     Two matches ``(i, j)`` and ``(i + 1, j + 1)`` (positions among each
@@ -450,7 +530,8 @@ def build_passages(
 
     Returns:
         ``(passages, runs)`` where ``runs`` holds, per passage,
-        ``(doc_a, doc_b, rows_a, rows_b)`` (table rows of each side).
+        ``(doc_a, doc_b, rows_a, rows_b)`` (table rows of each side; a
+        :class:`PassageRuns`).
     """
     if len(matches) == 0:
         return [], []
@@ -464,45 +545,61 @@ def build_passages(
     sims = matches.sim[order]
     ob = ob[order]
 
-    # Index of a document's fingerprinted paragraph by (doc, ordinal).
-    passages: list[Passage] = []
-    runs: list[tuple[int, int, np.ndarray, np.ndarray]] = []
     n = len(p)
-    da_l, db_l, oa_l, ob_l, diag_l = da.tolist(), db.tolist(), oa.tolist(), ob.tolist(), diag.tolist()
-    i = 0
-    while i < n:
-        j = i + 1
-        same_doc = da_l[i] == db_l[i]
-        while (
-            j < n
-            and da_l[j] == da_l[i]
-            and db_l[j] == db_l[i]
-            and diag_l[j] == diag_l[i]
-            and oa_l[j] == oa_l[j - 1] + 1
-            and (not same_doc or oa_l[j] < ob_l[i])
-        ):
-            j += 1
-        rows_a, rows_b = p[i:j], q[i:j]
-        a_doc, b_doc = int(da_l[i]), int(db_l[i])
-        if j - i == 1:
-            sim = float(sims[i])
-        else:
-            sim = jaccard(
-                union_set(table.shingles, table.group[rows_a].tolist()),
-                union_set(table.shingles, table.group[rows_b].tolist()),
-            )
-        passages.append(
-            Passage(
-                a=Span(doc_ids[a_doc], int(table.start[rows_a[0]]), int(table.end[rows_a[-1]])),
-                b=Span(doc_ids[b_doc], int(table.start[rows_b[0]]), int(table.end[rows_b[-1]])),
-                similarity=sim,
-                kind="exact" if bool(exact[i:j].all()) else "near",
-                paragraphs=j - i,
-            )
+    # A match continues the run of the one before it when both lie in the same two documents, on
+    # the same diagonal, one paragraph further on.
+    cont = np.zeros(n, dtype=bool)
+    cont[1:] = (da[1:] == da[:-1]) & (db[1:] == db[:-1]) & (diag[1:] == diag[:-1]) & (oa[1:] == oa[:-1] + 1)
+    starts = np.flatnonzero(~cont)
+    same_doc = da[starts] == db[starts]
+    if same_doc.any():
+        # Inside one document a run stops before its first span would reach its second: the cut
+        # depends on where the run started, so these (rare) chains are cut one by one.
+        ends = np.r_[starts[1:], n]
+        oa_l, ob_l = oa.tolist(), ob.tolist()
+        cuts: list[int] = []
+        for i, end in zip(starts[same_doc].tolist(), ends[same_doc].tolist()):
+            first = i
+            for j in range(i + 1, end):
+                if not oa_l[j] < ob_l[first]:
+                    cuts.append(j)
+                    first = j
+        if cuts:
+            starts = np.sort(np.concatenate([starts, np.array(cuts, dtype=np.int64)]))  # cuts are not starts
+    ends = np.r_[starts[1:], n]
+    lengths = ends - starts
+    all_exact = np.logical_and.reduceat(exact, starts) if n else np.empty(0, dtype=bool)
+    first_rows, last_rows = p[starts], p[ends - 1]
+    first_b, last_b = q[starts], q[ends - 1]
+    run_sims = sims[starts].tolist()
+    for k in np.flatnonzero(lengths > 1).tolist():
+        i, j = int(starts[k]), int(ends[k])
+        run_sims[k] = jaccard(
+            union_set(table.shingles, table.group[p[i:j]].tolist()),
+            union_set(table.shingles, table.group[q[i:j]].tolist()),
         )
-        runs.append((a_doc, b_doc, rows_a, rows_b))
-        i = j
-    return passages, runs
+    a_docs, b_docs = da[starts].tolist(), db[starts].tolist()
+    passages = [
+        Passage(
+            a=Span(doc_ids[ad], a0, a1),
+            b=Span(doc_ids[bd], b0, b1),
+            similarity=sim,
+            kind="exact" if ex else "near",
+            paragraphs=ln,
+        )
+        for ad, bd, a0, a1, b0, b1, sim, ex, ln in zip(
+            a_docs,
+            b_docs,
+            table.start[first_rows].tolist(),
+            table.end[last_rows].tolist(),
+            table.start[first_b].tolist(),
+            table.end[last_b].tolist(),
+            run_sims,
+            all_exact.tolist(),
+            lengths.tolist(),
+        )
+    ]
+    return passages, PassageRuns(p, q, da[starts], db[starts], starts, ends)
 
 
 def classify_pairs(
@@ -537,17 +634,25 @@ def classify_pairs(
         Pairs of kind ``duplicate``, ``near_duplicate`` or ``containment``.
     """
     n_docs = len(doc_ids)
+    t = config.coverage_threshold
+    token_cov: dict[tuple[int, int], tuple[float, float, int]] = {}
     if aligned is not None:
-        token_cov = _token_coverage(aligned, doc_ids)
+        both = aligned.aligned
+        cov = _token_coverage(aligned, doc_ids)
+        # Only the pairs that can become one (coverage at the threshold) are read out of the arrays;
+        # the others of the token coverage are looked up when identical (a duplicate needs its count).
+        ca_, cb_ = cov.code // n_docs, cov.code % n_docs
+        token_cov = cov.rows(both[ca_] & both[cb_] & (np.maximum(cov.cov_a, cov.cov_b) >= t))
     weight = table.ntokens.astype(np.float64)
     if excluded_rows is not None:
         weight = np.where(excluded_rows, 0.0, weight)
     doc_total = np.bincount(table.doc, weights=weight, minlength=n_docs)
     covered: dict[tuple[int, int], list[set[int]]] = defaultdict(lambda: [set(), set()])
     n_passages: dict[tuple[int, int], int] = defaultdict(int)
+    both_l = aligned.aligned.tolist() if aligned is not None else []
     for a, b, rows_a, rows_b in runs:
-        if a == b:
-            continue
+        if a == b or (aligned is not None and both_l[a] and both_l[b]):
+            continue  # pairs of aligned documents are scored by tokens, not by these runs
         c = covered[(a, b)]
         c[0].update(rows_a.tolist())
         c[1].update(rows_b.tolist())
@@ -581,19 +686,14 @@ def classify_pairs(
         return s
 
     pairs: list[Pair] = []
-    t = config.coverage_threshold
-    keys = set(covered)
-    if aligned is not None:
-        # Pairs of aligned documents are scored by tokens; the others (alignment off, or a huge
-        # document) by whole paragraphs as before.
-        both = aligned.aligned
-        keys = {k for k in keys if not (both[k[0]] and both[k[1]])} | {
-            k for k in token_cov if both[k[0]] and both[k[1]]
-        }
+    keys = set(covered) | set(token_cov)
     for key in sorted(keys | identical):
         a, b = key
         if aligned is not None and aligned.aligned[a] and aligned.aligned[b]:
-            cov_a, cov_b, n_pas = token_cov.get(key, (0.0, 0.0, 0))
+            found = token_cov.get(key)
+            if found is None and key in identical:
+                found = cov.get(key)
+            cov_a, cov_b, n_pas = found if found is not None else (0.0, 0.0, 0)
         else:
             rows_a, rows_b = covered.get(key, (set(), set()))
             cov_a = _coverage(weight, rows_a, doc_total[a])
@@ -650,52 +750,93 @@ def check_pair_budget(n_docs: int, limit: int | None = None) -> int:
     return pairs
 
 
-def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> dict[tuple[int, int], tuple[float, float, int]]:
+@dataclass(frozen=True)
+class _TokenCoverage:
+    """Aligned token coverage of every document pair sharing a passage (arrays, one row per pair).
+
+    Attributes:
+        code: ``a * n_docs + b`` of each pair ``a < b``, sorted.
+        cov_a: Share of ``a``'s tokens in passages shared with ``b``.
+        cov_b: Share of ``b``'s tokens in passages shared with ``a``.
+        count: Passages between the two.
+        n_docs: Documents (the base of ``code``).
+    """
+
+    code: np.ndarray
+    cov_a: np.ndarray
+    cov_b: np.ndarray
+    count: np.ndarray
+    n_docs: int
+
+    def get(self, key: tuple[int, int]) -> tuple[float, float, int] | None:
+        """``(cov_a, cov_b, count)`` of the pair ``key`` (``a < b``), ``None`` when it shares no passage."""
+        c = key[0] * self.n_docs + key[1]
+        i = int(np.searchsorted(self.code, c))
+        if i == len(self.code) or int(self.code[i]) != c:
+            return None
+        return float(self.cov_a[i]), float(self.cov_b[i]), int(self.count[i])
+
+    def rows(self, mask: np.ndarray) -> dict[tuple[int, int], tuple[float, float, int]]:
+        """The pairs of the rows where ``mask`` holds, as ``{(a, b): (cov_a, cov_b, count)}``."""
+        idx = np.flatnonzero(mask)
+        code = self.code[idx]
+        return {
+            (a, b): (ca, cb, n)
+            for a, b, ca, cb, n in zip(
+                (code // self.n_docs).tolist(),
+                (code % self.n_docs).tolist(),
+                self.cov_a[idx].tolist(),
+                self.cov_b[idx].tolist(),
+                self.count[idx].tolist(),
+            )
+        }
+
+
+def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> _TokenCoverage:
     """Per document pair ``(a, b)``, ``a < b``: the share of each one's tokens in shared passages, and their number.
 
     Tokens are those of :func:`dedup.align.tokenize`, boilerplate left out; a
-    token counts when its word starts inside a passage span.
+    token counts when its word starts inside a passage span. All passages are
+    read once into arrays; the union of the spans per pair and side is then
+    computed for all pairs at once (no per-pair Python objects).
     """
+    n_docs = len(doc_ids)
     index = {d: i for i, d in enumerate(doc_ids)}
-    n_docs = np.int64(max(len(doc_ids), 1))
-    rows = np.array(
-        [(index[p.a.doc], index[p.b.doc], p.a.start, p.a.end, p.b.start, p.b.end) for p in aligned.passages],
+    # One pass over the passages: (doc a, start, end, doc b, start, end) per passage.
+    flat = np.fromiter(
+        (x for p in aligned.passages for x in (index[p.a.doc], p.a.start, p.a.end, index[p.b.doc], p.b.start, p.b.end)),
         dtype=np.int64,
+        count=6 * len(aligned.passages),
     ).reshape(-1, 6)
-    rows = rows[rows[:, 0] != rows[:, 1]]
-    if len(rows) == 0:
-        return {}
-    # Side 0 is the lower document index of the pair.
-    flip = rows[:, 0] > rows[:, 1]
-    rows[flip] = rows[flip][:, [1, 0, 4, 5, 2, 3]]
-    # Pairs in order of their first passage; passages per pair.
-    uk, first_at, inverse, count = np.unique(
-        rows[:, 0] * n_docs + rows[:, 1], return_index=True, return_inverse=True, return_counts=True
-    )
-    rank = np.empty(len(uk), dtype=np.int64)
-    rank[np.argsort(first_at, kind="stable")] = np.arange(len(uk), dtype=np.int64)
-    pair_of = rank[inverse.reshape(-1)]
-    key_a, key_b, n_passages = np.empty_like(uk), np.empty_like(uk), np.empty(len(uk), dtype=np.int64)
-    key_a[rank], key_b[rank], n_passages[rank] = uk // n_docs, uk % n_docs, count
-    # All spans at once: the token range [lo, hi) whose words start inside each span, the union
-    # of the ranges per (pair, side), counted with a running count of kept (not boilerplate) tokens.
-    docs_used = np.unique(rows[:, :2])
-    where = np.full(int(n_docs), -1, dtype=np.int64)
-    where[docs_used] = np.arange(len(docs_used), dtype=np.int64)
-    toks = [aligned.tokens[d] for d in docs_used.tolist()]
-    lens = np.array([len(t) for t in toks], dtype=np.int64)
-    first = np.cumsum(lens) - lens
-    big = np.int64(int(max((int(t.end[-1]) for t in toks if len(t)), default=0)) + 2)
-    starts = np.concatenate([t.start for t in toks] + [np.empty(0, dtype=np.int64)])
-    skey = np.repeat(np.arange(len(docs_used), dtype=np.int64), lens) * big + starts
-    masks = [aligned.masks[d] for d in docs_used.tolist()]
-    # kept[first[i] + t]: kept tokens before token t of document i, counted from the first document.
-    kept = np.zeros(int(lens.sum()) + 1, dtype=np.int64)
-    np.cumsum(~np.concatenate([*masks, np.empty(0, dtype=bool)]), out=kept[1:])
+    ia, a_s, a_e, ib, b_s, b_e = (flat[:, c] for c in range(6))
+    cross = ia != ib
+    e = np.empty(0, dtype=np.int64)
+    if not cross.any():
+        return _TokenCoverage(e, np.empty(0), np.empty(0), e, n_docs)
+    ia, ib, a_s, a_e, b_s, b_e = ia[cross], ib[cross], a_s[cross], a_e[cross], b_s[cross], b_e[cross]
+    swap = ia > ib
+    lo_doc, hi_doc = np.where(swap, ib, ia), np.where(swap, ia, ib)
+    code, pair_of, count = np.unique(lo_doc * np.int64(n_docs) + hi_doc, return_inverse=True, return_counts=True)
+    pair_of = pair_of.reshape(-1)
+    n_keys = len(code)
+    # Side 0 is the lower document of the pair, side 1 the higher one.
     grp_a = np.concatenate([2 * pair_of, 2 * pair_of + 1])
-    dd_a = where[np.concatenate([rows[:, 0], rows[:, 1]])]
-    ss_a = np.minimum(np.concatenate([rows[:, 2], rows[:, 4]]), big - 1)
-    ee_a = np.minimum(np.concatenate([rows[:, 3], rows[:, 5]]), big - 1)
+    doc_a = np.concatenate([lo_doc, hi_doc])
+    ss = np.concatenate([np.where(swap, b_s, a_s), np.where(swap, a_s, b_s)])
+    ee = np.concatenate([np.where(swap, b_e, a_e), np.where(swap, a_e, b_e)])
+    docs_used = np.unique(doc_a)
+    where = np.full(n_docs, -1, dtype=np.int64)
+    where[docs_used] = np.arange(len(docs_used))
+    used = docs_used.tolist()
+    lens = np.array([len(aligned.tokens[d]) for d in used], dtype=np.int64)
+    first = np.cumsum(lens) - lens
+    kfirst = first + np.arange(len(used), dtype=np.int64)  # each document has len + 1 counts
+    big = np.int64(int(max((int(aligned.tokens[d].end[-1]) for d in used if len(aligned.tokens[d])), default=0)) + 2)
+    starts = np.concatenate([aligned.tokens[d].start for d in used] + [np.empty(0, dtype=np.int64)])
+    skey = np.repeat(np.arange(len(used), dtype=np.int64), lens) * big + starts
+    kept = np.concatenate([np.concatenate(([0], np.cumsum(~aligned.masks[d], dtype=np.int64))) for d in used])
+    dd_a = where[doc_a]
+    ss_a, ee_a = np.minimum(ss, big - 1), np.minimum(ee, big - 1)
     lo = np.searchsorted(skey, dd_a * big + ss_a) - first[dd_a]
     hi = np.searchsorted(skey, dd_a * big + ee_a) - first[dd_a]
     o = np.lexsort((hi, lo, grp_a))
@@ -708,21 +849,19 @@ def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> dict[tuple[
     same[1:] = grp_a[1:] == grp_a[:-1]
     prev_end[1:] = np.where(same[1:], run[:-1], 0)
     lo2 = np.maximum(lo, prev_end)
-    part = np.where(hi > lo2, kept[first[dd_a] + np.maximum(hi, lo2)] - kept[first[dd_a] + lo2], 0)
-    covered = np.bincount(grp_a, weights=part, minlength=2 * len(uk)).astype(np.int64)
-    totals = kept[first + lens] - kept[first]
+    part = np.where(hi > lo2, kept[kfirst[dd_a] + np.maximum(hi, lo2)] - kept[kfirst[dd_a] + lo2], 0)
+    covered = np.bincount(grp_a, weights=part, minlength=2 * n_keys).astype(np.int64)
+    totals = kept[kfirst + lens]
 
-    def shares(cov: np.ndarray, docs: np.ndarray) -> list[float]:
+    def share(side_covered: np.ndarray, docs: np.ndarray) -> np.ndarray:
         total = totals[where[docs]]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s = np.minimum(1.0, cov / np.maximum(total, 1))
-        return np.where(total > 0, s, 0.0).tolist()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.minimum(1.0, side_covered.astype(np.float64) / np.maximum(total, 1).astype(np.float64))
+        return np.where(total > 0, frac, 0.0)
 
-    share_a, share_b = shares(covered[0::2], key_a), shares(covered[1::2], key_b)
-    return {
-        (a, b): (x, y, n)
-        for a, b, x, y, n in zip(key_a.tolist(), key_b.tolist(), share_a, share_b, n_passages.tolist())
-    }
+    cov_a = share(covered[0::2], code // n_docs)
+    cov_b = share(covered[1::2], code % n_docs)
+    return _TokenCoverage(code, cov_a, cov_b, count.astype(np.int64), n_docs)
 
 
 def _coverage(weight: np.ndarray, rows: set[int], total: float) -> float:

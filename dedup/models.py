@@ -101,7 +101,7 @@ class Document:
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Span:
     """A character range ``[start, end)`` of one document."""
 
@@ -131,7 +131,7 @@ class Match:
     exact: bool
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Passage:
     """A maximal run of consecutive matching paragraphs shared by two places.
 

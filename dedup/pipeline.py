@@ -45,7 +45,15 @@ from .align import MAX_ALIGN_PARTNERS, align_documents
 from .boilerplate import boilerplate_rows, find_boilerplate
 from .cluster import clusters_from_pairs
 from .config import Config
-from .match import ParagraphMatches, build_passages, classify_pairs, paragraph_matches, verified_candidates
+from .lsh import BUCKET_LINKS, MAX_BUCKET
+from .match import (
+    MAX_NEAR_LINKS,
+    ParagraphMatches,
+    build_passages,
+    classify_pairs,
+    paragraph_matches,
+    verified_candidates_counted,
+)
 from .models import Boilerplate, Cluster, Document, Pair, Passage
 from .paragraphs import ParagraphTable, prepare
 from .story import StoryModel, same_story_tier
@@ -207,26 +215,35 @@ def detect(
     ids = tuple(d.id for d in documents)
     _notify(progress, "verification", 0, 1)
     # LSH candidates verified exactly, once: boilerplate detection and matching share them.
-    verified = verified_candidates(table, config.threshold)
+    verified, oversized_buckets = verified_candidates_counted(table, config.threshold)
     _notify(progress, "verification", 1, 1)
     _notify(progress, "boilerplate", 0, 1)
     bp_mask = boilerplate_rows(table, config, verified)
     _notify(progress, "boilerplate", 1, 1)
     _notify(progress, "passages", 0, 1)
     matches = paragraph_matches(table, config, excluded_rows=bp_mask, verified=verified)
+    # Each stage's inputs are freed once its outputs exist: on a dense corpus the verified pairs,
+    # matches, runs and alignment tokens are gigabytes, and the later stages do not need them.
+    del verified
     if (focus is not None or story_only is not None) and len(matches):
         dp, dq = table.doc[matches.p], table.doc[matches.q]
         keep = focus[dp] | focus[dq] if focus is not None else np.ones(len(dp), dtype=bool)
         if story_only is not None:
             keep &= ~(story_only[dp] | story_only[dq])
-        matches = ParagraphMatches(matches.p[keep], matches.q[keep], matches.sim[keep], matches.exact[keep])
+        matches = ParagraphMatches(
+            matches.p[keep], matches.q[keep], matches.sim[keep], matches.exact[keep], matches.capped_texts
+        )
     passages, runs = build_passages(table, matches, list(ids))
+    capped_texts = matches.capped_texts
+    del matches
     _notify(progress, "passages", 1, 1)
     # Sub-paragraph passages: anchors and alignment below the paragraph (config.align).
     _notify(progress, "alignment", 0, 1)
     aligned = align_documents(table, _align_texts(documents, story_only), list(ids), config, bp_mask, passages)
     passages = list(aligned.passages)
     pairs = classify_pairs(table, runs, list(ids), config, excluded_rows=bp_mask, aligned=aligned)
+    capped_documents = aligned.capped_documents
+    del aligned, runs
     _notify(progress, "alignment", 1, 1)
     model = None
     if config.story:
@@ -251,21 +268,55 @@ def detect(
         doc_ids=ids,
         boilerplate_rows=bp_mask,
         boilerplate=tuple(entries),
-        passages=tuple(sorted(passages)),
+        passages=tuple(sorted(passages, key=_passage_order)),
         pairs=tuple(sorted(pairs)),
         story_model=model,
-        limits=_limits(aligned.capped_documents),
+        limits=_limits(oversized_buckets, capped_texts, capped_documents),
     )
 
 
-def _limits(capped_documents: int) -> tuple[str, ...]:
-    """The sentences saying which bounds changed the results (see :attr:`Findings.limits`)."""
-    if not capped_documents:
-        return ()
-    return (
-        f"alignment: {capped_documents} document(s) share text with more than {MAX_ALIGN_PARTNERS} others; "
-        f"each was aligned with its {MAX_ALIGN_PARTNERS} closest (and enough others to keep its copies linked)",
-    )
+def _passage_order(p: Passage) -> tuple:
+    """The sort key of a passage: the order of :class:`~dedup.models.Passage` itself, as one flat tuple.
+
+    Comparing the dataclasses builds their field tuples again at every
+    comparison (about 8 s for the 1.5 million passages of a dense 20,000-document
+    corpus); one flat key per passage sorts them the same way.
+
+    >>> from dedup.models import Span
+    >>> x = Passage(Span("a", 0, 5), Span("b", 0, 5), 0.5, "near")
+    >>> y = Passage(Span("a", 0, 5), Span("a", 9, 12), 1.0, "exact")
+    >>> [p.b.doc for p in sorted([x, y], key=_passage_order)] == [p.b.doc for p in sorted([x, y])]
+    True
+    """
+    a, b = p.a, p.b
+    return (a.doc, a.start, a.end, b.doc, b.start, b.end, p.similarity, p.kind, p.paragraphs)
+
+
+def _limits(oversized_buckets: int, capped_texts: int, capped_documents: int) -> tuple[str, ...]:
+    """The sentences saying which bounds changed the results (see :attr:`Findings.limits`).
+
+    >>> _limits(0, 0, 0)
+    ()
+    >>> [s.split(":")[0] for s in _limits(3, 2, 1)]
+    ['candidates', 'paragraph matches', 'alignment']
+    """
+    out = []
+    if oversized_buckets:
+        out.append(
+            f"candidates: {oversized_buckets} LSH band bucket(s) held more than {MAX_BUCKET} paragraph texts; "
+            f"their members were paired with their {BUCKET_LINKS} nearest in content order, not with every other member"
+        )
+    if capped_texts:
+        out.append(
+            f"paragraph matches: {capped_texts} paragraph text(s) had more than {MAX_NEAR_LINKS} similar texts; "
+            f"each kept its {MAX_NEAR_LINKS} most similar (and enough others to keep groups of similar texts linked)"
+        )
+    if capped_documents:
+        out.append(
+            f"alignment: {capped_documents} document(s) share text with more than {MAX_ALIGN_PARTNERS} others; "
+            f"each was aligned with its {MAX_ALIGN_PARTNERS} closest (and enough others to keep its copies linked)"
+        )
+    return tuple(out)
 
 
 def cluster(

@@ -1514,11 +1514,18 @@ def same_story_tier(
     index = {d: i for i, d in enumerate(doc_ids)}
     taken: dict[tuple[int, int], set[tuple[int, int, int]]] = {}
     by_pair: dict[tuple[int, int], list[Passage]] = {}
-    for p in passages:
-        a, b = index[p.a.doc], index[p.b.doc]
-        if a != b:
-            by_pair.setdefault((min(a, b), max(a, b)), []).append(p)
     chosen_pairs = [c[:2] for c in chosen]
+    # Only the chosen pairs' passages are read below: the others are not grouped (a dense corpus
+    # has a million passages and a handful of same-story pairs).
+    wanted = {doc_ids[a] for a, _ in chosen_pairs} | {doc_ids[b] for _, b in chosen_pairs}
+    chosen_set = set(chosen_pairs)
+    for p in passages if chosen_pairs else ():
+        if p.a.doc not in wanted or p.b.doc not in wanted:
+            continue
+        a, b = index[p.a.doc], index[p.b.doc]
+        key = (min(a, b), max(a, b))
+        if a != b and key in chosen_set:
+            by_pair.setdefault(key, []).append(p)
     # Paragraphs inside a main passage of the same two documents are skipped.
     for a, b in chosen_pairs:
         for p in by_pair.get((a, b), []):

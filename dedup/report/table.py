@@ -145,7 +145,7 @@ def summary(result: ScanResult) -> list[str]:
         >>> summary(ScanResult((Document("a", "x"),), (), (), ()))
         ['1 document', 'no copies found', '0 pairs', '0 passages', '0 clusters', '0 errors']
     """
-    n_exact = sum(1 for s in result.passages if s.kind == "exact")
+    n_exact = [s.kind for s in result.passages].count("exact")
     phrases = [_plural(len(result.documents), "document")]
     copies = sum(1 for p in result.pairs if p.kind in _COPY_KINDS)
     if not copies:
@@ -344,11 +344,19 @@ def to_table(
 
     between: dict[tuple[str, str], list[Passage]] = defaultdict(list)
     inside: dict[str, list[Passage]] = defaultdict(list)
+    # Characters shared per document pair and repeated per document, summed in the same pass
+    # (a dense corpus has a million passages: one pass over them, not one per section).
+    size: dict[tuple[str, str], int] = defaultdict(int)
+    repeated: dict[str, int] = defaultdict(int)
     for s in result.passages:
-        if s.a.doc == s.b.doc:
-            inside[s.a.doc].append(s)
+        sa, sb = s.a, s.b
+        if sa.doc == sb.doc:
+            inside[sa.doc].append(s)
+            repeated[sa.doc] += (sa.end - sa.start) + (sb.end - sb.start)
         else:
-            between[(s.a.doc, s.b.doc)].append(s)
+            key = (sa.doc, sb.doc)
+            between[key].append(s)
+            size[key] += (sa.end - sa.start) + (sb.end - sb.start)
     cluster_of = {m: i for i, c in enumerate(result.clusters) for m in c.members}
     in_cluster: dict[int, list[Pair]] = defaultdict(list)
     others: list[Pair] = []
@@ -402,7 +410,6 @@ def to_table(
     shared = [(k, v) for k, v in between.items() if k not in paired]
     if shared:
         w.heading("Passages shared by documents that are not copies")
-        size = {k: sum(_span_len(s) for s in v) for k, v in shared}
         top = _top(
             shared,
             max_groups,
@@ -420,7 +427,6 @@ def to_table(
         w.more("", len(shared) - max_groups, "pair of documents", "pairs of documents")
     if inside:
         w.heading("Passages repeated inside one document")
-        repeated = {k: sum(_span_len(s) for s in v) for k, v in inside.items()}
         top_docs = _top(
             inside.items(),
             max_groups,
