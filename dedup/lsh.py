@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .workers import map_slices
+
 __all__ = [
     "BUCKET_LINKS",
     "MAX_BUCKET",
@@ -258,7 +260,7 @@ def _distinct(parts: list[np.ndarray], n: int) -> np.ndarray:
 
 
 def candidate_pairs(
-    signatures: np.ndarray, threshold: float, rank: Callable[[], np.ndarray] | None = None
+    signatures: np.ndarray, threshold: float, rank: Callable[[], np.ndarray] | None = None, jobs: int = 1
 ) -> np.ndarray:
     """All pairs of signatures that share at least one LSH band.
 
@@ -270,6 +272,8 @@ def candidate_pairs(
         threshold: Jaccard threshold the banding is tuned for.
         rank: Returns the canonical position of every row (called only if a
             bucket is oversized); default: row order.
+        jobs: Processes the bands are spread over (:func:`dedup.workers.map_slices`;
+            same result for every value).
 
     Returns:
         A sorted ``(m, 2)`` int64 array of distinct row pairs ``(i, j)``, ``i < j``.
@@ -281,21 +285,17 @@ def candidate_pairs(
     found: list[np.ndarray] = []
     chains: list[np.ndarray] = []
     windows: list[np.ndarray] = []
-    ranks: np.ndarray | None = None
-    for band in range(bands):
-        k = _band_key(signatures, band, rows)
-        order = np.argsort(k, kind="stable")
-        keys_sorted = k[order]
-        if ranks is None and rank is not None and _largest_run(keys_sorted) > MAX_BUCKET:
-            ranks = rank()
-        lo, hi = band * rows, (band + 1) * rows
-        for part, into in zip(_pairs_from_groups(order, keys_sorted, ranks), (found, chains, windows)):
-            if len(part):
-                # Confirm the band's values, not just its 64-bit key.
-                same = (signatures[part[:, 0], lo:hi] == signatures[part[:, 1], lo:hi]).all(axis=1)
-                into.append(part[same])
+    ranked = False
+    for part_found, part_chains, part_windows, part_ranked in map_slices(
+        _band_pairs, (signatures, rows, rank), bands, jobs, min_items=2, per_job=2
+    ):
+        found += part_found
+        chains += part_chains
+        windows += part_windows
+        ranked |= part_ranked
     code = _distinct(found, n)
     if chains or windows:
+        ranks = rank() if ranked and rank is not None else None
         window = _distinct(windows, n)
         chain = _distinct(chains, n)
         window = np.setdiff1d(window, np.concatenate([code, chain]), assume_unique=True)
@@ -306,6 +306,30 @@ def candidate_pairs(
         )
         code = np.union1d(code, kept[:, 0] * np.int64(n) + kept[:, 1])
     return np.stack([code // n, code % n], axis=1)
+
+
+def _band_pairs(
+    part: slice, shared: tuple[np.ndarray, int, Callable[[], np.ndarray] | None]
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], bool]:
+    """The pairs of the bands ``part`` sharing a band: ``(found, chains, windows, ranks_used)``."""
+    signatures, rows, rank = shared
+    found: list[np.ndarray] = []
+    chains: list[np.ndarray] = []
+    windows: list[np.ndarray] = []
+    ranks: np.ndarray | None = None
+    for band in range(part.start, part.stop):
+        k = _band_key(signatures, band, rows)
+        order = np.argsort(k, kind="stable")
+        keys_sorted = k[order]
+        if ranks is None and rank is not None and _largest_run(keys_sorted) > MAX_BUCKET:
+            ranks = rank()
+        lo, hi = band * rows, (band + 1) * rows
+        for got, into in zip(_pairs_from_groups(order, keys_sorted, ranks), (found, chains, windows)):
+            if len(got):
+                # Confirm the band's values, not just its 64-bit key.
+                same = (signatures[got[:, 0], lo:hi] == signatures[got[:, 1], lo:hi]).all(axis=1)
+                into.append(got[same])
+    return found, chains, windows, ranks is not None
 
 
 def _largest_run(keys_sorted: np.ndarray) -> int:

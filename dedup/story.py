@@ -76,7 +76,9 @@ import numpy as np
 from .config import Config
 from .errors import ConfigError, InputError
 from .models import Pair, Passage
+from .paragraphs import resolve_jobs
 from .terms import STOPWORDS, stem, story_terms
+from .workers import concat_rows, map_slices
 
 __all__ = [
     "ALL_PAIRS_MAX",
@@ -1106,14 +1108,11 @@ def same_story_tier(
     cands = model.candidates() if candidates is None else np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
     if not len(cands):
         return [], []
-    # Topic alone never makes a same-story pair: the plain TF-IDF cosine is
-    # checked first, then the score, then the specific evidence.
-    tfidf = model.tfidf_scores(cands)
-    gate = tfidf >= config.story_min_tfidf
-    cands = cands[gate]
-    scores, keep = model.verdicts(cands, config, tfidf[gate])
-    spec, _ = model.specific_scores(cands)
-    topic = model.topic_scores(cands)
+    if resolve_jobs(config.jobs) > 1:
+        model.topic_scores(cands[:1])  # builds the feedback vectors once, before the workers fork
+    # Per candidate pair, independent of the others: slices of them are scored over config.jobs processes.
+    parts = map_slices(_score_candidates, (model, cands, config), len(cands), config.jobs)
+    cands, scores, keep, spec, topic = concat_rows(parts, None)
     chosen = [
         (int(a), int(b), float(s), float(t), float(p))
         for (a, b), s, t, p in zip(
@@ -1159,6 +1158,23 @@ def same_story_tier(
         )
         out.append(Pair(doc_ids[a], doc_ids[b], "same_story", score, cov_a, cov_b, len(shared), evidence))
     return out, near
+
+
+def _score_candidates(
+    part: slice, shared: tuple[StoryModel, np.ndarray, Config]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The candidates ``part`` that pass the TF-IDF gate, with their score, verdict, specific overlap and topic."""
+    model, all_cands, config = shared
+    cands = all_cands[part]
+    # Topic alone never makes a same-story pair: the plain TF-IDF cosine is
+    # checked first, then the score, then the specific evidence.
+    tfidf = model.tfidf_scores(cands)
+    gate = tfidf >= config.story_min_tfidf
+    cands = cands[gate]
+    scores, keep = model.verdicts(cands, config, tfidf[gate])
+    spec, _ = model.specific_scores(cands)
+    topic = model.topic_scores(cands)
+    return cands, scores, keep, spec, topic
 
 
 def _covered(passages: Sequence[Passage], doc: str, total: int) -> float:
