@@ -282,18 +282,20 @@ def candidate_pairs(
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
     bands, rows = lsh_params(threshold, num_perm)
-    found: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
     chains: list[np.ndarray] = []
     windows: list[np.ndarray] = []
     ranked = False
-    for part_found, part_chains, part_windows, part_ranked in map_slices(
+    # Each slice of bands returns its distinct pair codes (a band's pairs recur in the others: far
+    # fewer to send back than the pairs themselves); their union is the same as one pass over all bands.
+    for part_codes, part_chains, part_windows, part_ranked in map_slices(
         _band_pairs, (signatures, rows, rank), bands, jobs, min_items=2, per_job=2
     ):
-        found += part_found
+        codes.append(part_codes)
         chains += part_chains
         windows += part_windows
         ranked |= part_ranked
-    code = _distinct(found, n)
+    code = codes[0] if len(codes) == 1 else np.unique(np.concatenate(codes))
     if chains or windows:
         ranks = rank() if ranked and rank is not None else None
         window = _distinct(windows, n)
@@ -310,8 +312,8 @@ def candidate_pairs(
 
 def _band_pairs(
     part: slice, shared: tuple[np.ndarray, int, Callable[[], np.ndarray] | None]
-) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], bool]:
-    """The pairs of the bands ``part`` sharing a band: ``(found, chains, windows, ranks_used)``."""
+) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray], bool]:
+    """The pairs sharing a band of ``part``: ``(distinct pair codes, chains, windows, ranks_used)``."""
     signatures, rows, rank = shared
     found: list[np.ndarray] = []
     chains: list[np.ndarray] = []
@@ -329,7 +331,7 @@ def _band_pairs(
                 # Confirm the band's values, not just its 64-bit key.
                 same = (signatures[got[:, 0], lo:hi] == signatures[got[:, 1], lo:hi]).all(axis=1)
                 into.append(got[same])
-    return found, chains, windows, ranks is not None
+    return _distinct(found, len(signatures)), chains, windows, ranks is not None
 
 
 def _largest_run(keys_sorted: np.ndarray) -> int:
