@@ -135,7 +135,9 @@ def run_datatrove(jsonl: str, work: str) -> dict:
         [MinhashDedupCluster(input_folder=str(base / "buckets"), output_folder=str(base / "remove_ids"), config=cfg)],
         [
             reader(),
-            MinhashDedupFilter(input_folder=str(base / "remove_ids"), exclusion_writer=JsonlWriter(str(base / "removed"))),
+            MinhashDedupFilter(
+                input_folder=str(base / "remove_ids"), exclusion_writer=JsonlWriter(str(base / "removed"))
+            ),
             JsonlWriter(str(base / "kept")),
         ],
     ]

@@ -21,10 +21,38 @@ from dedup.workers import concat_rows, map_slices
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="the workers fork")
 
-WORDS = (
-    "harbor bridge council vote river school garden library hours budget mayor storm ferry museum rail "
-    "station market festival report police court water power road season team coach player north south"
-).split()
+WORDS = [
+    "harbor",
+    "bridge",
+    "council",
+    "vote",
+    "river",
+    "school",
+    "garden",
+    "library",
+    "hours",
+    "budget",
+    "mayor",
+    "storm",
+    "ferry",
+    "museum",
+    "rail",
+    "station",
+    "market",
+    "festival",
+    "report",
+    "police",
+    "court",
+    "water",
+    "power",
+    "road",
+    "season",
+    "team",
+    "coach",
+    "player",
+    "north",
+    "south",
+]
 
 
 def _paragraph(rng: random.Random, n: int = 30) -> str:
@@ -77,7 +105,8 @@ def _table(n_docs: int = 80, seed: int = 3):
             paras[0] = " ".join(words)
         docs.append(Document(f"d{i:03d}", "\n\n".join(paras)))
     # 250 copies of one short paragraph: a bucket over MAX_BUCKET (linked windows, ranked by content).
-    docs += [Document(f"t{i:03d}", "The harbor ferry timetable is posted at the station. " + str(i)) for i in range(250)]
+    line = "The harbor ferry timetable is posted at the station. "
+    docs += [Document(f"t{i:03d}", line + str(i)) for i in range(250)]
     return prepare(docs, Config(threshold=0.3), jobs=1)
 
 
