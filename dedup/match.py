@@ -555,7 +555,7 @@ def classify_pairs(
     """
     n_docs = len(doc_ids)
     if aligned is not None:
-        token_cov = _token_coverage(aligned, doc_ids)
+        token_cov = _token_coverage(aligned, doc_ids, config.jobs)
     weight = table.ntokens.astype(np.float64)
     if excluded_rows is not None:
         weight = np.where(excluded_rows, 0.0, weight)
@@ -667,7 +667,9 @@ def check_pair_budget(n_docs: int, limit: int | None = None) -> int:
     return pairs
 
 
-def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> dict[tuple[int, int], tuple[float, float, int]]:
+def _token_coverage(
+    aligned: AlignResult, doc_ids: Sequence[str], jobs: int = 1
+) -> dict[tuple[int, int], tuple[float, float, int]]:
     """Per document pair ``(a, b)``, ``a < b``: the share of each one's tokens in shared passages, and their number.
 
     Tokens are those of :func:`dedup.align.tokenize`, boilerplate left out; a
@@ -688,9 +690,26 @@ def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> dict[tuple[
 
     if not spans:
         return {}
+    keys = list(spans)
+    # Per pair, independent of the others: slices of the pairs run over config.jobs processes.
+    weights = [len(spans[k][0]) + len(spans[k][1]) for k in keys]
+    parts = map_slices(_coverage_part, (aligned, keys, spans), weights, jobs, min_items=COVERAGE_MIN_PARALLEL)
+    shares = concat_rows(parts, None)
+    return {k: (float(shares[g, 0]), float(shares[g, 1]), count[k]) for g, k in enumerate(keys)}
+
+
+#: Fewer document pairs than this are scored in the calling process (a fork costs more).
+COVERAGE_MIN_PARALLEL = 20_000
+
+
+def _coverage_part(
+    part: slice, shared: tuple[AlignResult, list[tuple[int, int]], dict[tuple[int, int], list[list[tuple[int, int]]]]]
+) -> np.ndarray:
+    """``(k, 2)`` token shares of both documents of the pairs ``keys[part]`` (see :func:`_token_coverage`)."""
+    aligned, all_keys, spans = shared
+    keys = all_keys[part]
     # All spans at once: the token range [lo, hi) whose words start inside each span, the union
     # of the ranges per (pair, side), counted with a running count of kept (not boilerplate) tokens.
-    keys = list(spans)
     docs_used = sorted({d for k in keys for d in k})
     where = {d: i for i, d in enumerate(docs_used)}
     lens = np.array([len(aligned.tokens[d]) for d in docs_used], dtype=np.int64)
@@ -724,17 +743,16 @@ def _token_coverage(aligned: AlignResult, doc_ids: Sequence[str]) -> dict[tuple[
     same[1:] = grp_a[1:] == grp_a[:-1]
     prev_end[1:] = np.where(same[1:], run[:-1], 0)
     lo2 = np.maximum(lo, prev_end)
-    part = np.where(hi > lo2, kept[kfirst[dd_a] + np.maximum(hi, lo2)] - kept[kfirst[dd_a] + lo2], 0)
-    covered = np.bincount(grp_a, weights=part, minlength=2 * len(keys)).astype(np.int64)
+    part_tokens = np.where(hi > lo2, kept[kfirst[dd_a] + np.maximum(hi, lo2)] - kept[kfirst[dd_a] + lo2], 0)
+    covered = np.bincount(grp_a, weights=part_tokens, minlength=2 * len(keys)).astype(np.int64)
     totals = kept[kfirst + lens]
-
-    def share(g: int, d: int) -> float:
-        total = int(totals[where[d]])
-        if total <= 0:
-            return 0.0
-        return min(1.0, float(int(covered[g])) / total)
-
-    return {k: (share(2 * g, k[0]), share(2 * g + 1, k[1]), count[k]) for g, k in enumerate(keys)}
+    out = np.zeros((len(keys), 2), dtype=np.float64)
+    for g, k in enumerate(keys):
+        for side in (0, 1):
+            total = int(totals[where[k[side]]])
+            if total > 0:
+                out[g, side] = min(1.0, float(int(covered[2 * g + side])) / total)
+    return out
 
 
 def _coverage(weight: np.ndarray, rows: set[int], total: float) -> float:

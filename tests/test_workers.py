@@ -163,3 +163,28 @@ def test_story_scoring_over_workers_gives_the_same_findings(monkeypatch, seeds):
     # The seed rewrites are the same story; the filler texts are not.
     assert {("seed000", "seed001"), ("seed000", "seed002"), ("seed001", "seed002")} <= story
     assert not any(a.startswith("z") or b.startswith("z") for a, b in story)
+
+
+def test_pair_coverage_over_workers_gives_the_same_pairs(monkeypatch):
+    rng = random.Random(4)
+    docs = []
+    for i in range(40):
+        paras = [_paragraph(rng) for _ in range(5)]
+        if i % 5 == 4:  # a copy of the previous document with its last paragraph replaced
+            paras = docs[-1].text.split("\n\n")[:4] + [_paragraph(rng)]
+        docs.append(Document(f"d{i:02d}", "\n\n".join(paras)))
+    monkeypatch.setattr(match_mod, "COVERAGE_MIN_PARALLEL", 2)
+    calls = _spy(monkeypatch, match_mod)
+    outs = []
+    for jobs in (1, 2):
+        det = Detector(jobs=jobs, story=False)
+        for d in docs:
+            det.add_document(d)
+        outs.append([p.to_dict() for p in det.run().pairs])
+    assert 1 in calls and max(calls) > 1
+    assert outs[0] == outs[1]
+    found = {(p["a"], p["b"]): p for p in outs[0]}
+    # Each planted copy shares 4 of its 5 paragraphs with its source: coverage about 0.8 on both sides.
+    for i in range(4, 40, 5):
+        pair = found[(f"d{i - 1:02d}", f"d{i:02d}")]
+        assert 0.7 < pair["a_in_b"] < 0.9 and 0.7 < pair["b_in_a"] < 0.9
