@@ -171,7 +171,7 @@ def test_pair_coverage_over_workers_gives_the_same_pairs(monkeypatch):
     for i in range(40):
         paras = [_paragraph(rng) for _ in range(5)]
         if i % 5 == 4:  # a copy of the previous document with its last paragraph replaced
-            paras = docs[-1].text.split("\n\n")[:4] + [_paragraph(rng)]
+            paras = [*docs[-1].text.split("\n\n")[:4], _paragraph(rng)]
         docs.append(Document(f"d{i:02d}", "\n\n".join(paras)))
     monkeypatch.setattr(match_mod, "COVERAGE_MIN_PARALLEL", 2)
     calls = _spy(monkeypatch, match_mod)
