@@ -78,7 +78,7 @@ from .errors import ConfigError, InputError
 from .models import Pair, Passage
 from .paragraphs import resolve_jobs
 from .terms import STOPWORDS, stem, story_terms
-from .workers import concat_rows, map_slices
+from .workers import concat_rows, map_ordered, map_slices
 
 __all__ = [
     "ALL_PAIRS_MAX",
@@ -859,7 +859,7 @@ class StoryModel:
             out.append([str(self.vocab[c]) for c in cols[order].tolist()])
         return out
 
-    def candidates(self) -> np.ndarray:
+    def candidates(self, jobs: int = 1) -> np.ndarray:
         """Document pairs sharing enough top terms (sub-quadratic, bounded memory).
 
         Each document's :data:`TOP_TERMS` heaviest terms are posted; terms
@@ -869,6 +869,7 @@ class StoryModel:
         (all pairs of a first document fall in one chunk).
 
         A corpus with at most :data:`ALL_PAIRS_MAX` pairs gets every pair.
+        ``jobs`` counts the chunks over that many processes (same result).
 
         Returns:
             A sorted ``(m, 2)`` array of pairs ``(i, j)``, ``i < j``, of corpus
@@ -906,22 +907,31 @@ class StoryModel:
         owners = owner_s[pos]
         per_owner = np.bincount(owners, weights=cnt, minlength=n)
         cum = np.cumsum(per_owner)
-        found = []
+        chunks = []
         o0 = 0
         while o0 < n:
             base = cum[o0 - 1] if o0 else 0.0
             o1 = max(o0 + 1, int(np.searchsorted(cum, base + _CHUNK, side="right")))
             lo, hi = np.searchsorted(owners, [o0, o1])
             if hi > lo:
-                c = cnt[lo:hi]
-                partners = owner_s[_ranges(pos[lo:hi] + 1, c)]
-                codes, counts = np.unique(np.repeat(owners[lo:hi], c) * n + partners, return_counts=True)
-                found.append(codes[counts >= MIN_SHARED_TERMS])
+                chunks.append((int(lo), int(hi)))
             o0 = o1
-        if not found:
+        if not chunks:
             return none
+        # Chunks are independent: with jobs > 1 they are counted in forked workers, joined in order.
+        found = map_ordered(_chunk_candidates, (owner_s, owners, pos, cnt, n), chunks, jobs)
         codes = np.concatenate(found)
         return np.stack([codes // n, codes % n], axis=1)
+
+
+def _chunk_candidates(chunk: tuple[int, int], shared: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Pair codes ``i * n + j`` of one chunk of postings sharing at least :data:`MIN_SHARED_TERMS` top terms."""
+    owner_s, owners, pos, cnt, n = shared
+    lo, hi = chunk
+    c = cnt[lo:hi]
+    partners = owner_s[_ranges(pos[lo:hi] + 1, c)]
+    codes, counts = np.unique(np.repeat(owners[lo:hi], c) * n + partners, return_counts=True)
+    return codes[counts >= MIN_SHARED_TERMS]
 
 
 _WORD_RE = re.compile(r"\w+")
@@ -1105,7 +1115,9 @@ def same_story_tier(
     story_texts = [_blank_spans(t, ex) for t, ex in zip(texts, excluded)]
     if model is None:
         model = StoryModel(story_texts, background, config.story_model, terms=terms)
-    cands = model.candidates() if candidates is None else np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
+    cands = (
+        model.candidates(config.jobs) if candidates is None else np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
+    )
     if not len(cands):
         return [], []
     if resolve_jobs(config.jobs) > 1:

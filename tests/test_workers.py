@@ -59,9 +59,9 @@ def _paragraph(rng: random.Random, n: int = 30) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
-def _spy(monkeypatch, module) -> list[int]:
-    """Record how many slices each map_slices call of ``module`` ran (more than one: workers were used)."""
-    real = module.map_slices
+def _spy(monkeypatch, module, name: str = "map_slices") -> list[int]:
+    """Record how many parts each ``name`` call of ``module`` ran (more than one: workers were used)."""
+    real = getattr(module, name)
     calls: list[int] = []
 
     def spying(fn, shared, n, jobs, **kw):
@@ -69,7 +69,7 @@ def _spy(monkeypatch, module) -> list[int]:
         calls.append(len(out))
         return out
 
-    monkeypatch.setattr(module, "map_slices", spying)
+    monkeypatch.setattr(module, name, spying)
     return calls
 
 
@@ -188,3 +188,23 @@ def test_pair_coverage_over_workers_gives_the_same_pairs(monkeypatch):
     for i in range(4, 40, 5):
         pair = found[(f"d{i - 1:02d}", f"d{i:02d}")]
         assert 0.7 < pair["a_in_b"] < 0.9 and 0.7 < pair["b_in_a"] < 0.9
+
+
+def test_story_candidates_over_workers_are_the_same_pairs(monkeypatch):
+    rng = random.Random(12)
+    names = [f"{a}{b}" for a in ("brack", "quin", "ell", "thorn", "wex", "marl") for b in ("ford", "by", "wick", "ton")]
+    texts = []
+    for _i in range(120):
+        own = rng.sample(names, 6)  # rare made-up names: each text's heaviest terms
+        texts.append(" ".join(own + [rng.choice(WORDS) for _ in range(40)]))
+    texts[119] = texts[7]  # one text repeated: it shares all its top terms with the first copy
+    model = story_mod.StoryModel(texts)
+    monkeypatch.setattr(story_mod, "ALL_PAIRS_MAX", 0)  # use the postings, not every pair
+    monkeypatch.setattr(story_mod, "_CHUNK", 200)  # many chunks
+    calls = _spy(monkeypatch, story_mod, "map_ordered")
+    one = model.candidates(jobs=1)
+    two = model.candidates(jobs=2)
+    assert calls[0] == calls[1] > 1  # the same chunks, counted here and then over two workers
+    np.testing.assert_array_equal(one, two)
+    assert [7, 119] in one.tolist()
+    assert 0 < len(one) < 120 * 119 // 2
