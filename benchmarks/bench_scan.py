@@ -614,8 +614,10 @@ def paired(args: argparse.Namespace) -> None:
         if wanted:
             rows = [r for r in PAIRED_ROWS if r[0] in wanted]
         per_round: list[dict] = []
-        for _ in range(rounds):
-            res = {key: spawn(name, corpus, None, jobs, settings=st) for key, name, st, jobs, _ in rows}
+        for r in range(rounds):
+            # Alternate the order of the rows from one round to the next (paired, no order bias).
+            order = rows if r % 2 == 0 else rows[::-1]
+            res = {key: spawn(name, corpus, None, jobs, settings=st) for key, name, st, jobs, _ in order}
             res["load"] = _load()
             per_round.append(res)
         ratios = paired_ratios(per_round)
@@ -917,13 +919,10 @@ def render_stage_profile(rows: list[dict]) -> str:
             if r["jobs"] == 1:
                 continue
             crit = sum(v["critical_seconds"] for v in r["stages"].values())
-            # Parallel fraction: the --jobs 1 CPU of the stages whose main-process CPU fell at --jobs N.
-            par = sum(
-                one["stages"][k]["main_cpu"]
-                for k, v in r["stages"].items()
-                if k in one["stages"] and v["worker_cpu"] > 0.5 * v["main_cpu"]
-            )
-            p = par / total if total else 0.0
+            # Parallel fraction: the share of the --jobs 1 CPU that left the main process at --jobs N
+            # (what stays there, merging and fork overhead included, is the serial part).
+            main_n = sum(v["main_cpu"] for v in r["stages"].values())
+            p = max(0.0, 1.0 - main_n / total) if total else 0.0
             lines.append(
                 f"--jobs {r['jobs']} vs 1: estimated wall ratio on an idle machine {total / crit:.2f}x; "
                 f"parallel fraction {p:.2f} (Amdahl bound at {r['jobs']} cores: {1 / ((1 - p) + p / r['jobs']):.2f}x)"
