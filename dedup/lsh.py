@@ -259,6 +259,10 @@ def _distinct(parts: list[np.ndarray], n: int) -> np.ndarray:
     return np.unique(allp[:, 0] * np.int64(n) + allp[:, 1])
 
 
+#: Fewer signatures than this are banded in the calling process (forking costs more than the work).
+LSH_MIN_PARALLEL = 20_000
+
+
 def candidate_pairs(
     signatures: np.ndarray, threshold: float, rank: Callable[[], np.ndarray] | None = None, jobs: int = 1
 ) -> np.ndarray:
@@ -288,6 +292,7 @@ def candidate_pairs(
     ranked = False
     # Each slice of bands returns its distinct pair codes (a band's pairs recur in the others: far
     # fewer to send back than the pairs themselves); their union is the same as one pass over all bands.
+    jobs = jobs if n >= LSH_MIN_PARALLEL else 1
     for part_codes, part_chains, part_windows, part_ranked in map_slices(
         _band_pairs, (signatures, rows, rank), bands, jobs, min_items=2, per_job=2
     ):

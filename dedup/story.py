@@ -1120,10 +1120,10 @@ def same_story_tier(
     )
     if not len(cands):
         return [], []
-    if resolve_jobs(config.jobs) > 1:
+    if resolve_jobs(config.jobs) > 1 and len(cands) >= STORY_MIN_PARALLEL:
         model.topic_scores(cands[:1])  # builds the feedback vectors once, before the workers fork
     # Per candidate pair, independent of the others: slices of them are scored over config.jobs processes.
-    parts = map_slices(_score_candidates, (model, cands, config), len(cands), config.jobs)
+    parts = map_slices(_score_candidates, (model, cands, config), len(cands), config.jobs, min_items=STORY_MIN_PARALLEL)
     cands, scores, keep, spec, topic = concat_rows(parts, None)
     chosen = [
         (int(a), int(b), float(s), float(t), float(p))
@@ -1170,6 +1170,10 @@ def same_story_tier(
         )
         out.append(Pair(doc_ids[a], doc_ids[b], "same_story", score, cov_a, cov_b, len(shared), evidence))
     return out, near
+
+
+#: Fewer story candidate pairs than this are scored in the calling process (about 40 us each).
+STORY_MIN_PARALLEL = 10_000
 
 
 def _score_candidates(

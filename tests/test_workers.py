@@ -112,6 +112,7 @@ def _table(n_docs: int = 80, seed: int = 3):
 
 def test_lsh_bands_over_workers_give_the_same_candidates(monkeypatch):
     table = _table()
+    monkeypatch.setattr(lsh_mod, "LSH_MIN_PARALLEL", 10)
     calls = _spy(monkeypatch, lsh_mod)
 
     def rank():
@@ -149,6 +150,7 @@ def test_story_scoring_over_workers_gives_the_same_findings(monkeypatch, seeds):
     rng = random.Random(8)
     docs = [Document(f"seed{k}", text) for k, text in sorted(seeds.items())]
     docs += [Document(f"z{i:02d}", "\n\n".join(_paragraph(rng) for _ in range(5))) for i in range(12)]
+    monkeypatch.setattr(story_mod, "STORY_MIN_PARALLEL", 64)
     calls = _spy(monkeypatch, story_mod)
     outs = []
     for jobs in (1, 2):
