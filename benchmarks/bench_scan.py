@@ -383,6 +383,9 @@ def child(name: str, corpus: str, limit: int | None, jobs: int, settings: str = 
     global THRESHOLD, SHINGLE
     if settings == "defaults":
         THRESHOLD, SHINGLE = DEFAULT_THRESHOLD, DEFAULT_SHINGLE
+    if name == "stage-profile":
+        print(json.dumps(stage_profile(corpus, jobs)))
+        return
     if name in ("dedup", "dedup-defaults"):
         res = run_dedup(corpus, limit, jobs, defaults=name == "dedup-defaults")
     else:
@@ -486,6 +489,12 @@ def main() -> None:
         help="paired mode: only these row keys, comma-separated (e.g. dedup-defaults,dedup-defaults-jobs2)",
     )
     ap.add_argument("--render-paired", default="", help="print the tables of a --paired JSON file")
+    ap.add_argument(
+        "--stage-profile",
+        default="",
+        help="CPU per pipeline stage of a default scan at these --jobs values (e.g. 1,2), on --docs documents; "
+        "writes --out",
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-settings", default="reference", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -496,6 +505,20 @@ def main() -> None:
         return
     if args.paired:
         paired(args)
+        return
+    if args.stage_profile:
+        corpus = ensure_corpus(Path(args.work_dir), args.docs, args.seed)
+        rows = []
+        for j in [int(x) for x in args.stage_profile.split(",") if x.strip()]:
+            cmd = [sys.executable, __file__, "--child", "stage-profile", "--corpus", corpus, "--jobs", str(j)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+            if proc.returncode != 0:
+                raise SystemExit(proc.stderr)
+            rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            print(f"  stage profile --jobs {j}: {rows[-1]['wall_seconds']:.1f} s", file=sys.stderr, flush=True)
+        out = {"documents": args.docs, "runs": rows, "table": render_stage_profile(rows)}
+        Path(args.out).write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+        print(out["table"])
         return
     if args.render_paired:
         data = json.loads(Path(args.render_paired).read_text())
@@ -591,8 +614,10 @@ def paired(args: argparse.Namespace) -> None:
         if wanted:
             rows = [r for r in PAIRED_ROWS if r[0] in wanted]
         per_round: list[dict] = []
-        for _ in range(rounds):
-            res = {key: spawn(name, corpus, None, jobs, settings=st) for key, name, st, jobs, _ in rows}
+        for r in range(rounds):
+            # Alternate the order of the rows from one round to the next (paired, no order bias).
+            order = rows if r % 2 == 0 else rows[::-1]
+            res = {key: spawn(name, corpus, None, jobs, settings=st) for key, name, st, jobs, _ in order}
             res["load"] = _load()
             per_round.append(res)
         ratios = paired_ratios(per_round)
@@ -791,6 +816,116 @@ def render(results: dict, jobs: int) -> str:
                 f"| {r['documents']:,} | {r['paragraphs']:,} | {r['jobs']} | {r['seconds']:.2f} | "
                 f"{r['cpu_seconds']:.2f} | {_rate(r):,.0f} | "
                 f"{r['peak_rss_mib']:.0f} / {r['peak_rss_workers_mib']:.0f} |"
+            )
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- --jobs: CPU per stage
+
+#: The stage functions timed by ``--stage-profile`` (names in :mod:`dedup.pipeline`).
+PROFILED_STAGES = (
+    "prepare",
+    "verified_candidates",
+    "boilerplate_rows",
+    "paragraph_matches",
+    "build_passages",
+    "align_documents",
+    "classify_pairs",
+    "story_model",
+    "_story_stage",
+    "find_boilerplate",
+    "clusters_from_pairs",
+)
+
+
+def _child_cpu() -> float:
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return kids.ru_utime + kids.ru_stime
+
+
+def stage_profile(corpus: str, jobs: int) -> dict:
+    """CPU per pipeline stage of one default scan (JSON rendering included): this process's and its workers'.
+
+    Each stage function of :mod:`dedup.pipeline` is wrapped with timers: wall
+    seconds, CPU seconds of this process, and CPU seconds of the worker
+    processes that ended during the stage (``RUSAGE_CHILDREN``: every pool is
+    closed inside its stage). With ``jobs = 1`` everything is in this process.
+    ``critical_seconds`` estimates the stage's wall time on an idle machine
+    with ``jobs`` cores: ``max(main CPU, (main + workers CPU) / jobs)``.
+    """
+    import dedup.pipeline as pl
+    from dedup.detector import Detector
+    from dedup.report.formatters import format_result
+
+    stages: dict[str, dict[str, float]] = {}
+
+    def timed(label: str, fn):
+        def wrapper(*a, **k):
+            w, c, ch = time.perf_counter(), time.process_time(), _child_cpu()
+            try:
+                return fn(*a, **k)
+            finally:
+                row = stages.setdefault(label, {"wall": 0.0, "main_cpu": 0.0, "worker_cpu": 0.0})
+                row["wall"] += time.perf_counter() - w
+                row["main_cpu"] += time.process_time() - c
+                row["worker_cpu"] += _child_cpu() - ch
+
+        return wrapper
+
+    for name in PROFILED_STAGES:
+        setattr(pl, name, timed(name, getattr(pl, name)))
+    paths = _files(corpus)
+    t0 = time.perf_counter()
+    det = Detector(jobs=jobs)
+    timed("read", lambda: det.add_paths(paths))()
+    result = det.run()
+    timed("render json", lambda: format_result(result, "json"))()
+    total_wall = time.perf_counter() - t0
+    for row in stages.values():
+        row["critical_seconds"] = max(row["main_cpu"], (row["main_cpu"] + row["worker_cpu"]) / max(jobs, 1))
+    return {
+        "jobs": jobs,
+        "paragraphs": sum(result.paragraph_counts.values()),
+        "wall_seconds": total_wall,
+        "cpu_seconds": _cpu(),
+        "stages": {k: {x: round(v, 3) for x, v in row.items()} for k, row in stages.items()},
+        "load": _load(),
+    }
+
+
+def render_stage_profile(rows: list[dict]) -> str:
+    """A table of CPU per stage (and the Amdahl estimate) of ``--stage-profile`` runs."""
+    lines = []
+    by_jobs = {r["jobs"]: r for r in rows}
+    one = by_jobs.get(1)
+    names = list(rows[0]["stages"])
+    head = "| stage | " + " | ".join(f"--jobs {r['jobs']}: main / workers CPU s" for r in rows) + " |"
+    lines.append(head)
+    lines.append("|---|" + "---:|" * len(rows))
+    for name in names:
+        cells = [f"{r['stages'][name]['main_cpu']:.2f} / {r['stages'][name]['worker_cpu']:.2f}" for r in rows]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    for r in rows:
+        main = sum(v["main_cpu"] for v in r["stages"].values())
+        work = sum(v["worker_cpu"] for v in r["stages"].values())
+        crit = sum(v["critical_seconds"] for v in r["stages"].values())
+        lines.append(
+            f"\n--jobs {r['jobs']}: {r['paragraphs']:,} paragraphs, wall {r['wall_seconds']:.1f} s (load {r['load']}), "
+            f"CPU main {main:.1f} s + workers {work:.1f} s; idle-machine estimate {crit:.1f} s"
+        )
+    if one is not None:
+        total = sum(v["main_cpu"] for v in one["stages"].values())
+        for r in rows:
+            if r["jobs"] == 1:
+                continue
+            crit = sum(v["critical_seconds"] for v in r["stages"].values())
+            # Parallel fraction: the share of the --jobs 1 CPU that left the main process at --jobs N
+            # (what stays there, merging and fork overhead included, is the serial part).
+            main_n = sum(v["main_cpu"] for v in r["stages"].values())
+            p = max(0.0, 1.0 - main_n / total) if total else 0.0
+            lines.append(
+                f"--jobs {r['jobs']} vs 1: estimated wall ratio on an idle machine {total / crit:.2f}x; "
+                f"parallel fraction {p:.2f} (Amdahl bound at {r['jobs']} cores: {1 / ((1 - p) + p / r['jobs']):.2f}x)"
             )
     return "\n".join(lines)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .errors import ConfigError
 from .models import CLUSTER_KINDS, Cluster, Document, Pair
@@ -93,6 +93,13 @@ def choose_canonical(
         >>> choose_canonical(["52", "7"], docs, "first", order=["52", "7"])
         '52'
     """
+    return _choose(members, documents, policy, _tie_key(documents, policy, order))
+
+
+def _tie_key(
+    documents: Mapping[str, Document], policy: str, order: Sequence[str] | None
+) -> Callable[[str], tuple[int, str]]:
+    """The tie-break key of :func:`choose_canonical` (built once per corpus: it ranks every document)."""
     if policy not in ("first", "longest", "earliest"):
         raise ConfigError(f"unknown canonical policy {policy!r}")
     if policy == "first" or order is not None:
@@ -107,6 +114,12 @@ def choose_canonical(
         def tie(m: str) -> tuple[int, str]:
             return (0, m)
 
+    return tie
+
+
+def _choose(
+    members: Sequence[str], documents: Mapping[str, Document], policy: str, tie: Callable[[str], tuple[int, str]]
+) -> str:
     if policy == "first":
         return min(members, key=tie)
     if policy == "longest":
@@ -136,4 +149,7 @@ def clusters_from_pairs(
     for p in pairs:
         if p.kind in CLUSTER_KINDS:
             uf.union(p.a, p.b)
-    return [Cluster(tuple(g), choose_canonical(g, documents, policy, order)) for g in uf.groups()]
+    groups = uf.groups()
+    # One ranking of all documents for every cluster (per cluster it made the stage quadratic).
+    tie = _tie_key(documents, policy, order)
+    return [Cluster(tuple(g), _choose(g, documents, policy, tie)) for g in groups]

@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .workers import map_slices
+
 __all__ = [
     "BUCKET_LINKS",
     "MAX_BUCKET",
@@ -289,8 +291,12 @@ def _distinct(parts: list[np.ndarray], n: int) -> np.ndarray:
     return sorted_distinct(allp[:, 0] * np.int64(n) + allp[:, 1])
 
 
+#: Fewer signatures than this are banded in the calling process (forking costs more than the work).
+LSH_MIN_PARALLEL = 20_000
+
+
 def candidate_pairs(
-    signatures: np.ndarray, threshold: float, rank: Callable[[], np.ndarray] | None = None
+    signatures: np.ndarray, threshold: float, rank: Callable[[], np.ndarray] | None = None, jobs: int = 1
 ) -> np.ndarray:
     """All pairs of signatures that share at least one LSH band.
 
@@ -302,15 +308,17 @@ def candidate_pairs(
         threshold: Jaccard threshold the banding is tuned for.
         rank: Returns the canonical position of every row (called only if a
             bucket is oversized); default: row order.
+        jobs: Processes the bands are spread over (:func:`dedup.workers.map_slices`;
+            same result for every value).
 
     Returns:
         A sorted ``(m, 2)`` int64 array of distinct row pairs ``(i, j)``, ``i < j``.
     """
-    return banded_candidates(signatures, threshold, rank)[0]
+    return banded_candidates(signatures, threshold, rank, jobs)[0]
 
 
 def banded_candidates(
-    signatures: np.ndarray, threshold: float, rank: Callable[[], np.ndarray] | None = None
+    signatures: np.ndarray, threshold: float, rank: Callable[[], np.ndarray] | None = None, jobs: int = 1
 ) -> tuple[np.ndarray, int]:
     """:func:`candidate_pairs` and the number of band buckets over :data:`MAX_BUCKET` members.
 
@@ -326,30 +334,25 @@ def banded_candidates(
     if n < 2:
         return np.empty((0, 2), dtype=np.int64), 0
     bands, rows = lsh_params(threshold, num_perm)
-    found: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
     chains: list[np.ndarray] = []
     windows: list[np.ndarray] = []
-    ranks: np.ndarray | None = None
+    ranked = False
     oversized = 0
-    for band in range(bands):
-        k = _band_key(signatures, band, rows)
-        order = np.argsort(k, kind="stable")
-        keys_sorted = k[order]
-        largest = _largest_run(keys_sorted)
-        if largest > MAX_BUCKET:
-            oversized += _runs_over(keys_sorted, MAX_BUCKET)
-            if ranks is None and rank is not None:
-                ranks = rank()
-        lo, hi = band * rows, (band + 1) * rows
-        for part, into in zip(_pairs_from_groups(order, keys_sorted, ranks), (found, chains, windows)):
-            if len(part):
-                # Confirm the band's values, not just its 64-bit key.
-                same = (signatures[part[:, 0], lo:hi] == signatures[part[:, 1], lo:hi]).all(axis=1)
-                into.append(part[same])
-        del k, order, keys_sorted
-    code = _distinct(found, n)
-    del found
+    # Each slice of bands returns its distinct pair codes (a band's pairs recur in the others: far
+    # fewer to send back than the pairs themselves); their union is the same as one pass over all bands.
+    jobs = jobs if n >= LSH_MIN_PARALLEL else 1
+    for part_codes, part_chains, part_windows, part_ranked, part_oversized in map_slices(
+        _band_pairs, (signatures, rows, rank), bands, jobs, min_items=2, per_job=2
+    ):
+        codes.append(part_codes)
+        chains += part_chains
+        windows += part_windows
+        ranked |= part_ranked
+        oversized += part_oversized
+    code = codes[0] if len(codes) == 1 else sorted_distinct(np.concatenate(codes))
     if chains or windows:
+        ranks = rank() if ranked and rank is not None else None
         window = _distinct(windows, n)
         chain = _distinct(chains, n)
         # setdiff1d and union1d sort by np.unique (hashing, see sorted_distinct): sorted lookups instead.
@@ -369,6 +372,37 @@ def _runs_over(keys_sorted: np.ndarray, size: int) -> int:
     """How many runs of equal values of a sorted array are longer than ``size``."""
     starts = np.flatnonzero(np.r_[True, keys_sorted[1:] != keys_sorted[:-1]])
     return int((np.diff(np.r_[starts, len(keys_sorted)]) > size).sum())
+
+
+def _band_pairs(
+    part: slice, shared: tuple[np.ndarray, int, Callable[[], np.ndarray] | None]
+) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray], bool, int]:
+    """The pairs sharing a band of ``part``: ``(distinct pair codes, chains, windows, ranks_used, oversized)``.
+
+    ``oversized`` counts the band buckets over :data:`MAX_BUCKET` members.
+    """
+    signatures, rows, rank = shared
+    found: list[np.ndarray] = []
+    chains: list[np.ndarray] = []
+    windows: list[np.ndarray] = []
+    ranks: np.ndarray | None = None
+    oversized = 0
+    for band in range(part.start, part.stop):
+        k = _band_key(signatures, band, rows)
+        order = np.argsort(k, kind="stable")
+        keys_sorted = k[order]
+        if _largest_run(keys_sorted) > MAX_BUCKET:
+            oversized += _runs_over(keys_sorted, MAX_BUCKET)
+            if ranks is None and rank is not None:
+                ranks = rank()
+        lo, hi = band * rows, (band + 1) * rows
+        for got, into in zip(_pairs_from_groups(order, keys_sorted, ranks), (found, chains, windows)):
+            if len(got):
+                # Confirm the band's values, not just its 64-bit key.
+                same = (signatures[got[:, 0], lo:hi] == signatures[got[:, 1], lo:hi]).all(axis=1)
+                into.append(got[same])
+        del k, order, keys_sorted
+    return _distinct(found, len(signatures)), chains, windows, ranks is not None, oversized
 
 
 def _largest_run(keys_sorted: np.ndarray) -> int:

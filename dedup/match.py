@@ -26,6 +26,7 @@ from .lsh import banded_candidates, cap_links
 from .models import Pair, Passage, Span
 from .paragraphs import ParagraphTable
 from .shingle import ShingleBatch
+from .workers import concat_rows, map_slices
 
 __all__ = [
     "MAX_CLIQUE",
@@ -175,19 +176,22 @@ def _intersections(
     return inter
 
 
-def verified_candidates(table: ParagraphTable, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+def verified_candidates(table: ParagraphTable, threshold: float, jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """``verify(table.shingles, candidate_pairs(table.signatures, threshold), threshold)``.
 
     Boilerplate detection and paragraph matching need the same verified pairs:
     the pipeline computes them once and passes them to both (no cache on the table).
+    ``jobs`` spreads the LSH bands and the verification over processes (same result).
     """
-    return verified_candidates_counted(table, threshold)[0]
+    return verified_candidates_counted(table, threshold, jobs)[0]
 
 
-def verified_candidates_counted(table: ParagraphTable, threshold: float) -> tuple[tuple[np.ndarray, np.ndarray], int]:
+def verified_candidates_counted(
+    table: ParagraphTable, threshold: float, jobs: int = 1
+) -> tuple[tuple[np.ndarray, np.ndarray], int]:
     """:func:`verified_candidates` and the number of LSH buckets over :data:`dedup.lsh.MAX_BUCKET` members."""
-    cands, oversized = banded_candidates(table.signatures, threshold, lambda: _content_rank(table.group_keys))
-    verified = verify(table.shingles, cands, threshold)
+    cands, oversized = banded_candidates(table.signatures, threshold, lambda: _content_rank(table.group_keys), jobs)
+    verified = verify(table.shingles, cands, threshold, jobs=jobs)
     return verified, oversized
 
 
@@ -203,33 +207,48 @@ def _content_rank(keys: Sequence[bytes]) -> np.ndarray:
 VERIFY_CHUNK = 1 << 20
 
 
-def verify(batch: ShingleBatch, pairs: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+def verify(batch: ShingleBatch, pairs: np.ndarray, threshold: float, jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Keep the candidate pairs whose exact Jaccard reaches the threshold.
 
     Candidates are verified :data:`VERIFY_CHUNK` at a time, so the temporary
-    arrays stay bounded however many candidates there are.
+    arrays stay bounded however many candidates there are; with ``jobs > 1``
+    consecutive slices of them are verified in forked workers
+    (:func:`dedup.workers.map_slices`) and joined in order (same result).
 
     Args:
         batch: Shingle sets indexed by the pair entries.
         pairs: ``(m, 2)`` candidate index pairs.
         threshold: Minimum Jaccard similarity.
+        jobs: Processes (``0``: all cores).
 
     Returns:
         ``(kept_pairs, similarities)``.
     """
     if len(pairs) == 0:
         return pairs, np.empty(0, dtype=np.float64)
+    parts = map_slices(_verify_part, (batch, pairs, threshold), len(pairs), jobs, min_items=VERIFY_MIN_PARALLEL)
+    return concat_rows(parts, (pairs[:0], np.empty(0, dtype=np.float64)))
+
+
+#: Fewer candidate pairs than this are verified in the calling process (a fork costs more).
+VERIFY_MIN_PARALLEL = 200_000
+
+
+def _verify_part(part: slice, shared: tuple[ShingleBatch, np.ndarray, float]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`verify` of the candidate pairs ``part``, in this process."""
+    batch, all_pairs, threshold = shared
+    pairs = all_pairs[part]
     sizes = batch.sizes()
     kept: list[np.ndarray] = []
     sims: list[np.ndarray] = []
     for start in range(0, len(pairs), VERIFY_CHUNK):
-        part = pairs[start : start + VERIFY_CHUNK]
+        chunk = pairs[start : start + VERIFY_CHUNK]
         # A pair can only reach the threshold if min/max size does.
-        sa, sb = sizes[part[:, 0]], sizes[part[:, 1]]
-        part = part[np.minimum(sa, sb) >= threshold * np.maximum(sa, sb)]
-        s = jaccard_pairs(batch, part)
+        sa, sb = sizes[chunk[:, 0]], sizes[chunk[:, 1]]
+        chunk = chunk[np.minimum(sa, sb) >= threshold * np.maximum(sa, sb)]
+        s = jaccard_pairs(batch, chunk)
         keep = s >= threshold
-        kept.append(part[keep])
+        kept.append(chunk[keep])
         sims.append(s[keep])
     return np.concatenate(kept), np.concatenate(sims)
 

@@ -215,7 +215,7 @@ def detect(
     ids = tuple(d.id for d in documents)
     _notify(progress, "verification", 0, 1)
     # LSH candidates verified exactly, once: boilerplate detection and matching share them.
-    verified, oversized_buckets = verified_candidates_counted(table, config.threshold)
+    verified, oversized_buckets = verified_candidates_counted(table, config.threshold, config.jobs)
     _notify(progress, "verification", 1, 1)
     _notify(progress, "boilerplate", 0, 1)
     bp_mask = boilerplate_rows(table, config, verified)

@@ -79,7 +79,9 @@ from .config import Config
 from .errors import ConfigError, InputError
 from .models import Pair, Passage
 from .normalize import normalize, tokens
+from .paragraphs import resolve_jobs
 from .terms import STOPWORDS, stem, story_terms
+from .workers import concat_rows, map_ordered, map_slices
 
 __all__ = [
     "ALL_PAIRS_MAX",
@@ -870,7 +872,7 @@ class StoryModel:
             out.append([str(self.vocab[c]) for c in cols[order].tolist()])
         return out
 
-    def candidates(self) -> np.ndarray:
+    def candidates(self, jobs: int = 1) -> np.ndarray:
         """Document pairs sharing enough top terms (sub-quadratic, bounded memory).
 
         Each document's :data:`TOP_TERMS` heaviest terms are posted; terms
@@ -880,6 +882,7 @@ class StoryModel:
         (all pairs of a first document fall in one chunk).
 
         A corpus with at most :data:`ALL_PAIRS_MAX` pairs gets every pair.
+        ``jobs`` counts the chunks over that many processes (same result).
 
         Returns:
             A sorted ``(m, 2)`` array of pairs ``(i, j)``, ``i < j``, of corpus
@@ -917,20 +920,19 @@ class StoryModel:
         owners = owner_s[pos]
         per_owner = np.bincount(owners, weights=cnt, minlength=n)
         cum = np.cumsum(per_owner)
-        found = []
+        chunks = []
         o0 = 0
         while o0 < n:
             base = cum[o0 - 1] if o0 else 0.0
             o1 = max(o0 + 1, int(np.searchsorted(cum, base + _CHUNK, side="right")))
             lo, hi = np.searchsorted(owners, [o0, o1])
             if hi > lo:
-                c = cnt[lo:hi]
-                partners = owner_s[_ranges(pos[lo:hi] + 1, c)]
-                codes, counts = np.unique(np.repeat(owners[lo:hi], c) * n + partners, return_counts=True)
-                found.append(codes[counts >= MIN_SHARED_TERMS])
+                chunks.append((int(lo), int(hi)))
             o0 = o1
-        if not found:
+        if not chunks:
             return none
+        # Chunks are independent: with jobs > 1 they are counted in forked workers, joined in order.
+        found = map_ordered(_chunk_candidates, (owner_s, owners, pos, cnt, n), chunks, jobs)
         codes = np.concatenate(found)
         return np.stack([codes // n, codes % n], axis=1)
 
@@ -1288,6 +1290,16 @@ def _shared_facts(
     }
 
 
+def _chunk_candidates(chunk: tuple[int, int], shared: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Pair codes ``i * n + j`` of one chunk of postings sharing at least :data:`MIN_SHARED_TERMS` top terms."""
+    owner_s, owners, pos, cnt, n = shared
+    lo, hi = chunk
+    c = cnt[lo:hi]
+    partners = owner_s[_ranges(pos[lo:hi] + 1, c)]
+    codes, counts = np.unique(np.repeat(owners[lo:hi], c) * n + partners, return_counts=True)
+    return codes[counts >= MIN_SHARED_TERMS]
+
+
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -1493,17 +1505,16 @@ def same_story_tier(
     story_texts = [_blank_spans(t, ex) for t, ex in zip(texts, excluded)]
     if model is None:
         model = StoryModel(story_texts, background, config.story_model, terms=terms)
-    cands = model.candidates() if candidates is None else np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
+    cands = (
+        model.candidates(config.jobs) if candidates is None else np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
+    )
     if not len(cands):
         return [], []
-    # Topic alone never makes a same-story pair: the plain TF-IDF cosine is
-    # checked first, then the score, then the specific evidence.
-    tfidf = model.tfidf_scores(cands)
-    gate = tfidf >= config.story_min_tfidf
-    cands = cands[gate]
-    scores, keep = model.verdicts(cands, config, tfidf[gate])
-    spec, _ = model.specific_scores(cands)
-    topic = model.topic_scores(cands)
+    if resolve_jobs(config.jobs) > 1 and len(cands) >= STORY_MIN_PARALLEL:
+        model.topic_scores(cands[:1])  # builds the feedback vectors once, before the workers fork
+    # Per candidate pair, independent of the others: slices of them are scored over config.jobs processes.
+    parts = map_slices(_score_candidates, (model, cands, config), len(cands), config.jobs, min_items=STORY_MIN_PARALLEL)
+    cands, scores, keep, spec, topic = concat_rows(parts, None)
     chosen = [
         (int(a), int(b), float(s), float(t), float(p))
         for (a, b), s, t, p in zip(
@@ -1563,6 +1574,27 @@ def same_story_tier(
         )
         out.append(Pair(doc_ids[a], doc_ids[b], "same_story", score, cov_a, cov_b, len(shared), evidence))
     return out, near
+
+
+#: Fewer story candidate pairs than this are scored in the calling process (about 40 us each).
+STORY_MIN_PARALLEL = 10_000
+
+
+def _score_candidates(
+    part: slice, shared: tuple[StoryModel, np.ndarray, Config]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The candidates ``part`` that pass the TF-IDF gate, with their score, verdict, specific overlap and topic."""
+    model, all_cands, config = shared
+    cands = all_cands[part]
+    # Topic alone never makes a same-story pair: the plain TF-IDF cosine is
+    # checked first, then the score, then the specific evidence.
+    tfidf = model.tfidf_scores(cands)
+    gate = tfidf >= config.story_min_tfidf
+    cands = cands[gate]
+    scores, keep = model.verdicts(cands, config, tfidf[gate])
+    spec, _ = model.specific_scores(cands)
+    topic = model.topic_scores(cands)
+    return cands, scores, keep, spec, topic
 
 
 def _covered(passages: Sequence[Passage], doc: str, total: int) -> float:
