@@ -234,3 +234,28 @@ def test_sigint_during_start_up_and_imports_exits_130_without_a_traceback(delay)
     assert run.proc.returncode in (130, -signal.SIGINT), run.stderr
     assert "Traceback" not in run.stderr
     assert len([line for line in run.lines if line.strip()]) <= 1, run.stderr
+
+
+def test_ctrl_c_swallowed_by_a_finaliser_is_raised_again_in_the_main_thread():
+    # Python prints "Exception ignored in ..." for a KeyboardInterrupt raised inside a __del__ and
+    # drops it; the CLI raises it again so the run still exits 130 with one line (seen in CI logs).
+    from dedup.cli import interrupt
+
+    class Finaliser:
+        def __del__(self) -> None:
+            raise KeyboardInterrupt
+
+    old_handler, old_hook = signal.getsignal(signal.SIGINT), sys.unraisablehook
+    signals_before = interrupt._state["signals"]
+    try:
+        interrupt.install()
+        with pytest.raises(KeyboardInterrupt):
+            Finaliser()  # dropped at once: __del__ runs, its KeyboardInterrupt is unraisable
+            deadline = time.monotonic() + HANG  # it comes back from a helper thread a moment later
+            while time.monotonic() < deadline:
+                pass
+        assert interrupt._state["lost"] == 0
+        assert interrupt._state["signals"] == signals_before  # not counted as a second Ctrl-C
+    finally:
+        signal.signal(signal.SIGINT, old_handler)
+        sys.unraisablehook = old_hook

@@ -7,11 +7,14 @@ transaction rolled back), and arms a watchdog: if the process has not exited
 processes and leaves at once with exit code 130. Worker processes ignore
 SIGINT (see :func:`dedup.paragraphs.ignore_sigint`), so a Ctrl-C on the
 terminal, which signals the whole process group, never prints their
-tracebacks.
+tracebacks. A :class:`KeyboardInterrupt` that lands in a finaliser (a
+``__del__``, where Python would print "Exception ignored in ..." and drop it)
+is raised again in the main thread instead, so it still takes the orderly way.
 """
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import os
 import signal
@@ -28,7 +31,7 @@ MESSAGE = "dedup: interrupted"
 #: Exit code.
 EXIT_INTERRUPTED = 130
 
-_state = {"signals": 0, "announced": False}
+_state = {"signals": 0, "announced": False, "lost": 0}
 _lock = threading.Lock()
 
 
@@ -67,6 +70,9 @@ def hard_exit() -> None:
 
 
 def _on_sigint(signum: int, frame: Any) -> None:
+    if _state["lost"]:  # not a new Ctrl-C: the one a finaliser swallowed, raised again
+        _state["lost"] -= 1
+        raise KeyboardInterrupt
     _state["signals"] += 1
     if _state["signals"] > 1:
         hard_exit()
@@ -76,6 +82,18 @@ def _on_sigint(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _unraisable(args: Any, previous: Any = sys.unraisablehook) -> None:
+    """``sys.unraisablehook``: a Ctrl-C swallowed by a finaliser is raised again in the main thread."""
+    if args.exc_type is not None and issubclass(args.exc_type, KeyboardInterrupt):
+        _state["lost"] += 1
+        # From another thread, a moment later: raised inside this hook, it would be lost too.
+        later = threading.Timer(0.01, _thread.interrupt_main)
+        later.daemon = True
+        later.start()
+        return
+    previous(args)
+
+
 def install() -> None:
     """Route SIGINT through the handler above (main thread only; a no-op elsewhere)."""
     if threading.current_thread() is not threading.main_thread():
@@ -83,3 +101,4 @@ def install() -> None:
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         return  # started in the background with SIGINT ignored: keep it so
     signal.signal(signal.SIGINT, _on_sigint)
+    sys.unraisablehook = _unraisable
