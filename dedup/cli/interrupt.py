@@ -10,11 +10,16 @@ terminal, which signals the whole process group, never prints their
 tracebacks. A :class:`KeyboardInterrupt` that lands in a finaliser (a
 ``__del__``, where Python would print "Exception ignored in ..." and drop it)
 is raised again in the main thread instead, so it still takes the orderly way.
+A Ctrl-C that was swallowed anyway (by a library's ``except BaseException``,
+or one landing while the interpreter shuts down, where nothing runs the
+orderly way any more) still ends the process with the one line and 130, at
+exit: a run that saw a Ctrl-C never exits 0.
 """
 
 from __future__ import annotations
 
 import _thread
+import atexit
 import contextlib
 import os
 import signal
@@ -31,7 +36,7 @@ MESSAGE = "dedup: interrupted"
 #: Exit code.
 EXIT_INTERRUPTED = 130
 
-_state = {"signals": 0, "announced": False, "lost": 0}
+_state = {"signals": 0, "announced": False, "lost": 0, "exiting": False}
 _lock = threading.Lock()
 
 
@@ -85,6 +90,8 @@ def _on_sigint(signum: int, frame: Any) -> None:
 def _unraisable(args: Any, previous: Any = sys.unraisablehook) -> None:
     """``sys.unraisablehook``: a Ctrl-C swallowed by a finaliser is raised again in the main thread."""
     if args.exc_type is not None and issubclass(args.exc_type, KeyboardInterrupt):
+        if _state["exiting"] or sys.is_finalizing():
+            hard_exit()  # the main thread runs no more of our code: no orderly way left
         _state["lost"] += 1
         # From another thread, a moment later: raised inside this hook, it would be lost too.
         later = threading.Timer(0.01, _thread.interrupt_main)
@@ -92,6 +99,13 @@ def _unraisable(args: Any, previous: Any = sys.unraisablehook) -> None:
         later.start()
         return
     previous(args)
+
+
+def _at_exit() -> None:
+    """``atexit``: a Ctrl-C was handled but the run went on to a normal exit: leave with 130."""
+    _state["exiting"] = True
+    if _state["signals"] and not _state["announced"]:
+        hard_exit()
 
 
 def install() -> None:
@@ -102,3 +116,5 @@ def install() -> None:
         return  # started in the background with SIGINT ignored: keep it so
     signal.signal(signal.SIGINT, _on_sigint)
     sys.unraisablehook = _unraisable
+    atexit.unregister(_at_exit)  # install() may run twice (cli.main, then app.main)
+    atexit.register(_at_exit)
