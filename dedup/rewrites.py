@@ -13,8 +13,14 @@ at least ``Config.near_min_tokens`` tokens and
 
 * their Jaccard similarity is at least ``Config.near_threshold``, or
 * their containment (shared n-grams over the smaller set) is at least
-  ``Config.near_containment`` and their Jaccard is at least half of
-  ``Config.near_threshold``.
+  ``Config.near_containment``, their Jaccard is at least half of
+  ``Config.near_threshold``, and the smaller paragraph holds at least
+  :data:`MIN_CONTAINED_TOKENS` tokens.
+
+The last condition is what keeps the containment branch about carried text:
+a one-sentence paragraph "contained" in a longer one on character 7-grams is
+most often two leads written from one template (an institution's long name
+gives most of the shared n-grams), not a paragraph carried across a rewrite.
 
 Pairs are taken best first, each paragraph in at most one passage, and
 paragraphs already inside a passage found by the main matcher are skipped.
@@ -34,13 +40,17 @@ from .normalize import normalize, tokens
 from .shingle import ShingleBatch, shingles_for_batch
 from .signatures import minhash_signatures
 
-__all__ = ["CHAR_N", "MAX_DENSE_ELEMENTS", "near_paragraph_passages", "paragraph_overlap"]
+__all__ = ["CHAR_N", "MAX_DENSE_ELEMENTS", "MIN_CONTAINED_TOKENS", "near_paragraph_passages", "paragraph_overlap"]
 
 #: Character n-gram size of the rewrite matcher.
 CHAR_N = 7
 #: Elements of the dense paragraph x n-gram matrices above which a document
 #: pair's paragraphs are paired through MinHash LSH instead (64 MiB of float32).
 MAX_DENSE_ELEMENTS = 16_000_000
+#: Tokens the smaller paragraph of a containment-branch near passage must hold
+#: (a sentence and a half of news prose; Jaccard-branch passages need only
+#: ``Config.near_min_tokens``).
+MIN_CONTAINED_TOKENS = 20
 #: Permutations of the LSH path.
 LSH_NUM_PERM = 128
 
@@ -137,9 +147,9 @@ def near_paragraph_passages(
         The near passages, sorted.
     """
     taken = taken or {}
-    cache: dict[int, tuple[list[tuple[int, int]], list[np.ndarray]]] = {}
+    cache: dict[int, tuple[list[tuple[int, int]], list[np.ndarray], np.ndarray]] = {}
 
-    def sets_of(d: int) -> tuple[list[tuple[int, int]], list[np.ndarray]]:
+    def sets_of(d: int) -> tuple[list[tuple[int, int]], list[np.ndarray], np.ndarray]:
         got = cache.get(d)
         if got is None:
             spans, toks = [], []
@@ -149,7 +159,8 @@ def near_paragraph_passages(
                     spans.append((s, e))
                     toks.append(t)
             batch = shingles_for_batch(toks, "char", CHAR_N) if toks else None
-            got = (spans, [batch.get(i) for i in range(len(toks))] if batch is not None else [])
+            sets = [batch.get(i) for i in range(len(toks))] if batch is not None else []
+            got = (spans, sets, np.array([len(t) for t in toks], dtype=np.int64))
             cache[d] = got
         return got
 
@@ -157,8 +168,8 @@ def near_paragraph_passages(
     for a, b in sorted(set(doc_pairs)):
         if a == b:
             continue
-        spans_a, sets_a = sets_of(a)
-        spans_b, sets_b = sets_of(b)
+        spans_a, sets_a, words_a = sets_of(a)
+        spans_b, sets_b, words_b = sets_of(b)
         if not sets_a or not sets_b:
             continue
         skip = taken.get((a, b), set())
@@ -167,7 +178,12 @@ def near_paragraph_passages(
         nb = np.array([len(s) for s in sets_b], dtype=np.float64)[jj]
         jac = inter / (na + nb - inter)
         cont = inter / np.minimum(na, nb)
-        ok = (jac >= config.near_threshold) | ((cont >= config.near_containment) & (jac >= config.near_threshold / 2))
+        contained = (
+            (cont >= config.near_containment)
+            & (jac >= config.near_threshold / 2)
+            & (np.minimum(words_a[ii], words_b[jj]) >= MIN_CONTAINED_TOKENS)
+        )
+        ok = (jac >= config.near_threshold) | contained
         ii, jj, jac = ii[ok], jj[ok], jac[ok]
         if not len(ii):
             continue

@@ -567,3 +567,54 @@ def test_thousands_group_is_no_shared_figure() -> None:
     assert "000" not in dict(m.shared_specific(0, 1))
     m2 = StoryModel([a + " It cost 12 million and 45 homes.", b + " It cost 17 million and 38 homes."])
     assert bool(m2.numbers_disagree(np.array([[0, 1]]))[0])
+
+
+def _branch_figures(short: str, long: str) -> tuple[float, float, int]:
+    """Character 7-gram Jaccard and containment of two paragraphs, as the rewrite matcher sees them."""
+    from dedup.normalize import normalize, tokens
+    from dedup.rewrites import CHAR_N
+    from dedup.shingle import shingles_for_batch
+
+    toks = [tokens(normalize(short)), tokens(normalize(long))]
+    batch = shingles_for_batch(toks, "char", CHAR_N)
+    a, b = set(batch.get(0).tolist()), set(batch.get(1).tolist())
+    return len(a & b) / len(a | b), len(a & b) / min(len(a), len(b)), len(toks[0])
+
+
+@pytest.mark.parametrize(
+    ("lead", "found"),
+    [
+        # 14 words: a template lead inside another report's paragraph, not a carried paragraph.
+        ("The royal commission into the harbour works will hold its first public hearings today.", False),
+        # 29 words: a carried paragraph, contained in a longer one of the rewrite.
+        (
+            "The royal commission into the harbour works will hold its first public hearings in the "
+            "old customs house today, and the chairman expects about forty witnesses before the winter.",
+            True,
+        ),
+    ],
+)
+def test_containment_branch_needs_a_paragraph_of_min_contained_tokens(lead: str, found: bool) -> None:
+    from dedup.rewrites import MIN_CONTAINED_TOKENS, near_paragraph_passages
+
+    host = (
+        lead.replace("will hold", "is to hold")
+        + " Lawyers for the unions asked for more time to prepare their members, and the request was refused "
+        "by the presiding officer after a short adjournment. Several contractors have already lodged written "
+        "statements about payments made on the site during the last two financial years."
+    )
+    if found:  # a longer host, so the pair stays below near_threshold
+        host += " Officials from the port authority declined to comment on the timetable of the inquiry or on its cost."
+    config = Config()
+    jac, cont, words = _branch_figures(lead, host)
+    # The pair is a containment-branch pair, whichever the length (so only the length decides).
+    assert config.near_threshold / 2 <= jac < config.near_threshold, jac
+    assert cont >= config.near_containment, cont
+    assert (words >= MIN_CONTAINED_TOKENS) is found
+    texts = [lead, host]
+    spans = [[(0, len(lead))], [(0, len(host))]]
+    got = near_paragraph_passages(texts, ["a", "b"], spans, [(0, 1)], config)
+    if found:
+        assert [(p.a.start, p.a.end, p.b.start, p.b.end, p.kind) for p in got] == [(0, len(lead), 0, len(host), "near")]
+    else:
+        assert got == []
