@@ -65,7 +65,7 @@ from .models import Passage, Span
 from .normalize import normalized_tokens
 from .paragraphs import ParagraphTable, resolve_jobs
 from .shingle import TokenHasher
-from .workers import MIN_PARALLEL_ITEMS, balanced_slices, map_ordered
+from .workers import MIN_PARALLEL_ITEMS, balanced_slices, map_ordered, map_slices
 
 __all__ = [
     "ANCHOR_N",
@@ -77,6 +77,7 @@ __all__ = [
     "MIN_MATCHED_SHARE",
     "MIN_SEED_COVER",
     "SEED_K",
+    "TOKENIZE_MIN_PARALLEL",
     "AlignResult",
     "Chain",
     "DocTokens",
@@ -90,6 +91,7 @@ __all__ = [
     "token_masks",
     "tokenize",
     "tokenize_documents",
+    "tokenize_over_jobs",
 ]
 
 #: Tokens per anchor n-gram.
@@ -339,6 +341,30 @@ def tokenize_documents(texts: Sequence[str], hasher: TokenHasher | None = None) 
         if out[i] is None:
             out[i] = tokenize(t, hasher) if len(t) <= MAX_ALIGN_CHARS else _NO_TOKENS
     return [t for t in out if t is not None]
+
+
+#: Fewer texts than this are tokenized in the calling process (a fork and sending the tokens back
+#: cost more than tokenizing a few hundred articles).
+TOKENIZE_MIN_PARALLEL = 2_000
+
+
+def _tokenize_part(part: slice, texts: Sequence[str]) -> list[DocTokens]:
+    return tokenize_documents(texts[part])
+
+
+def tokenize_over_jobs(texts: Sequence[str], jobs: int) -> list[DocTokens]:
+    """:func:`tokenize_documents` of ``texts``, consecutive slices of them over ``jobs`` processes.
+
+    A text's tokens do not depend on the other texts (the hash of a token is
+    its ``blake2b``, whichever cache computes it), so the result is the same
+    for every ``jobs``; only numpy arrays travel back from the workers.
+
+    >>> [t.words for t in tokenize_over_jobs(["Two words", "Trois mots, café"], jobs=2)]
+    [['two', 'words'], ['trois', 'mots', 'cafe']]
+    """
+    weights = [len(t) + 1 for t in texts]
+    parts = map_slices(_tokenize_part, texts, weights, jobs, min_items=TOKENIZE_MIN_PARALLEL, per_job=2)
+    return [t for part in parts for t in part]
 
 
 def token_masks(
@@ -1323,7 +1349,7 @@ def align_documents(
     paused = gc.isenabled()
     gc.disable()
     try:
-        tokens = tokenize_documents(texts)
+        tokens = tokenize_over_jobs(texts, config.jobs)
         masks = token_masks(table, tokens, excluded_rows)
         ok = np.array([len(t) <= MAX_ALIGN_CHARS for t in texts], dtype=bool)
         capped = 0

@@ -8,6 +8,7 @@ import random
 import numpy as np
 import pytest
 
+import dedup.align as align_mod
 import dedup.lsh as lsh_mod
 import dedup.match as match_mod
 import dedup.story as story_mod
@@ -207,3 +208,25 @@ def test_story_candidates_over_workers_are_the_same_pairs(monkeypatch):
     np.testing.assert_array_equal(one, two)
     assert [7, 119] in one.tolist()
     assert 0 < len(one) < 120 * 119 // 2
+
+
+def test_alignment_tokens_over_workers_are_the_same_arrays(monkeypatch):
+    # ASCII texts (the batched path), accented ones, a hyphenated line break and an empty text.
+    rng = random.Random(5)
+    texts = [_paragraph(rng, 40) for _ in range(60)]
+    texts[7] = "Caf\u00e9 cr\u00e8me at the harbor: the council vote."
+    texts[8] = "The bridge re-\nopened after the storm."
+    texts[9] = ""
+    monkeypatch.setattr(align_mod, "TOKENIZE_MIN_PARALLEL", 10)
+    calls = _spy(monkeypatch, align_mod)
+    one = align_mod.tokenize_over_jobs(texts, jobs=1)
+    two = align_mod.tokenize_over_jobs(texts, jobs=2)
+    assert calls == [1, 4]  # one process, then two slices for each of two workers
+    assert len(one) == len(two) == len(texts)
+    for a, b in zip(one, two):
+        for field in ("hashes", "start", "end", "codes", "code_off"):
+            x, y = getattr(a, field), getattr(b, field)
+            assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), field
+    assert two[8].words == ["the", "bridge", "reopened", "after", "the", "storm"]
+    assert two[7].words[:2] == ["cafe", "creme"]
+    assert [texts[0][s:e] for s, e in zip(two[0].start[:2], two[0].end[:2])] == texts[0].split()[:2]
