@@ -168,8 +168,8 @@ def near_paragraph_passages(
     for a, b in sorted(set(doc_pairs)):
         if a == b:
             continue
-        spans_a, sets_a, words_a = sets_of(a)
-        spans_b, sets_b, words_b = sets_of(b)
+        spans_a, sets_a, ntok_a = sets_of(a)
+        spans_b, sets_b, ntok_b = sets_of(b)
         if not sets_a or not sets_b:
             continue
         skip = taken.get((a, b), set())
@@ -181,7 +181,7 @@ def near_paragraph_passages(
         contained = (
             (cont >= config.near_containment)
             & (jac >= config.near_threshold / 2)
-            & (np.minimum(words_a[ii], words_b[jj]) >= MIN_CONTAINED_TOKENS)
+            & (np.minimum(ntok_a[ii], ntok_b[jj]) >= MIN_CONTAINED_TOKENS)
         )
         ok = (jac >= config.near_threshold) | contained
         ii, jj, jac = ii[ok], jj[ok], jac[ok]
