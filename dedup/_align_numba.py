@@ -494,6 +494,13 @@ def distinct_tokens(codes, off):
 
 
 @njit(cache=True, nogil=True)
+def _grown(x, size):
+    y = np.empty(size, dtype=x.dtype)
+    y[: len(x)] = x
+    return y
+
+
+@njit(cache=True, nogil=True)
 def winnowed_anchors(h, m, lengths, n, w, mul, invalid):
     """``dedup.align._anchors`` in one pass: ``(hash, doc, position)`` of the winnowed n-grams.
 
@@ -529,9 +536,11 @@ def winnowed_anchors(h, m, lengths, n, w, mul, invalid):
         valid[t] = ok
         if m[t]:
             masked -= 1
-    out_h = np.empty(n_g, dtype=np.uint64)
-    out_d = np.empty(n_g, dtype=np.int64)
-    out_p = np.empty(n_g, dtype=np.int64)
+    # Winnowing keeps about 2 / (w + 1) of the n-grams: the outputs start at a third and grow.
+    cap = n_g // 3 + 16
+    out_h = np.empty(cap, dtype=np.uint64)
+    out_d = np.empty(cap, dtype=np.int64)
+    out_p = np.empty(cap, dtype=np.int64)
     n_out = 0
     n_win = n_g - w + 1 if n_g > w else 1
     width = w if n_g > w else n_g
@@ -554,6 +563,9 @@ def winnowed_anchors(h, m, lengths, n, w, mul, invalid):
             first = doc_end
             d += 1
             doc_end += lengths[d]
+        if n_out == cap:
+            cap *= 2
+            out_h, out_d, out_p = _grown(out_h, cap), _grown(out_d, cap), _grown(out_p, cap)
         out_h[n_out] = g[best]
         out_d[n_out] = d
         out_p[n_out] = best - first

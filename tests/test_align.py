@@ -289,3 +289,27 @@ def test_results_without_a_bound_have_no_limits_key():
     result = det.run()
     assert result.limits == ()
     assert "limits" not in result.to_dict()
+
+
+def test_alignment_in_bounded_batches_gives_the_same_result(monkeypatch):
+    """Pairs aligned in many small batches, anchor entries chained in small ranges: the same output."""
+    import dedup.align as align
+
+    rng = random.Random(11)
+    docs = {}
+    shared = [_invented_sentence(rng) for _ in range(6)]
+    for i in range(12):
+        quoted = " ".join(shared[(i + k) % 6] for k in range(2))
+        own = " ".join(_invented_sentence(rng) for _ in range(2))
+        docs[f"d{i:02d}"] = own + " " + quoted + "\n\n" + "\n\n".join(PARAS[i % 3 : i % 3 + 3])
+    base = _scan(docs).to_dict()
+    tokens = tokenize_documents(list(docs.values()))
+    masks = [np.zeros(len(t), dtype=bool) for t in tokens]
+    pairs, _ = anchor_candidates(tokens, masks, dedup.Config())
+    n_tok = np.array([len(t) for t in tokens])
+    monkeypatch.setattr(align, "ALIGN_BATCH_TOKENS", 2 * int(n_tok.max()))
+    monkeypatch.setattr(align, "_CHAIN_ENTRIES", 5)
+    assert len(align.align_batches(pairs, n_tok)) > 5
+    assert np.array_equal(anchor_candidates(tokens, masks, dedup.Config())[0], pairs)
+    assert len(base["passages"]) > 20
+    assert _scan(docs).to_dict() == base
