@@ -37,6 +37,7 @@ from .terms import terms_from_tokens
 
 __all__ = [
     "ChunkSettings",
+    "DocumentTerms",
     "ParagraphTable",
     "ProgressCallback",
     "chunk_settings",
@@ -106,7 +107,7 @@ class ParagraphTable:
     def __len__(self) -> int:
         return len(self.doc)
 
-    def document_terms(self, excluded_rows: np.ndarray | None = None) -> list[list[str]] | None:
+    def document_terms(self, excluded_rows: np.ndarray | None = None) -> DocumentTerms | None:
         """Each document's story terms, from its rows and its other paragraphs.
 
         Args:
@@ -116,16 +117,50 @@ class ParagraphTable:
         Returns:
             Per document, the terms of its short paragraphs, then those of its
             rows in order (the story tier counts them); ``None`` when the
-            table carries no story terms.
+            table carries no story terms. The lists are built when read
+            (see :class:`DocumentTerms`).
         """
         if self.row_terms is None or self.doc_terms is None:
             return None
-        terms = [rest.split() for rest in self.doc_terms]
-        skip = excluded_rows.tolist() if excluded_rows is not None else [False] * len(self.row_terms)
-        for d, row, out in zip(self.doc.tolist(), self.row_terms, skip):
-            if not out:
-                terms[d].extend(row.split())
-        return terms
+        return DocumentTerms(self.doc, self.row_terms, self.doc_terms, excluded_rows)
+
+
+class DocumentTerms(Sequence):
+    """Per document, its story terms as a list, built from the table's space-joined terms when read.
+
+    A corpus's terms as lists of strings hold every term as its own object
+    (about 60 bytes a term: 0.6 GB for 200,000 paragraphs); the story model
+    reads them once, one document at a time.
+
+    >>> terms = DocumentTerms(np.array([1, 0, 1]), ["b c", "a", "d"], ["", "x"], np.array([False, False, True]))
+    >>> len(terms), list(terms)
+    (2, [['a'], ['x', 'b', 'c']])
+    """
+
+    def __init__(
+        self, doc: np.ndarray, row_terms: Sequence[str], doc_terms: Sequence[str], excluded_rows: np.ndarray | None
+    ) -> None:
+        self._doc_terms = doc_terms
+        keep = np.ones(len(row_terms), dtype=bool) if excluded_rows is None else ~np.asarray(excluded_rows, dtype=bool)
+        rows = np.argsort(doc, kind="stable")
+        rows = rows[keep[rows]]
+        self._rows = rows.tolist()
+        self._row_terms = row_terms
+        self._first = np.searchsorted(doc[rows], np.arange(len(doc_terms) + 1)).tolist()
+
+    def __len__(self) -> int:
+        return len(self._doc_terms)
+
+    def __getitem__(self, d):  # type: ignore[override]
+        if isinstance(d, slice):
+            return [self[i] for i in range(*d.indices(len(self)))]
+        if not -len(self) <= d < len(self):
+            raise IndexError(d)
+        d %= len(self)
+        out = self._doc_terms[d].split()
+        for r in self._rows[self._first[d] : self._first[d + 1]]:
+            out.extend(self._row_terms[r].split())
+        return out
 
 
 def resolve_jobs(jobs: int) -> int:

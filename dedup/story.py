@@ -67,10 +67,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, islice
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -400,19 +400,42 @@ def pair_dots(csr: _Csr, pairs: np.ndarray, other: _Csr | None = None) -> np.nda
     return out
 
 
-def _term_matrix(term_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (row, term id, count) entries of the term lists, and the sorted vocabulary."""
-    lens = np.fromiter((len(t) for t in term_lists), dtype=np.int64, count=len(term_lists))
-    words: set[str] = set().union(*term_lists) if len(term_lists) else set()
-    if not words:
+#: Term lists :func:`_term_matrix` holds at once.
+_TERM_CHUNK = 2_000
+
+
+def _term_matrix(term_lists: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (row, term id, count) entries of the term lists, and the sorted vocabulary.
+
+    The lists are read once, in order (each may be built when read, see
+    :class:`dedup.paragraphs.DocumentTerms`); only the vocabulary and one
+    integer id per term are kept.
+
+    >>> rows, ids, tf, vocab = _term_matrix([["b", "a", "b"], ["c"]])
+    >>> rows.tolist(), ids.tolist(), tf.tolist(), vocab.tolist()
+    ([0, 0, 1], [0, 1, 2], [1, 2, 1], ['a', 'b', 'c'])
+    """
+    lookup: dict[str, int] = {}
+    parts: list[np.ndarray] = []
+    lens: list[int] = []
+    it = iter(term_lists)
+    while chunk := list(islice(it, _TERM_CHUNK)):
+        new = set().union(*chunk).difference(lookup)
+        lookup.update(zip(new, range(len(lookup), len(lookup) + len(new))))
+        lens.extend(map(len, chunk))
+        parts.append(np.fromiter(map(lookup.__getitem__, chain.from_iterable(chunk)), dtype=np.int64))
+    if not lookup:
         e = np.empty(0, dtype=np.int64)
         return e, e, e, np.empty(0, dtype=object)
     # Term ids in sorted term order (independent of document order).
-    ordered = sorted(words)
+    ordered = sorted(lookup)
     vocab = np.array(ordered, dtype=object)
-    lookup = {w: i for i, w in enumerate(ordered)}
-    ids = np.fromiter(map(lookup.__getitem__, chain.from_iterable(term_lists)), dtype=np.int64, count=int(lens.sum()))
-    owner = np.repeat(np.arange(len(term_lists), dtype=np.int64), lens)
+    rank = np.empty(len(ordered), dtype=np.int64)
+    rank[np.fromiter(map(lookup.__getitem__, ordered), dtype=np.int64, count=len(ordered))] = np.arange(len(ordered))
+    del lookup, ordered
+    ids = rank[np.concatenate(parts)]
+    del parts
+    owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
     v = len(vocab)
     key, tf = np.unique(owner * v + ids, return_counts=True)
     return key // v, key % v, tf, vocab
@@ -432,11 +455,15 @@ def _tfidf(term_lists: Sequence[Sequence[str]]) -> tuple[_Csr, np.ndarray]:
 
     Returns the rows and the vocabulary (sorted terms).
     """
-    n = len(term_lists)
     rows, cols, tf, vocab = _term_matrix(term_lists)
-    df = np.bincount(cols, minlength=len(vocab)).astype(np.float64)
+    return _tfidf_rows(len(term_lists), rows, cols, tf, len(vocab)), vocab
+
+
+def _tfidf_rows(n: int, rows: np.ndarray, cols: np.ndarray, tf: np.ndarray, v: int) -> _Csr:
+    """:func:`_tfidf` of the ``n`` term lists whose :func:`_term_matrix` entries these are."""
+    df = np.bincount(cols, minlength=v).astype(np.float64)
     idf = np.log((n + 1.0) / (df + 1.0)) + 1.0
-    return _weighted(n, rows, cols, (1.0 + np.log(tf)) * idf[cols]), vocab
+    return _weighted(n, rows, cols, (1.0 + np.log(tf)) * idf[cols])
 
 
 @dataclass(frozen=True)
@@ -639,11 +666,12 @@ class StoryModel:
             from .embed import document_embeddings
 
             self._emb = document_embeddings(texts, encoder)
-        corpus_terms = list(terms) if terms is not None else [story_terms(t) for t in texts]
-        self._term_lists = corpus_terms + [story_terms(t) for t in background]
+        corpus_terms = terms if terms is not None else map(story_terms, texts)
         nb = len(background)
-        rows, cols, tf, self.vocab = _term_matrix(self._term_lists)
+        rows, cols, tf, self.vocab = _term_matrix(chain(corpus_terms, map(story_terms, background)))
         v = len(self.vocab)
+        # The term matrix, not the term lists, is what the feedback score reads again.
+        self._entries = (rows, cols, tf)
         bg_df = np.bincount(cols[rows >= n], minlength=v).astype(np.float64)
         ref = reference if reference is not None else load_reference()
         per_million = ref.lookup(self.vocab)
@@ -819,7 +847,7 @@ class StoryModel:
         """
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         if self._rank_cache is None:
-            x, _ = _tfidf(self._term_lists)
+            x = _tfidf_rows(self.n + self._background_n, *self._entries, len(self.vocab))
             n, nb = self.n, self._background_n
             bg_rows = np.arange(n, n + nb, dtype=np.int64)[:MAX_REFERENCES]
             room = MAX_REFERENCES - len(bg_rows)

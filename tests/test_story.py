@@ -209,11 +209,11 @@ def test_scholarships_paragraph_also_carried_into_001(seeds, seed_result) -> Non
     assert pair.a_in_b > 0 and pair.b_in_a > 0 and pair.passages == 1
 
 
-def _dense_feedback_story(m: StoryModel, n_corpus: int, n_refs: int) -> np.ndarray:
+def _dense_feedback_story(texts: list[str], n_corpus: int, n_refs: int) -> np.ndarray:
     """The ranking score straight from its definition, with dense vectors (all rows are references)."""
     from dedup.story import FEEDBACK_DOCS, FEEDBACK_WEIGHT, _tfidf
 
-    xs, _ = _tfidf(m._term_lists)
+    xs, _ = _tfidf([story_terms(t) for t in texts])
     x = np.zeros((len(xs), int(xs.indices.max()) + 1))
     for i in range(len(xs)):
         sl = slice(xs.indptr[i], xs.indptr[i + 1])
@@ -246,7 +246,7 @@ def test_feedback_score_matches_its_definition() -> None:
     background = [doc() for _ in range(20)]  # 60 references: within TOP_SIMS, so exact
     m = StoryModel(corpus, background)
     pairs = np.stack(np.triu_indices(len(corpus), 1), axis=1)
-    want = _dense_feedback_story(m, len(corpus), len(background))[pairs[:, 0], pairs[:, 1]]
+    want = _dense_feedback_story(corpus + background, len(corpus), len(background))[pairs[:, 0], pairs[:, 1]]
     got = m.feedback_scores(pairs)
     np.testing.assert_allclose(got, want, atol=1e-9)
     # The expansion changes the ranking: it is not the plain TF-IDF cosine.
