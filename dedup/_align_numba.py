@@ -508,36 +508,24 @@ def winnowed_anchors(h, m, lengths, n, w, mul, invalid):
     flags, ``lengths``: tokens per document, ``n``: tokens per n-gram, ``w``:
     the window. An n-gram crossing into the next document or holding an
     excluded token is invalid (value ``invalid``): it is never an anchor, but
-    it takes part in the windows, as in the numpy code.
+    it takes part in the windows, as in the numpy code. The n-grams are
+    computed as the windows reach them, into a ring of ``w`` values: the
+    memory beyond the inputs is that of the anchors kept.
     """
     total = len(h)
     n_g = total - n + 1
-    g = np.empty(max(n_g, 0), dtype=np.uint64)
-    valid = np.zeros(max(n_g, 0), dtype=np.bool_)
-    d = 0
-    doc_end = lengths[0] if len(lengths) else 0
-    first = 0
-    masked = 0  # excluded tokens in [t, t + n)
+    ring = np.empty(w, dtype=np.uint64)
+    ring_ok = np.zeros(w, dtype=np.bool_)
+    # The n-grams made so far, the document of the next one, and the excluded tokens in [t, t + n).
+    made = 0
+    p_doc = 0
+    p_end = lengths[0] if len(lengths) else 0
+    masked = 0
     for t in range(min(n - 1, total)):
         if m[t]:
             masked += 1
-    for t in range(n_g):
-        if m[t + n - 1]:
-            masked += 1
-        while t >= doc_end:
-            first = doc_end
-            d += 1
-            doc_end += lengths[d]
-        v = h[t]
-        for k in range(1, n):
-            v = v * mul + h[t + k]
-        ok = t + n <= doc_end and masked == 0
-        g[t] = v if ok else invalid
-        valid[t] = ok
-        if m[t]:
-            masked -= 1
     # Winnowing keeps about 2 / (w + 1) of the n-grams: the outputs start at a third and grow.
-    cap = n_g // 3 + 16
+    cap = max(n_g, 0) // 3 + 16
     out_h = np.empty(cap, dtype=np.uint64)
     out_d = np.empty(cap, dtype=np.int64)
     out_p = np.empty(cap, dtype=np.int64)
@@ -550,14 +538,32 @@ def winnowed_anchors(h, m, lengths, n, w, mul, invalid):
     first = 0
     doc_end = lengths[0] if len(lengths) else 0
     for s in range(n_win):
+        while made < s + width:
+            t = made
+            if m[t + n - 1]:
+                masked += 1
+            while t >= p_end:
+                p_doc += 1
+                p_end += lengths[p_doc]
+            v = h[t]
+            for k in range(1, n):
+                v = v * mul + h[t + k]
+            ok = t + n <= p_end and masked == 0
+            ring[t % w] = v if ok else invalid
+            ring_ok[t % w] = ok
+            if m[t]:
+                masked -= 1
+            made += 1
         best = s
+        best_v = ring[s % w]
         for k in range(s + 1, s + width):
-            if g[k] <= g[best]:
+            if ring[k % w] <= best_v:
                 best = k
+                best_v = ring[k % w]
         if best == last:
             continue
         last = best
-        if not valid[best]:
+        if not ring_ok[best % w]:
             continue
         while best >= doc_end:
             first = doc_end
@@ -566,7 +572,7 @@ def winnowed_anchors(h, m, lengths, n, w, mul, invalid):
         if n_out == cap:
             cap *= 2
             out_h, out_d, out_p = _grown(out_h, cap), _grown(out_d, cap), _grown(out_p, cap)
-        out_h[n_out] = g[best]
+        out_h[n_out] = best_v
         out_d[n_out] = d
         out_p[n_out] = best - first
         n_out += 1

@@ -482,33 +482,36 @@ def _posting_entries(h: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The anchor pairs ``(left, right)`` (indexes into ``h``, sorted by hash) :func:`anchor_candidates` chains.
 
     Every pair of the anchors of a hash posted at most :data:`MAX_POSTING`
-    times; linked windows of :data:`~dedup.lsh.BUCKET_LINKS` in a larger posting.
+    times; linked windows of :data:`~dedup.lsh.BUCKET_LINKS` in a larger
+    posting. The indexes are int32 while they fit (they are the largest
+    arrays of the anchor index).
 
     >>> [x.tolist() for x in _posting_entries(np.array([1, 1, 1, 2, 3, 3], dtype=np.uint64))]
     [[0, 0, 1, 4], [1, 2, 2, 5]]
     """
+    ix = np.int32 if len(h) < 2**31 - MAX_POSTING - BUCKET_LINKS else np.int64
     boundary = np.ones(len(h), dtype=bool)
     boundary[1:] = h[1:] != h[:-1]
-    starts = np.flatnonzero(boundary)
-    sizes = np.diff(np.append(starts, len(h)))
+    starts = np.flatnonzero(boundary).astype(ix)
+    sizes = np.diff(np.append(starts, ix(len(h))))
+    del boundary
     lefts, rights = [], []
     small = (sizes > 1) & (sizes <= MAX_POSTING)
     if small.any():
         # All pairs of entries inside each small group: entry e pairs with the later entries of its group.
-        gid = np.repeat(np.arange(len(starts)), sizes)
-        in_small = small[gid]
-        entries = np.flatnonzero(in_small)
-        group_end = (starts + sizes)[gid[entries]]
-        rem = group_end - entries - 1
+        gs, gz = starts[small], sizes[small]
+        entries = np.repeat(gs, gz) + (np.arange(int(gz.sum()), dtype=ix) - np.repeat(np.cumsum(gz, dtype=ix) - gz, gz))
+        rem = np.repeat(gs + gz, gz) - entries - 1
         left = np.repeat(entries, rem)
-        first = np.cumsum(rem) - rem
+        first = np.cumsum(rem, dtype=np.int64) - rem
         lefts.append(left)
-        rights.append(left + 1 + (np.arange(int(rem.sum()), dtype=np.int64) - np.repeat(first, rem)))
+        rights.append(left + 1 + (np.arange(int(rem.sum()), dtype=np.int64) - np.repeat(first, rem)).astype(ix))
+        del entries, rem, first
     big = sizes > MAX_POSTING
     if big.any():
         # Linked windows (lsh.window_pairs) of every large group at once: entry e with e + 1 .. e + links.
         gs, gz = starts[big], sizes[big]
-        entries = np.repeat(gs, gz) + (np.arange(int(gz.sum()), dtype=np.int64) - np.repeat(np.cumsum(gz) - gz, gz))
+        entries = np.repeat(gs, gz) + (np.arange(int(gz.sum()), dtype=ix) - np.repeat(np.cumsum(gz, dtype=ix) - gz, gz))
         group_end = np.repeat(gs + gz, gz)
         for d in range(1, BUCKET_LINKS + 1):
             sel = entries + d < group_end
@@ -516,10 +519,7 @@ def _posting_entries(h: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
             rights.append(entries[sel] + d)
     if not lefts:
         return None
-    left, right = np.concatenate(lefts), np.concatenate(rights)
-    # Indexes into the anchors: int32 while they fit (half the memory of the largest arrays here).
-    small_index = np.int32 if len(h) < 2**31 else np.int64
-    return left.astype(small_index), right.astype(small_index)
+    return np.concatenate(lefts), np.concatenate(rights)
 
 
 def anchor_candidates(
