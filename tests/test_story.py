@@ -618,3 +618,18 @@ def test_containment_branch_needs_a_paragraph_of_min_contained_tokens(lead: str,
         assert [(p.a.start, p.a.end, p.b.start, p.b.end, p.kind) for p in got] == [(0, len(lead), 0, len(host), "near")]
     else:
         assert got == []
+
+
+def test_term_matrix_read_in_chunks_gives_the_same_model(monkeypatch) -> None:
+    """Term lists read a few at a time (new terms numbered per chunk, then sorted): the same vectors and scores."""
+    rng = np.random.default_rng(3)
+    vocab = [f"word{i}" for i in range(200)]
+    texts = [" ".join(rng.choice(vocab, 40)) + "." for _ in range(30)]
+    pairs = np.stack(np.triu_indices(len(texts), 1), axis=1)
+    whole = StoryModel(texts)
+    monkeypatch.setattr(story, "_TERM_CHUNK", 4)
+    chunked = StoryModel(texts)
+    assert chunked.vocab.tolist() == whole.vocab.tolist() == sorted(set(chunked.vocab.tolist()))
+    assert np.array_equal(chunked.tfidf_scores(pairs), whole.tfidf_scores(pairs))
+    assert np.array_equal(chunked.scores(pairs), whole.scores(pairs))
+    assert np.array_equal(chunked.feedback_scores(pairs), whole.feedback_scores(pairs))
