@@ -493,11 +493,8 @@ def distinct_tokens(codes, off):
     return ids, first[:n_ids].copy()
 
 
-@njit(cache=True, nogil=True)
-def _grown(x, size):
-    y = np.empty(size, dtype=x.dtype)
-    y[: len(x)] = x
-    return y
+#: N-grams the winnowing kernel holds at once (its working memory beyond the inputs and anchors).
+_WINNOW_BLOCK = 1 << 16
 
 
 @njit(cache=True, nogil=True)
@@ -509,13 +506,14 @@ def winnowed_anchors(h, m, lengths, n, w, mul, invalid):
     the window. An n-gram crossing into the next document or holding an
     excluded token is invalid (value ``invalid``): it is never an anchor, but
     it takes part in the windows, as in the numpy code. The n-grams are
-    computed as the windows reach them, into a ring of ``w`` values: the
-    memory beyond the inputs is that of the anchors kept.
+    computed a block of :data:`_WINNOW_BLOCK` windows at a time (the last
+    ``w - 1`` carried into the next block): the memory beyond the inputs is
+    that of the anchors kept.
     """
     total = len(h)
     n_g = total - n + 1
-    ring = np.empty(w, dtype=np.uint64)
-    ring_ok = np.zeros(w, dtype=np.bool_)
+    buf = np.empty(_WINNOW_BLOCK + w, dtype=np.uint64)
+    buf_ok = np.zeros(_WINNOW_BLOCK + w, dtype=np.bool_)
     # The n-grams made so far, the document of the next one, and the excluded tokens in [t, t + n).
     made = 0
     p_doc = 0
@@ -524,21 +522,30 @@ def winnowed_anchors(h, m, lengths, n, w, mul, invalid):
     for t in range(min(n - 1, total)):
         if m[t]:
             masked += 1
-    # Winnowing keeps about 2 / (w + 1) of the n-grams: the outputs start at a third and grow.
-    cap = max(n_g, 0) // 3 + 16
-    out_h = np.empty(cap, dtype=np.uint64)
-    out_d = np.empty(cap, dtype=np.int64)
-    out_p = np.empty(cap, dtype=np.int64)
-    n_out = 0
     n_win = n_g - w + 1 if n_g > w else 1
+    # One anchor per window at most; winnowing keeps about 2 / (w + 1) of the n-grams, and the
+    # pages of the outputs beyond the anchors kept are never written (not resident).
+    out_h = np.empty(n_win, dtype=np.uint64)
+    out_d = np.empty(n_win, dtype=np.int64)
+    out_p = np.empty(n_win, dtype=np.int64)
+    n_out = 0
     width = w if n_g > w else n_g
     last = -1
     # Document of each pick: picks never decrease, so one pointer walks the documents.
     d = 0
     first = 0
     doc_end = lengths[0] if len(lengths) else 0
-    for s in range(n_win):
-        while made < s + width:
+    off = 0  # n-gram index of buf[0]
+    s0 = 0
+    while s0 < n_win:
+        s1 = min(s0 + _WINNOW_BLOCK, n_win)
+        # Keep the n-grams from s0 on (the previous block's last w - 1), then make the block's.
+        keep = made - s0
+        for i in range(keep):
+            buf[i] = buf[s0 - off + i]
+            buf_ok[i] = buf_ok[s0 - off + i]
+        off = s0
+        while made < s1 - 1 + width:
             t = made
             if m[t + n - 1]:
                 masked += 1
@@ -549,31 +556,32 @@ def winnowed_anchors(h, m, lengths, n, w, mul, invalid):
             for k in range(1, n):
                 v = v * mul + h[t + k]
             ok = t + n <= p_end and masked == 0
-            ring[t % w] = v if ok else invalid
-            ring_ok[t % w] = ok
+            buf[t - off] = v if ok else invalid
+            buf_ok[t - off] = ok
             if m[t]:
                 masked -= 1
             made += 1
-        best = s
-        best_v = ring[s % w]
-        for k in range(s + 1, s + width):
-            if ring[k % w] <= best_v:
-                best = k
-                best_v = ring[k % w]
-        if best == last:
-            continue
-        last = best
-        if not ring_ok[best % w]:
-            continue
-        while best >= doc_end:
-            first = doc_end
-            d += 1
-            doc_end += lengths[d]
-        if n_out == cap:
-            cap *= 2
-            out_h, out_d, out_p = _grown(out_h, cap), _grown(out_d, cap), _grown(out_p, cap)
-        out_h[n_out] = best_v
-        out_d[n_out] = d
-        out_p[n_out] = best - first
-        n_out += 1
+        for s in range(s0, s1):
+            j = s - off
+            best = j
+            best_v = buf[j]
+            for k in range(j + 1, j + width):
+                if buf[k] <= best_v:
+                    best = k
+                    best_v = buf[k]
+            best += off
+            if best == last:
+                continue
+            last = best
+            if not buf_ok[best - off]:
+                continue
+            while best >= doc_end:
+                first = doc_end
+                d += 1
+                doc_end += lengths[d]
+            out_h[n_out] = best_v
+            out_d[n_out] = d
+            out_p[n_out] = best - first
+            n_out += 1
+        s0 = s1
     return out_h[:n_out].copy(), out_d[:n_out].copy(), out_p[:n_out].copy()
